@@ -1,0 +1,1 @@
+"""Implementations of the application's ports. Adapter packages do not import each other."""

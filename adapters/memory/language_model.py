@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Sequence
+
+from application.ports.services import LanguageModelError, ModelChunk
+from domain.chat import TokenUsage
+from domain.context import Turn, estimate_tokens
+
+_QUOTE_LIMIT = 80
+
+
+class FakeLanguageModel:
+    """A deterministic stand-in for a real model, for development and tests.
+
+    The reply quotes the last user turn and arrives in ``chunks`` pieces, the first
+    after ``first_chunk_delay`` seconds and the rest ``chunk_delay`` apart, like a real
+    streamed answer. ``fail_next`` makes the next calls raise a given error.
+    """
+
+    def __init__(self, *, chunks: int = 6, chunk_delay: float = 0.05, first_chunk_delay: float | None = None) -> None:
+        self.chunks = max(1, chunks)
+        self.chunk_delay = chunk_delay
+        self.first_chunk_delay = chunk_delay if first_chunk_delay is None else first_chunk_delay
+        self.calls: list[list[Turn]] = []
+        self._failures: deque[LanguageModelError] = deque()
+
+    def fail_next(self, error: LanguageModelError, times: int = 1) -> None:
+        self._failures.extend([error] * times)
+
+    @staticmethod
+    def reply_to(turns: Sequence[Turn]) -> str:
+        asked = turns[-1].text if turns else ""
+        quote = asked if len(asked) <= _QUOTE_LIMIT else asked[: _QUOTE_LIMIT - 1] + "…"
+        return (
+            f'You said: "{quote}". This is the fake model answering turn {len(turns)} of this'
+            " conversation, written in a few pieces so you can watch the reply stream in."
+        )
+
+    async def stream_reply(self, turns: Sequence[Turn]) -> AsyncIterator[ModelChunk]:
+        self.calls.append(list(turns))
+        if self._failures:
+            raise self._failures.popleft()
+        text = self.reply_to(turns)
+        size = -(-len(text) // self.chunks)
+        for index, start in enumerate(range(0, len(text), size)):
+            await asyncio.sleep(self.first_chunk_delay if index == 0 else self.chunk_delay)
+            yield ModelChunk(text=text[start : start + size])
+        yield ModelChunk(
+            text="",
+            usage=TokenUsage(
+                prompt_tokens=sum(estimate_tokens(turn) for turn in turns),
+                response_tokens=estimate_tokens(Turn(turns[-1].role, text)) if turns else 0,
+            ),
+        )
+
+    async def suggest_title(self, turns: Sequence[Turn]) -> str:
+        if self._failures:
+            raise self._failures.popleft()
+        words = turns[0].text.split()[:5] if turns else []
+        return " ".join(words).capitalize() or "Conversation"

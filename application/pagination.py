@@ -1,0 +1,37 @@
+"""Opaque keyset cursors: a client passes back what it was given and never builds one."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+
+from application.ports.repositories import Position
+from domain.errors import BadRequest
+
+MAX_PAGE_SIZE = 100
+
+
+def encode_cursor(position: Position) -> str:
+    raw = f"{position.at.isoformat()}|{position.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, *, parameter: str = "cursor") -> Position | None:
+    if cursor is None or cursor == "":
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, _, item_id = raw.partition("|")
+        parsed = datetime.fromisoformat(at)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadRequest(f"{parameter}: not a cursor this API returned") from None
+    if parsed.tzinfo is None or not item_id:
+        raise BadRequest(f"{parameter}: not a cursor this API returned")
+    return Position(at=parsed, id=item_id)
+
+
+def check_page_size(limit: int) -> int:
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise BadRequest(f"limit: must be between 1 and {MAX_PAGE_SIZE}")
+    return limit

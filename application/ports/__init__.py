@@ -1,0 +1,1 @@
+"""The capabilities use cases need, as ``typing.Protocol``s; adapters implement them."""

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from domain.chat import Chatroom, Message
+from domain.otp import OtpChallenge, OtpPurpose
+from domain.sessions import AuthSession
+from domain.subscriptions import Subscription
+from domain.users import MobileNumber, User
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a keyset page starts: items strictly before (or after) this sort key."""
+
+    at: datetime
+    id: str
+
+
+class UserRepository(Protocol):
+    async def add(self, user: User) -> None:
+        """Raises Conflict when the mobile number is taken."""
+
+    async def get(self, user_id: str) -> User | None: ...
+    async def get_by_mobile(self, mobile_number: MobileNumber) -> User | None: ...
+    async def update(self, user: User) -> None: ...
+
+
+class OtpChallengeRepository(Protocol):
+    async def replace(self, challenge: OtpChallenge) -> None:
+        """Store the challenge as *the* one for its (number, purpose), voiding any older one."""
+
+    async def get(self, mobile_number: MobileNumber, purpose: OtpPurpose) -> OtpChallenge | None: ...
+    async def update(self, challenge: OtpChallenge) -> None: ...
+
+
+class SessionRepository(Protocol):
+    async def add(self, session: AuthSession) -> None: ...
+    async def get(self, session_id: str) -> AuthSession | None: ...
+    async def update(self, session: AuthSession) -> None: ...
+    async def revoke_all_for_user(self, user_id: str, now: datetime) -> None: ...
+
+
+class ChatroomRepository(Protocol):
+    async def add(self, chatroom: Chatroom) -> None: ...
+    async def get(self, chatroom_id: str) -> Chatroom | None:
+        """For the worker, which acts for the owner; requests use ``get_owned``."""
+
+    async def get_owned(self, chatroom_id: str, owner_id: str) -> Chatroom | None:
+        """The chatroom, or None when it does not exist *or* belongs to somebody else."""
+
+    async def list_by_activity(self, owner_id: str, *, limit: int, before: Position | None) -> Sequence[Chatroom]:
+        """Newest ``updated_at`` first, strictly before ``before`` in that order."""
+
+    async def update(self, chatroom: Chatroom) -> None: ...
+    async def delete(self, chatroom_id: str) -> None:
+        """Delete the chatroom and its messages."""
+
+
+class MessageRepository(Protocol):
+    async def add(self, message: Message) -> None: ...
+    async def get(self, message_id: str) -> Message | None:
+        """The message; a real database also locks its row until the unit of work ends,
+        so two workers cannot both start or finish the same reply."""
+
+    async def get_in_chatroom(self, chatroom_id: str, message_id: str) -> Message | None: ...
+    async def list_latest(self, chatroom_id: str, *, limit: int, before: Position | None) -> Sequence[Message]:
+        """Up to ``limit`` messages, newest first, strictly older than ``before``."""
+
+    async def update(self, message: Message) -> None: ...
+
+
+class IdempotencyRepository(Protocol):
+    async def get(self, owner_id: str, key: str) -> str | None:
+        """The reply id recorded for this client key, if any."""
+
+    async def add(self, owner_id: str, key: str, reply_id: str) -> None:
+        """Raises Conflict when the key is already recorded."""
+
+
+class SubscriptionRepository(Protocol):
+    async def get(self, user_id: str) -> Subscription | None: ...
+    async def get_by_customer(self, customer_id: str) -> Subscription | None: ...
+    async def save(self, subscription: Subscription) -> None: ...
+
+
+class ProcessedEventRepository(Protocol):
+    async def add(self, event_id: str, event_type: str, processed_at: datetime) -> bool:
+        """Record the event id; False when it was recorded before (a redelivery)."""
+
+
+class QuotaCounter(Protocol):
+    """Messages counted per user per UTC day. Part of the unit of work, so a use case
+    that fails after consuming rolls the consumption back with everything else."""
+
+    async def try_consume(self, user_id: str, day: date, limit: int) -> int | None:
+        """Count one message if fewer than ``limit`` are counted; return the new count
+        or None when the limit is reached. Atomic under concurrency."""
+
+    async def count(self, user_id: str, day: date) -> int:
+        """Messages counted, also for unlimited users (their count is kept for usage)."""
+
+    async def consume(self, user_id: str, day: date) -> int:
+        """Count one message with no limit (Pro) and return the new count."""
+
+    async def give_back(self, user_id: str, day: date) -> None: ...
+    async def reset(self, user_id: str, day: date) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Leaving the ``async with`` block without ``commit()`` rolls back."""
+
+    users: UserRepository
+    otps: OtpChallengeRepository
+    sessions: SessionRepository
+    chatrooms: ChatroomRepository
+    messages: MessageRepository
+    idempotency: IdempotencyRepository
+    subscriptions: SubscriptionRepository
+    processed_events: ProcessedEventRepository
+    quota: QuotaCounter
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    async def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...

@@ -1,0 +1,214 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from domain.chat import Chatroom, TokenUsage
+from domain.context import Turn
+from domain.otp import OtpPurpose
+from domain.subscriptions import SubscriptionSnapshot
+from domain.users import MobileNumber
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """An aware UTC datetime."""
+
+
+class IdGenerator(Protocol):
+    def new_id(self) -> str:
+        """A new unique id; ids made later by one generator sort after earlier ones."""
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+    def verify(self, password_hash: str, password: str) -> bool: ...
+    def burn_time(self) -> None:
+        """Spend the time one verification takes, so an unknown number answers as slowly
+        as a known one with a wrong password."""
+
+
+class OtpHasher(Protocol):
+    def hash(self, code: str, *, challenge_id: str) -> str: ...
+    def matches(self, code: str, *, code_hash: str, challenge_id: str) -> bool:
+        """Constant-time comparison."""
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedTokens:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    refresh_jti: str
+    refresh_expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    user_id: str
+    session_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshClaims:
+    user_id: str
+    session_id: str
+    jti: str
+
+
+class TokenService(Protocol):
+    def issue(self, *, user_id: str, session_id: str, now: datetime) -> IssuedTokens: ...
+    def read_access(self, token: str) -> AccessClaims:
+        """Raises Unauthenticated for anything but a valid, unexpired access token."""
+
+    def read_refresh(self, token: str) -> RefreshClaims:
+        """Raises Unauthenticated for anything but a valid, unexpired refresh token."""
+
+
+class OtpSender(Protocol):
+    async def send(self, *, mobile_number: MobileNumber, code: str, purpose: OtpPurpose, expires_in: int) -> str | None:
+        """Deliver the code; return it only when the delivery channel is the API response
+        itself (development), else None."""
+
+
+class RateLimiter(Protocol):
+    async def hit(self, key: str, *, limit: int, window: timedelta) -> int | None:
+        """Count one hit on ``key``; return None when within ``limit`` per ``window``,
+        else the seconds until the next hit would be allowed."""
+
+    async def clear(self, key: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyJob:
+    reply_id: str
+    request_id: str | None = None
+
+
+class JobQueue(Protocol):
+    async def enqueue_reply(self, job: ReplyJob) -> None:
+        """Raises DependencyUnavailable when the queue cannot take the job."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelChunk:
+    text: str
+    usage: TokenUsage | None = None
+
+
+class LanguageModelError(Exception):
+    """A model call that failed. ``transient`` errors are worth retrying (after
+    ``retry_after`` seconds when the service said so); the rest are final. ``reason`` is
+    safe to show to the user: it never holds the upstream body or a key."""
+
+    def __init__(self, reason: str, *, transient: bool, kind: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.transient = transient
+        self.kind = kind
+        self.retry_after = retry_after
+
+
+class LanguageModel(Protocol):
+    def stream_reply(self, turns: Sequence[Turn]) -> AsyncIterator[ModelChunk]:
+        """The reply to the conversation, as pieces of new text; the last piece may carry
+        the usage. Raises LanguageModelError."""
+
+    async def suggest_title(self, turns: Sequence[Turn]) -> str:
+        """A short title for a conversation. Raises LanguageModelError."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutSession:
+    session_id: str
+    url: str
+
+
+class PaymentEventKind(StrEnum):
+    CHECKOUT_COMPLETED = "checkout_completed"
+    SUBSCRIPTION_CHANGED = "subscription_changed"
+    INVOICE_SETTLED = "invoice_settled"
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentEvent:
+    """A verified provider event, reduced to what our rules need."""
+
+    id: str
+    type: str
+    kind: PaymentEventKind
+    created: datetime
+    user_id: str | None = None
+    customer_id: str | None = None
+    subscription_id: str | None = None
+    # The subscription as the event describes it; None when the event only names it.
+    subscription: SubscriptionSnapshot | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedSubscription:
+    user_id: str | None
+    snapshot: SubscriptionSnapshot
+
+
+class PaymentGateway(Protocol):
+    async def create_customer(self, *, user_id: str, mobile_number: MobileNumber) -> str: ...
+    async def create_checkout(self, *, customer_id: str, user_id: str) -> CheckoutSession: ...
+    async def create_portal(self, *, customer_id: str) -> str: ...
+    async def fetch_subscription(self, subscription_id: str) -> FetchedSubscription: ...
+    def verify_event(self, payload: bytes, signature: str | None) -> PaymentEvent:
+        """Check the signature on the raw bytes, then parse. Raises InvalidSignature."""
+
+
+class ChatroomCache(Protocol):
+    """The first page of a user's chatroom list. Best effort: a cache that is down
+    behaves as a miss and never fails the request."""
+
+    async def get_first_page(self, user_id: str, limit: int) -> list[Chatroom] | None: ...
+    async def put_first_page(self, user_id: str, limit: int, chatrooms: Sequence[Chatroom]) -> None: ...
+    async def invalidate(self, user_id: str) -> None: ...
+
+
+class ReplyEventKind(StrEnum):
+    CHUNK = "chunk"
+    DONE = "done"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyEvent:
+    """One step of a reply being written.
+
+    ``offset`` is the length of the reply text once this event is applied, within
+    generation ``attempt``; together they say exactly where a reader is, whatever
+    stores the events, so a reader can resume from them or from the stored message.
+    """
+
+    kind: ReplyEventKind
+    attempt: int
+    offset: int
+    text: str = ""
+    error: str | None = None
+
+    @property
+    def is_final(self) -> bool:
+        return self.kind is not ReplyEventKind.CHUNK
+
+
+class ReplyEventStream(Protocol):
+    async def publish(self, reply_id: str, event: ReplyEvent) -> None: ...
+    def follow(self, reply_id: str, *, idle_timeout: float) -> AsyncIterator[ReplyEvent | None]:
+        """Every event of the reply from the first, then new ones as they come; yields
+        None after ``idle_timeout`` seconds without one. Ends only when the caller stops."""
+
+
+class DependencyProbe(Protocol):
+    """One backing service, asked whether it answers (for readiness checks)."""
+
+    name: str
+
+    async def ping(self) -> bool: ...

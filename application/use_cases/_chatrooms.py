@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from application.ports.repositories import UnitOfWork
+from domain.chat import Chatroom, Message
+from domain.errors import NotFound
+
+
+async def owned_chatroom(uow: UnitOfWork, *, chatroom_id: str, owner_id: str) -> Chatroom:
+    """The caller's chatroom. Somebody else's is reported exactly like a missing one,
+    so ids cannot be probed."""
+    chatroom = await uow.chatrooms.get_owned(chatroom_id, owner_id)
+    if chatroom is None:
+        raise NotFound("Chatroom not found.")
+    return chatroom
+
+
+async def owned_message(uow: UnitOfWork, *, chatroom_id: str, message_id: str, owner_id: str) -> Message:
+    await owned_chatroom(uow, chatroom_id=chatroom_id, owner_id=owner_id)
+    message = await uow.messages.get_in_chatroom(chatroom_id, message_id)
+    if message is None:
+        raise NotFound("Message not found.")
+    return message

@@ -1,0 +1,203 @@
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from application.ports.repositories import Position, UnitOfWork, UnitOfWorkFactory
+from application.ports.services import (
+    ChatroomCache,
+    Clock,
+    LanguageModel,
+    LanguageModelError,
+    ReplyEvent,
+    ReplyEventKind,
+    ReplyEventStream,
+)
+from domain.chat import Message, MessageRole, MessageStatus, TokenUsage
+from domain.context import ContextWindow, Turn
+from domain.errors import ValidationError
+from domain.quota import usage_day
+
+log = logging.getLogger(__name__)
+
+UNEXPECTED_FAILURE = "Something went wrong while writing this reply. Please send your message again."
+CONTEXT_TOO_SMALL = "This message is too long for the model's context window."
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContextPolicy:
+    token_budget: int = 8000
+    page_size: int = 50
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GenerateReplyCommand:
+    reply_id: str
+    # On the last attempt a transient failure is final: the reply fails and the
+    # message is given back to the user's quota.
+    final_attempt: bool = True
+
+
+class ReplyDeferred(Exception):
+    """The model is briefly unavailable: run the job again later."""
+
+    def __init__(self, retry_after: float | None) -> None:
+        super().__init__("reply deferred")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class _Started:
+    reply: Message
+    attempt: int
+    turns: list[Turn]
+
+
+class GenerateReply:
+    """Write the model's reply to a user message, streaming it as it is written.
+
+    Safe to run more than once for the same reply: a finished reply is left alone, and
+    only the latest attempt may finish it, so a reply is answered exactly once.
+    """
+
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        model: LanguageModel,
+        events: ReplyEventStream,
+        cache: ChatroomCache,
+        context: ContextPolicy,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._model = model
+        self._events = events
+        self._cache = cache
+        self._context = context
+
+    async def execute(self, command: GenerateReplyCommand) -> None:
+        started = await self._start(command.reply_id)
+        if started is None:
+            return
+        reply, attempt = started.reply, started.attempt
+        if not started.turns:
+            await self._fail(reply.id, attempt, CONTEXT_TOO_SMALL)
+            return
+        pieces: list[str] = []
+        offset = 0
+        usage: TokenUsage | None = None
+        try:
+            async for chunk in self._model.stream_reply(started.turns):
+                usage = chunk.usage or usage
+                if chunk.text:
+                    pieces.append(chunk.text)
+                    offset += len(chunk.text)
+                    await self._events.publish(
+                        reply.id, ReplyEvent(kind=ReplyEventKind.CHUNK, attempt=attempt, offset=offset, text=chunk.text)
+                    )
+        except LanguageModelError as error:
+            if error.transient and not command.final_attempt:
+                raise ReplyDeferred(error.retry_after) from error
+            await self._fail(reply.id, attempt, error.reason)
+            return
+        except Exception:
+            if not command.final_attempt:
+                raise
+            log.exception("reply %s failed on its last attempt", reply.id)
+            await self._fail(reply.id, attempt, UNEXPECTED_FAILURE)
+            return
+        text = "".join(pieces)
+        if await self._complete(reply.id, attempt, text, usage):
+            await self._events.publish(
+                reply.id, ReplyEvent(kind=ReplyEventKind.DONE, attempt=attempt, offset=len(text))
+            )
+            await self._name_chatroom(reply.chatroom_id, [*started.turns, Turn(MessageRole.MODEL, text)])
+
+    async def _start(self, reply_id: str) -> _Started | None:
+        async with self._uow() as uow:
+            reply = await uow.messages.get(reply_id)
+            if reply is None or reply.is_finished:
+                return None
+            attempt = reply.start_generation()
+            turns = await self._conversation_before(uow, reply)
+            await uow.messages.update(reply)
+            await uow.commit()
+        return _Started(reply=reply, attempt=attempt, turns=turns)
+
+    async def _conversation_before(self, uow: UnitOfWork, reply: Message) -> list[Turn]:
+        """The newest turns before ``reply`` that fit the budget, paging back only as far
+        as needed. Exchanges whose reply failed are left out: the model should not see
+        a question it never answered."""
+        window = ContextWindow(self._context.token_budget)
+        unanswered: set[str] = set()
+        before = Position(at=reply.created_at, id=reply.id)
+        while not window.closed:
+            page = await uow.messages.list_latest(reply.chatroom_id, limit=self._context.page_size, before=before)
+            for message in page:
+                if message.role is MessageRole.MODEL and message.status is not MessageStatus.COMPLETED:
+                    if message.status is MessageStatus.FAILED and message.reply_to:
+                        unanswered.add(message.reply_to)
+                    continue
+                if message.id in unanswered or (message.role is MessageRole.MODEL and not message.content):
+                    continue
+                if not window.offer(Turn(role=message.role, text=message.content)):
+                    break
+            if len(page) < self._context.page_size:
+                break
+            oldest = page[-1]
+            before = Position(at=oldest.created_at, id=oldest.id)
+        turns = window.turns()
+        if not turns or turns[-1].role is not MessageRole.USER:
+            return []
+        return turns
+
+    async def _complete(self, reply_id: str, attempt: int, text: str, usage: TokenUsage | None) -> bool:
+        async with self._uow() as uow:
+            reply = await uow.messages.get(reply_id)
+            if reply is None or reply.is_finished or reply.attempt != attempt:
+                return False
+            reply.complete(text=text, usage=usage, now=self._clock.now())
+            await uow.messages.update(reply)
+            await uow.commit()
+        return True
+
+    async def _fail(self, reply_id: str, attempt: int, reason: str) -> None:
+        async with self._uow() as uow:
+            reply = await uow.messages.get(reply_id)
+            if reply is None or reply.is_finished or reply.attempt != attempt:
+                return
+            reply.fail(error=reason, now=self._clock.now())
+            await uow.messages.update(reply)
+            chatroom = await uow.chatrooms.get(reply.chatroom_id)
+            asked = await uow.messages.get(reply.reply_to) if reply.reply_to else None
+            if chatroom is not None and asked is not None:
+                await uow.quota.give_back(chatroom.owner_id, usage_day(asked.created_at))
+            await uow.commit()
+        await self._events.publish(
+            reply_id, ReplyEvent(kind=ReplyEventKind.ERROR, attempt=attempt, offset=0, error=reason)
+        )
+
+    async def _name_chatroom(self, chatroom_id: str, turns: list[Turn]) -> None:
+        """Give an untitled room a title from its first exchange; best effort."""
+        async with self._uow() as uow:
+            chatroom = await uow.chatrooms.get(chatroom_id)
+        if chatroom is None or not chatroom.untitled:
+            return
+        try:
+            suggestion = (await self._model.suggest_title(turns)).strip().strip("\"'*#").strip()
+        except LanguageModelError as error:
+            log.info("no title for chatroom %s: %s", chatroom_id, error.kind)
+            return
+        async with self._uow() as uow:
+            chatroom = await uow.chatrooms.get(chatroom_id)
+            try:
+                named = chatroom is not None and chatroom.name_automatically(suggestion)
+            except ValidationError:
+                return
+            if chatroom is None or not named:
+                return
+            await uow.chatrooms.update(chatroom)
+            await uow.commit()
+        await self._cache.invalidate(chatroom.owner_id)

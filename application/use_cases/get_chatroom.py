@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.ports.repositories import UnitOfWorkFactory
+from application.use_cases._chatrooms import owned_chatroom
+from application.use_cases.authenticate import Principal
+from domain.chat import Chatroom, Message
+
+LATEST_MESSAGES = 50
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GetChatroomCommand:
+    principal: Principal
+    chatroom_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatroomWithMessages:
+    chatroom: Chatroom
+    # The latest messages, oldest first; older ones come from ListMessages.
+    messages: list[Message]
+
+
+class GetChatroom:
+    def __init__(self, *, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def execute(self, command: GetChatroomCommand) -> ChatroomWithMessages:
+        async with self._uow() as uow:
+            chatroom = await owned_chatroom(uow, chatroom_id=command.chatroom_id, owner_id=command.principal.user_id)
+            latest = await uow.messages.list_latest(chatroom.id, limit=LATEST_MESSAGES, before=None)
+        return ChatroomWithMessages(chatroom=chatroom, messages=list(reversed(latest)))

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.ports.repositories import UnitOfWorkFactory
+from application.use_cases._chatrooms import owned_message
+from application.use_cases.authenticate import Principal
+from domain.chat import Message
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GetMessageCommand:
+    principal: Principal
+    chatroom_id: str
+    message_id: str
+
+
+class GetMessage:
+    def __init__(self, *, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def execute(self, command: GetMessageCommand) -> Message:
+        async with self._uow() as uow:
+            return await owned_message(
+                uow,
+                chatroom_id=command.chatroom_id,
+                message_id=command.message_id,
+                owner_id=command.principal.user_id,
+            )

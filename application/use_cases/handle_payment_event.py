@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+
+from application.ports.repositories import UnitOfWork, UnitOfWorkFactory
+from application.ports.services import Clock, PaymentEvent, PaymentEventKind, PaymentGateway
+from domain.subscriptions import Subscription, SubscriptionSnapshot
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HandlePaymentEventCommand:
+    payload: bytes
+    signature: str | None
+
+
+class PaymentEventOutcome(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+    UNKNOWN_USER = "unknown_user"
+
+
+class HandlePaymentEvent:
+    """Apply a signed payment-provider event to a user's subscription and tier.
+
+    Verified before anything is read or stored; applied at most once per event id (the
+    id is recorded in the same transaction as the change); order-proof, because the
+    subscription keeps only the newest state it has seen. Events we cannot use are
+    acknowledged, so the provider does not retry them for days.
+    """
+
+    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, payments: PaymentGateway) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._payments = payments
+
+    async def execute(self, command: HandlePaymentEventCommand) -> PaymentEventOutcome:
+        event = self._payments.verify_event(command.payload, command.signature)
+        snapshot, user_id = await self._subscription_state(event)
+        async with self._uow() as uow:
+            if not await uow.processed_events.add(event.id, event.type, self._clock.now()):
+                return PaymentEventOutcome.DUPLICATE
+            if event.kind is PaymentEventKind.IGNORED:
+                await uow.commit()
+                return PaymentEventOutcome.IGNORED
+            subscription = await self._subscription_of(uow, user_id, event.customer_id)
+            if subscription is None:
+                await uow.commit()
+                log.warning("payment event %s (%s) names no known user", event.id, event.type)
+                return PaymentEventOutcome.UNKNOWN_USER
+            if event.customer_id and subscription.customer_id is None:
+                subscription.customer_id = event.customer_id
+            if snapshot is not None:
+                subscription.apply(snapshot)
+            await uow.subscriptions.save(subscription)
+            user = await uow.users.get(subscription.user_id)
+            if user is not None and user.tier is not subscription.tier:
+                user.tier = subscription.tier
+                await uow.users.update(user)
+            await uow.commit()
+        return PaymentEventOutcome.APPLIED
+
+    async def _subscription_state(self, event: PaymentEvent) -> tuple[SubscriptionSnapshot | None, str | None]:
+        """The subscription the event is about. Events that only name it (checkout,
+        invoices) are resolved by asking the provider for the current object."""
+        if event.subscription is not None or event.subscription_id is None:
+            return event.subscription, event.user_id
+        if event.kind is PaymentEventKind.IGNORED:
+            return None, event.user_id
+        fetched = await self._payments.fetch_subscription(event.subscription_id)
+        return fetched.snapshot, event.user_id or fetched.user_id
+
+    @staticmethod
+    async def _subscription_of(uow: UnitOfWork, user_id: str | None, customer_id: str | None) -> Subscription | None:
+        if user_id is not None and await uow.users.get(user_id) is not None:
+            return await uow.subscriptions.get(user_id) or Subscription(user_id=user_id)
+        if customer_id is not None:
+            return await uow.subscriptions.get_by_customer(customer_id)
+        return None

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from application.ports.repositories import UnitOfWork, UnitOfWorkFactory
+from application.ports.services import ChatroomCache, Clock, IdGenerator, JobQueue, ReplyJob
+from application.use_cases._chatrooms import owned_chatroom
+from application.use_cases.authenticate import Principal
+from domain.chat import Message
+from domain.errors import Conflict, DailyLimitReached, DependencyUnavailable, NotFound
+from domain.quota import DailyQuota, QuotaStatus, usage_day
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendMessageCommand:
+    principal: Principal
+    chatroom_id: str
+    content: str
+    idempotency_key: str | None = None
+    request_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendMessageResult:
+    message: Message
+    reply: Message
+    quota: QuotaStatus
+    # True when an earlier request with the same idempotency key is being answered again.
+    replayed: bool = False
+
+
+class SendMessage:
+    """Accept a user's message and queue the model's reply.
+
+    The message, the pending reply, the quota count and the idempotency record commit
+    together; the job is queued after the commit. If the queue is down the reply stays
+    pending and is picked up later by the sweeper of stale pending replies, so the
+    client's message is never lost.
+    """
+
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdGenerator,
+        quota: DailyQuota,
+        queue: JobQueue,
+        cache: ChatroomCache,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._ids = ids
+        self._quota = quota
+        self._queue = queue
+        self._cache = cache
+
+    async def execute(self, command: SendMessageCommand) -> SendMessageResult:
+        try:
+            result = await self._accept(command)
+        except Conflict:
+            # Another request with the same idempotency key committed first.
+            if command.idempotency_key is None:
+                raise
+            return await self._replay(command, command.idempotency_key)
+        if result.replayed:
+            return result
+        await self._cache.invalidate(command.principal.user_id)
+        try:
+            await self._queue.enqueue_reply(ReplyJob(reply_id=result.reply.id, request_id=command.request_id))
+        except DependencyUnavailable:
+            log.warning("reply %s not queued; the pending-reply sweeper will queue it", result.reply.id)
+        return result
+
+    async def _accept(self, command: SendMessageCommand) -> SendMessageResult:
+        owner_id = command.principal.user_id
+        now = self._clock.now()
+        message = Message.from_user(
+            id=self._ids.new_id(), chatroom_id=command.chatroom_id, content=command.content, now=now
+        )
+        async with self._uow() as uow:
+            chatroom = await owned_chatroom(uow, chatroom_id=command.chatroom_id, owner_id=owner_id)
+            if command.idempotency_key is not None:
+                earlier = await self._earlier_result(uow, command, command.idempotency_key)
+                if earlier is not None:
+                    return earlier
+            user = await uow.users.get(owner_id)
+            if user is None:
+                raise NotFound("User not found.")
+            day = usage_day(now)
+            limit = self._quota.limit_for(user.tier)
+            if limit is None:
+                used = await uow.quota.consume(owner_id, day)
+            else:
+                counted = await uow.quota.try_consume(owner_id, day, limit)
+                if counted is None:
+                    raise DailyLimitReached(limit=limit, retry_after_seconds=self._quota.seconds_until_reset(now))
+                used = counted
+            reply = Message.pending_reply(id=self._ids.new_id(), to=message, now=now)
+            await uow.messages.add(message)
+            await uow.messages.add(reply)
+            chatroom.touch(now)
+            await uow.chatrooms.update(chatroom)
+            if command.idempotency_key is not None:
+                await uow.idempotency.add(owner_id, command.idempotency_key, reply.id)
+            await uow.commit()
+        return SendMessageResult(
+            message=message, reply=reply, quota=self._quota.status(tier=user.tier, used=used, now=now)
+        )
+
+    async def _replay(self, command: SendMessageCommand, key: str) -> SendMessageResult:
+        async with self._uow() as uow:
+            earlier = await self._earlier_result(uow, command, key)
+        if earlier is None:
+            raise Conflict("A request with this Idempotency-Key is still being processed.")
+        return earlier
+
+    async def _earlier_result(self, uow: UnitOfWork, command: SendMessageCommand, key: str) -> SendMessageResult | None:
+        owner_id = command.principal.user_id
+        reply_id = await uow.idempotency.get(owner_id, key)
+        if reply_id is None:
+            return None
+        reply = await uow.messages.get(reply_id)
+        if reply is None or reply.reply_to is None:
+            # The chatroom was deleted since: the key is spent on a request that no longer exists.
+            raise Conflict("This Idempotency-Key was used for a request whose chatroom is gone.")
+        if reply.chatroom_id != command.chatroom_id:
+            raise Conflict("This Idempotency-Key was already used for another chatroom.")
+        message = await uow.messages.get(reply.reply_to)
+        user = await uow.users.get(owner_id)
+        if message is None or user is None:
+            raise NotFound("Message not found.")
+        now = self._clock.now()
+        used = await uow.quota.count(owner_id, usage_day(now))
+        return SendMessageResult(
+            message=message,
+            reply=reply,
+            quota=self._quota.status(tier=user.tier, used=used, now=now),
+            replayed=True,
+        )

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from application.ports.repositories import UnitOfWorkFactory
+from application.ports.services import CheckoutSession, PaymentGateway
+from application.use_cases.authenticate import Principal
+from domain.errors import Conflict, NotFound
+from domain.subscriptions import Subscription
+from domain.users import Tier
+
+
+class UpgradeToPro:
+    """Start a Pro checkout. Nothing changes here: the tier changes only when the
+    payment provider's signed event says the subscription is live."""
+
+    def __init__(self, *, uow: UnitOfWorkFactory, payments: PaymentGateway) -> None:
+        self._uow = uow
+        self._payments = payments
+
+    async def execute(self, principal: Principal) -> CheckoutSession:
+        customer_id = await customer_for(self._uow, self._payments, principal.user_id, refuse_pro=True)
+        return await self._payments.create_checkout(customer_id=customer_id, user_id=principal.user_id)
+
+
+async def customer_for(
+    uow_factory: UnitOfWorkFactory, payments: PaymentGateway, user_id: str, *, refuse_pro: bool
+) -> str:
+    """The user's customer id at the payment provider, created on first use.
+
+    The provider call happens outside any transaction; if two first calls race, the
+    first customer id stored wins and the other is never used.
+    """
+    async with uow_factory() as uow:
+        user = await uow.users.get(user_id)
+        if user is None:
+            raise NotFound("User not found.")
+        if refuse_pro and user.tier is Tier.PRO:
+            raise Conflict("You are already on Pro.")
+        subscription = await uow.subscriptions.get(user_id)
+    if subscription is not None and subscription.customer_id is not None:
+        return subscription.customer_id
+    created = await payments.create_customer(user_id=user.id, mobile_number=user.mobile_number)
+    async with uow_factory() as uow:
+        subscription = await uow.subscriptions.get(user_id) or Subscription(user_id=user_id)
+        if subscription.customer_id is None:
+            subscription.customer_id = created
+            await uow.subscriptions.save(subscription)
+            await uow.commit()
+    return subscription.customer_id

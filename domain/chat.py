@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from domain.errors import Conflict, ValidationError
+
+DEFAULT_CHATROOM_TITLE = "New chat"
+MAX_TITLE_LENGTH = 120
+MAX_CONTENT_LENGTH = 8000
+
+
+def clean_title(raw: str) -> str:
+    title = " ".join(raw.split())
+    if not title:
+        raise ValidationError.for_field("title", "must not be empty")
+    if len(title) > MAX_TITLE_LENGTH:
+        raise ValidationError.for_field("title", f"must be at most {MAX_TITLE_LENGTH} characters")
+    return title
+
+
+def clean_content(raw: str) -> str:
+    content = raw.strip()
+    if not content:
+        raise ValidationError.for_field("content", "must not be empty")
+    if len(content) > MAX_CONTENT_LENGTH:
+        raise ValidationError.for_field("content", f"must be at most {MAX_CONTENT_LENGTH} characters")
+    return content
+
+
+@dataclass(slots=True)
+class Chatroom:
+    id: str
+    owner_id: str
+    title: str
+    created_at: datetime
+    updated_at: datetime
+    # True until a person or the model names the room; the first exchange of an
+    # untitled room asks the model for a title.
+    untitled: bool = False
+
+    @classmethod
+    def open(cls, *, id: str, owner_id: str, title: str | None, now: datetime) -> Chatroom:
+        if title is None:
+            return cls(id, owner_id, DEFAULT_CHATROOM_TITLE, now, now, untitled=True)
+        return cls(id, owner_id, clean_title(title), now, now)
+
+    def rename(self, title: str, now: datetime) -> None:
+        self.title = clean_title(title)
+        self.untitled = False
+        self.updated_at = now
+
+    def name_automatically(self, title: str) -> bool:
+        """Take a model-suggested title unless somebody named the room meanwhile."""
+        if not self.untitled:
+            return False
+        self.title = clean_title(title[:MAX_TITLE_LENGTH])
+        self.untitled = False
+        return True
+
+    def touch(self, now: datetime) -> None:
+        self.updated_at = max(self.updated_at, now)
+
+
+class MessageRole(StrEnum):
+    USER = "user"
+    MODEL = "model"
+
+
+class MessageStatus(StrEnum):
+    PENDING = "pending"
+    STREAMING = "streaming"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenUsage:
+    prompt_tokens: int
+    response_tokens: int
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.response_tokens
+
+
+@dataclass(slots=True)
+class Message:
+    id: str
+    chatroom_id: str
+    role: MessageRole
+    content: str
+    status: MessageStatus
+    created_at: datetime
+    completed_at: datetime | None = None
+    error: str | None = None
+    usage: TokenUsage | None = None
+    # The user message a model reply answers; None for user messages.
+    reply_to: str | None = None
+    # Bumped each time a worker (re)starts generating, so a stream consumer can tell a
+    # restarted generation from the continuation of the one it was reading.
+    attempt: int = 0
+
+    @classmethod
+    def from_user(cls, *, id: str, chatroom_id: str, content: str, now: datetime) -> Message:
+        return cls(
+            id=id,
+            chatroom_id=chatroom_id,
+            role=MessageRole.USER,
+            content=clean_content(content),
+            status=MessageStatus.COMPLETED,
+            created_at=now,
+            completed_at=now,
+        )
+
+    @classmethod
+    def pending_reply(cls, *, id: str, to: Message, now: datetime) -> Message:
+        return cls(
+            id=id,
+            chatroom_id=to.chatroom_id,
+            role=MessageRole.MODEL,
+            content="",
+            status=MessageStatus.PENDING,
+            created_at=now,
+            reply_to=to.id,
+        )
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (MessageStatus.COMPLETED, MessageStatus.FAILED)
+
+    def start_generation(self) -> int:
+        if self.is_finished:
+            raise Conflict("This reply is already finished.")
+        self.status = MessageStatus.STREAMING
+        self.content = ""
+        self.attempt += 1
+        return self.attempt
+
+    def complete(self, *, text: str, usage: TokenUsage | None, now: datetime) -> None:
+        if self.is_finished:
+            raise Conflict("This reply is already finished.")
+        self.content = text
+        self.usage = usage
+        self.status = MessageStatus.COMPLETED
+        self.completed_at = now
+
+    def fail(self, *, error: str, now: datetime) -> None:
+        if self.is_finished:
+            raise Conflict("This reply is already finished.")
+        self.error = error
+        self.status = MessageStatus.FAILED
+        self.completed_at = now

@@ -1,0 +1,98 @@
+"""The error hierarchy every layer speaks.
+
+Each error carries a stable ``code`` a client can branch on (see API.md); the HTTP
+entrypoint maps error *types* to statuses in one table.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    code = "ERROR"
+
+    def __init__(self, message: str, *, details: list[dict[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class ValidationError(DomainError):
+    code = "VALIDATION_ERROR"
+
+    @classmethod
+    def for_field(cls, field: str, problem: str) -> ValidationError:
+        return cls(f"{field}: {problem}", details=[{"field": field, "message": problem}])
+
+
+class BadRequest(DomainError):
+    code = "BAD_REQUEST"
+
+
+class NotFound(DomainError):
+    code = "NOT_FOUND"
+
+
+class Conflict(DomainError):
+    code = "CONFLICT"
+
+
+class Unauthenticated(DomainError):
+    code = "UNAUTHENTICATED"
+
+
+class InvalidOtp(DomainError):
+    code = "INVALID_OTP"
+
+    def __init__(self, message: str = "The code is wrong or has expired.") -> None:
+        super().__init__(message)
+
+
+class InvalidCredentials(DomainError):
+    code = "INVALID_CREDENTIALS"
+
+    def __init__(self, message: str = "The mobile number or password is wrong.") -> None:
+        super().__init__(message)
+
+
+class Forbidden(DomainError):
+    code = "FORBIDDEN"
+
+
+class InvalidSignature(DomainError):
+    code = "INVALID_SIGNATURE"
+
+
+class RateLimited(DomainError):
+    """Base of the 429 errors: each says when the client may try again."""
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = max(1, retry_after_seconds)
+
+
+class DailyLimitReached(RateLimited):
+    code = "DAILY_LIMIT_REACHED"
+
+    def __init__(self, *, limit: int, retry_after_seconds: int) -> None:
+        super().__init__(
+            f"The Basic tier allows {limit} messages a day. Upgrade to Pro for unlimited messages,"
+            " or try again after midnight UTC.",
+            retry_after_seconds=retry_after_seconds,
+        )
+        self.limit = limit
+
+
+class TooManyAttempts(RateLimited):
+    code = "TOO_MANY_ATTEMPTS"
+
+    def __init__(self, *, retry_after_seconds: int) -> None:
+        super().__init__(
+            "Too many attempts. Please wait before trying again.",
+            retry_after_seconds=retry_after_seconds,
+        )
+
+
+class DependencyUnavailable(DomainError):
+    """A backing service is down and the request could not be served safely."""
+
+    code = "UNAVAILABLE"

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from domain.errors import ValidationError
+
+_SEPARATORS = re.compile(r"[\s\-.()/]")
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
+MAX_NAME_LENGTH = 100
+
+
+class Tier(StrEnum):
+    BASIC = "basic"
+    PRO = "pro"
+
+
+@dataclass(frozen=True, slots=True)
+class MobileNumber:
+    """A mobile number in E.164 form (``+919876543210``).
+
+    Accepted input: the international form with ``+`` or the ``00`` international prefix,
+    with spaces, dashes, dots, slashes or parentheses between digits. A number without a
+    country code is refused rather than guessed at: guessing would sign people in as
+    somebody else.
+    """
+
+    value: str
+
+    @classmethod
+    def parse(cls, raw: str) -> MobileNumber:
+        compact = _SEPARATORS.sub("", raw.strip())
+        if compact.startswith("00"):
+            compact = "+" + compact[2:]
+        if not _E164.fullmatch(compact):
+            raise ValidationError.for_field(
+                "mobile_number",
+                "must be an international number with country code, e.g. +919876543210",
+            )
+        return cls(compact)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def clean_name(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    name = " ".join(raw.split())
+    if not name:
+        return None
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValidationError.for_field("name", f"must be at most {MAX_NAME_LENGTH} characters")
+    return name
+
+
+@dataclass(slots=True)
+class User:
+    id: str
+    mobile_number: MobileNumber
+    name: str | None
+    tier: Tier
+    password_hash: str | None
+    created_at: datetime
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash is not None

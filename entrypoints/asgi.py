@@ -1,0 +1,50 @@
+"""``uvicorn --factory entrypoints.asgi:create`` builds the whole service from settings."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+
+from entrypoints.container import Container, build_container
+from entrypoints.http.app import create_app
+from entrypoints.settings import Settings, SettingsError, load_settings
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _lifespan(container: Container):  # type: ignore[no-untyped-def]
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await container.job_queue().close()
+
+    return lifespan
+
+
+def build_app(settings: Settings) -> Litestar:
+    container = build_container(settings)
+    app = create_app(
+        container,
+        max_body_bytes=settings.max_body_bytes,
+        lifespan=[_lifespan(container)],
+    )
+    app.state.container = container
+    return app
+
+
+def create() -> Litestar:
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        raise SystemExit(2) from None
+    configure_logging(settings)
+    return build_app(settings)

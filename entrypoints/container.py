@@ -1,0 +1,214 @@
+"""The composition root: which adapter serves which port, read as a wiring diagram.
+
+Only this module (and the worker/CLI bootstraps) import adapters. The provider graph is
+synchronous; connections are opened and closed by the app's lifespan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import timedelta
+
+from dependency_injector import containers, providers
+
+from adapters.memory.cache import InMemoryChatroomCache
+from adapters.memory.database import InMemoryDatabase, InMemoryUnitOfWorkFactory
+from adapters.memory.job_queue import InMemoryJobQueue
+from adapters.memory.language_model import FakeLanguageModel
+from adapters.memory.payments import FakePaymentGateway
+from adapters.memory.probes import InMemoryProbe
+from adapters.memory.rate_limiter import InMemoryRateLimiter
+from adapters.memory.reply_events import InMemoryReplyEventStream
+from adapters.otp.senders import LogOtpSender, ResponseOtpSender
+from adapters.security.otp_hashing import HmacOtpHasher
+from adapters.security.passwords import Argon2PasswordHasher
+from adapters.security.tokens import JwtSettings, JwtTokenService
+from adapters.system.clock import SystemClock
+from adapters.system.ids import Uuid7Generator
+from application.use_cases._otp import OtpPolicy
+from application.use_cases.authenticate import Authenticate
+from application.use_cases.change_password import ChangePassword
+from application.use_cases.check_readiness import CheckReadiness
+from application.use_cases.create_chatroom import CreateChatroom
+from application.use_cases.delete_chatroom import DeleteChatroom
+from application.use_cases.forgot_password import ForgotPassword
+from application.use_cases.generate_reply import ContextPolicy, GenerateReply
+from application.use_cases.get_chatroom import GetChatroom
+from application.use_cases.get_message import GetMessage
+from application.use_cases.get_profile import GetProfile
+from application.use_cases.get_subscription_status import GetSubscriptionStatus
+from application.use_cases.get_usage import GetUsage
+from application.use_cases.handle_payment_event import HandlePaymentEvent
+from application.use_cases.list_chatrooms import ListChatrooms
+from application.use_cases.list_messages import ListMessages
+from application.use_cases.log_in import LogIn, LoginPolicy
+from application.use_cases.log_out import LogOut
+from application.use_cases.open_billing_portal import OpenBillingPortal
+from application.use_cases.refresh_tokens import RefreshTokens
+from application.use_cases.rename_chatroom import RenameChatroom
+from application.use_cases.reset_password import ResetPassword
+from application.use_cases.send_message import SendMessage
+from application.use_cases.send_otp import SendOtp
+from application.use_cases.sign_up import SignUp
+from application.use_cases.stream_reply import StreamPolicy, StreamReply
+from application.use_cases.upgrade_to_pro import UpgradeToPro
+from application.use_cases.verify_otp import VerifyOtp
+from domain.quota import DailyQuota
+from entrypoints.settings import Settings
+
+
+def _jwt_settings(settings: Settings) -> JwtSettings:
+    return JwtSettings(
+        keys={**settings.jwt_previous_keys, settings.jwt_kid: settings.jwt_secret},
+        active_kid=settings.jwt_kid,
+        access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
+        refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
+    )
+
+
+def _otp_pepper(settings: Settings) -> bytes:
+    # Derived rather than configured separately: one fewer secret to manage, and
+    # rotating JWT_SECRET only voids the codes in flight.
+    return hmac.new(settings.jwt_secret.encode(), b"otp-pepper", hashlib.sha256).digest()
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+
+    # Plain services
+    clock = providers.Singleton(SystemClock)
+    ids = providers.Singleton(Uuid7Generator)
+    passwords = providers.Singleton(Argon2PasswordHasher, profile=settings.provided.password_hash_profile)
+    otp_hasher = providers.Singleton(HmacOtpHasher, pepper=providers.Callable(_otp_pepper, settings))
+    tokens = providers.Singleton(JwtTokenService, providers.Callable(_jwt_settings, settings), clock)
+    otp_sender = providers.Selector(
+        settings.provided.otp_delivery,
+        response=providers.Singleton(ResponseOtpSender),
+        log=providers.Singleton(LogOtpSender),
+    )
+
+    # Rules and policies
+    quota = providers.Singleton(DailyQuota, basic_limit=settings.provided.basic_daily_limit)
+    otp_policy = providers.Singleton(
+        OtpPolicy, ttl=providers.Callable(lambda s: timedelta(seconds=s.otp_ttl_seconds), settings)
+    )
+    login_policy = providers.Singleton(LoginPolicy)
+    context_policy = providers.Singleton(ContextPolicy, token_budget=settings.provided.context_token_budget)
+    stream_policy = providers.Singleton(StreamPolicy, heartbeat_seconds=settings.provided.sse_heartbeat_seconds)
+
+    # Storage and infrastructure (in-memory set; the real set plugs in here)
+    database = providers.Singleton(InMemoryDatabase)
+    uow = providers.Singleton(InMemoryUnitOfWorkFactory, database)
+    limiter = providers.Singleton(InMemoryRateLimiter, clock)
+    chatroom_cache = providers.Singleton(InMemoryChatroomCache)
+    reply_events = providers.Singleton(InMemoryReplyEventStream)
+    language_model = providers.Singleton(
+        FakeLanguageModel,
+        chunks=settings.provided.fake_llm_chunks,
+        chunk_delay=settings.provided.fake_llm_chunk_delay,
+        first_chunk_delay=settings.provided.fake_llm_first_chunk_delay,
+    )
+    payments = providers.Singleton(
+        FakePaymentGateway,
+        clock=clock,
+        webhook_secret=settings.provided.stripe_webhook_secret,
+        public_url=settings.provided.public_url,
+    )
+
+    # Use cases
+    generate_reply = providers.Factory(
+        GenerateReply,
+        uow=uow,
+        clock=clock,
+        model=language_model,
+        events=reply_events,
+        cache=chatroom_cache,
+        context=context_policy,
+    )
+    job_queue = providers.Singleton(
+        InMemoryJobQueue,
+        reply_writer=generate_reply.provider,
+        max_attempts=settings.provided.reply_max_attempts,
+        backoff_seconds=settings.provided.reply_retry_backoff_seconds,
+    )
+    sign_up = providers.Factory(SignUp, uow=uow, clock=clock, ids=ids, passwords=passwords)
+    send_otp = providers.Factory(
+        SendOtp,
+        uow=uow,
+        clock=clock,
+        ids=ids,
+        otp_hasher=otp_hasher,
+        otp_sender=otp_sender,
+        limiter=limiter,
+        policy=otp_policy,
+    )
+    forgot_password = providers.Factory(
+        ForgotPassword,
+        uow=uow,
+        clock=clock,
+        ids=ids,
+        otp_hasher=otp_hasher,
+        otp_sender=otp_sender,
+        limiter=limiter,
+        policy=otp_policy,
+    )
+    verify_otp = providers.Factory(
+        VerifyOtp,
+        uow=uow,
+        clock=clock,
+        ids=ids,
+        otp_hasher=otp_hasher,
+        limiter=limiter,
+        policy=otp_policy,
+        tokens=tokens,
+    )
+    log_in = providers.Factory(
+        LogIn,
+        uow=uow,
+        clock=clock,
+        ids=ids,
+        passwords=passwords,
+        limiter=limiter,
+        policy=login_policy,
+        tokens=tokens,
+    )
+    refresh_tokens = providers.Factory(RefreshTokens, uow=uow, clock=clock, tokens=tokens)
+    authenticate = providers.Factory(Authenticate, uow=uow, clock=clock, tokens=tokens)
+    log_out = providers.Factory(LogOut, uow=uow, clock=clock)
+    reset_password = providers.Factory(
+        ResetPassword,
+        uow=uow,
+        clock=clock,
+        otp_hasher=otp_hasher,
+        passwords=passwords,
+        limiter=limiter,
+        policy=otp_policy,
+    )
+    change_password = providers.Factory(
+        ChangePassword, uow=uow, clock=clock, ids=ids, passwords=passwords, tokens=tokens
+    )
+    get_profile = providers.Factory(GetProfile, uow=uow)
+    get_usage = providers.Factory(GetUsage, uow=uow, clock=clock, quota=quota)
+    create_chatroom = providers.Factory(CreateChatroom, uow=uow, clock=clock, ids=ids, cache=chatroom_cache)
+    list_chatrooms = providers.Factory(ListChatrooms, uow=uow, cache=chatroom_cache)
+    get_chatroom = providers.Factory(GetChatroom, uow=uow)
+    rename_chatroom = providers.Factory(RenameChatroom, uow=uow, clock=clock, cache=chatroom_cache)
+    delete_chatroom = providers.Factory(DeleteChatroom, uow=uow, cache=chatroom_cache)
+    send_message = providers.Factory(
+        SendMessage, uow=uow, clock=clock, ids=ids, quota=quota, queue=job_queue, cache=chatroom_cache
+    )
+    get_message = providers.Factory(GetMessage, uow=uow)
+    list_messages = providers.Factory(ListMessages, uow=uow)
+    stream_reply = providers.Factory(StreamReply, uow=uow, events=reply_events, policy=stream_policy)
+    upgrade_to_pro = providers.Factory(UpgradeToPro, uow=uow, payments=payments)
+    open_billing_portal = providers.Factory(OpenBillingPortal, uow=uow, payments=payments)
+    handle_payment_event = providers.Factory(HandlePaymentEvent, uow=uow, clock=clock, payments=payments)
+    get_subscription_status = providers.Factory(GetSubscriptionStatus, uow=uow)
+    probes = providers.List(providers.Singleton(InMemoryProbe, "database"), providers.Singleton(InMemoryProbe, "redis"))
+    check_readiness = providers.Factory(CheckReadiness, probes=probes)
+
+
+def build_container(settings: Settings) -> Container:
+    container = Container(settings=settings)
+    return container

@@ -1,0 +1,1 @@
+"""The Litestar HTTP entrypoint. Talks to use cases only, never to adapters."""

@@ -1,0 +1,67 @@
+"""The app factory: routes, dependencies, error envelope, limits and OpenAPI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from entrypoints.http.controllers.auth import AuthController
+from entrypoints.http.controllers.chatrooms import ChatroomController
+from entrypoints.http.controllers.operations import OperationsController
+from entrypoints.http.controllers.subscriptions import SubscriptionController
+from entrypoints.http.controllers.users import UserController
+from entrypoints.http.dependencies import build_dependencies
+from entrypoints.http.errors import EXCEPTION_HANDLERS
+
+API_DESCRIPTION = """
+Sign in with a one-time code, open chatrooms, and talk to an AI model. Replies are
+written by background workers: sending a message answers `202` at once, and the reply
+can be polled or streamed (Server-Sent Events). Basic users get a daily message limit;
+Pro (a subscription) is unlimited. Every error has the shape
+`{"error": {"code", "message", "details?"}}`.
+"""
+
+
+def create_app(
+    container: Any,
+    *,
+    max_body_bytes: int,
+    debug: bool = False,
+    lifespan: list[Callable[[Litestar], Any]] | None = None,
+) -> Litestar:
+    return Litestar(
+        route_handlers=[
+            AuthController,
+            UserController,
+            ChatroomController,
+            SubscriptionController,
+            OperationsController,
+        ],
+        dependencies=build_dependencies(container),
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=max_body_bytes,
+        lifespan=lifespan or [],
+        debug=debug,
+        openapi_config=OpenAPIConfig(
+            title="Gemini-style chat API",
+            version="1.0.0",
+            description=API_DESCRIPTION.strip(),
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin(path="/swagger")],
+            components=Components(
+                security_schemes={
+                    "BearerAuth": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        bearer_format="JWT",
+                        description="The access_token from /auth/verify-otp or /auth/login",
+                    )
+                }
+            ),
+        ),
+    )

@@ -1,0 +1,228 @@
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.params import Parameter
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+
+from application.pagination import MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from application.use_cases.authenticate import Principal
+from application.use_cases.create_chatroom import CreateChatroom, CreateChatroomCommand
+from application.use_cases.delete_chatroom import DeleteChatroom, DeleteChatroomCommand
+from application.use_cases.get_chatroom import GetChatroom, GetChatroomCommand
+from application.use_cases.get_message import GetMessage, GetMessageCommand
+from application.use_cases.list_chatrooms import DEFAULT_CHATROOM_PAGE, ListChatrooms, ListChatroomsCommand
+from application.use_cases.list_messages import DEFAULT_MESSAGE_PAGE, ListMessages, ListMessagesCommand
+from application.use_cases.rename_chatroom import RenameChatroom, RenameChatroomCommand
+from application.use_cases.send_message import SendMessage, SendMessageCommand
+from application.use_cases.stream_reply import StreamItem, StreamItemKind, StreamReply, StreamReplyCommand
+from domain.quota import QuotaStatus
+from entrypoints.http.dependencies import BEARER_AUTH
+from entrypoints.http.openapi import errors
+from entrypoints.http.schemas import (
+    ChatroomDetailResponse,
+    ChatroomListResponse,
+    ChatroomResponse,
+    CreateChatroomRequest,
+    MessageBody,
+    MessageListResponse,
+    RenameChatroomRequest,
+    SendMessageRequest,
+    SendMessageResponse,
+    chatroom_response,
+    encode_json,
+    message_body,
+)
+
+PageSize = Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE, description="Items per page")]
+
+
+def rate_limit_headers(quota: QuotaStatus) -> dict[str, str]:
+    if quota.limit is None:
+        return {}
+    return {
+        "X-RateLimit-Limit": str(quota.limit),
+        "X-RateLimit-Remaining": str(quota.remaining),
+        "X-RateLimit-Reset": str(int(quota.resets_at.timestamp())),
+    }
+
+
+class ChatroomController(Controller):
+    path = "/chatroom"
+    tags = ["chatrooms"]
+    security = BEARER_AUTH
+
+    @post("/", status_code=201, responses=errors(400, 401, 413, 422))
+    async def create(
+        self, principal: Principal, create_chatroom: CreateChatroom, data: CreateChatroomRequest | None = None
+    ) -> ChatroomResponse:
+        """Open a chatroom. Without a title it is called "New chat" until the model names it."""
+        title = (data.title or data.name) if data is not None else None
+        chatroom = await create_chatroom.execute(CreateChatroomCommand(principal=principal, title=title))
+        return chatroom_response(chatroom)
+
+    @get("/", responses=errors(400, 401))
+    async def list_chatrooms(
+        self,
+        principal: Principal,
+        list_chatrooms: ListChatrooms,
+        limit: PageSize = DEFAULT_CHATROOM_PAGE,
+        cursor: Annotated[str | None, Parameter(max_length=512, description="next_cursor of the previous page")] = None,
+    ) -> ChatroomListResponse:
+        """Your chatrooms, most recent activity first."""
+        page = await list_chatrooms.execute(
+            ListChatroomsCommand(principal=principal, limit=limit, after=decode_cursor(cursor))
+        )
+        return ChatroomListResponse(
+            items=[chatroom_response(c) for c in page.items],
+            next_cursor=encode_cursor(page.next) if page.next else None,
+        )
+
+    @get("/{chatroom_id:str}", responses=errors(401, 404))
+    async def get_chatroom(
+        self, principal: Principal, chatroom_id: str, get_chatroom: GetChatroom
+    ) -> ChatroomDetailResponse:
+        """A chatroom with its latest messages (oldest first)."""
+        found = await get_chatroom.execute(GetChatroomCommand(principal=principal, chatroom_id=chatroom_id))
+        room = found.chatroom
+        return ChatroomDetailResponse(
+            id=room.id,
+            title=room.title,
+            created_at=room.created_at,
+            updated_at=room.updated_at,
+            messages=[message_body(m) for m in found.messages],
+        )
+
+    @patch("/{chatroom_id:str}", responses=errors(400, 401, 404, 413, 422))
+    async def rename(
+        self, principal: Principal, chatroom_id: str, data: RenameChatroomRequest, rename_chatroom: RenameChatroom
+    ) -> ChatroomResponse:
+        chatroom = await rename_chatroom.execute(
+            RenameChatroomCommand(principal=principal, chatroom_id=chatroom_id, title=data.title)
+        )
+        return chatroom_response(chatroom)
+
+    @delete("/{chatroom_id:str}", status_code=204, responses=errors(401, 404))
+    async def delete_chatroom(self, principal: Principal, chatroom_id: str, delete_chatroom: DeleteChatroom) -> None:
+        """Delete a chatroom and its messages."""
+        await delete_chatroom.execute(DeleteChatroomCommand(principal=principal, chatroom_id=chatroom_id))
+
+    @post("/{chatroom_id:str}/message", status_code=202, responses=errors(400, 401, 404, 409, 413, 422, 429))
+    async def send_message(
+        self,
+        request: Request[Any, Any, Any],
+        principal: Principal,
+        chatroom_id: str,
+        data: SendMessageRequest,
+        send_message: SendMessage,
+        idempotency_key: Annotated[
+            str | None,
+            Parameter(
+                header="Idempotency-Key",
+                min_length=1,
+                max_length=255,
+                description="Retrying with the same key returns the first result instead of sending twice.",
+            ),
+        ] = None,
+    ) -> Response[SendMessageResponse]:
+        """Send a message. Answers at once; poll or stream the `reply` to watch it being written."""
+        result = await send_message.execute(
+            SendMessageCommand(
+                principal=principal,
+                chatroom_id=chatroom_id,
+                content=data.content,
+                idempotency_key=idempotency_key,
+                request_id=request.headers.get("x-request-id"),
+            )
+        )
+        headers = {
+            "Location": f"/chatroom/{chatroom_id}/messages/{result.reply.id}",
+            **rate_limit_headers(result.quota),
+        }
+        if result.replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return Response(
+            SendMessageResponse(message=message_body(result.message), reply=message_body(result.reply)),
+            status_code=202,
+            headers=headers,
+        )
+
+    @get("/{chatroom_id:str}/messages", responses=errors(400, 401, 404))
+    async def list_messages(
+        self,
+        principal: Principal,
+        chatroom_id: str,
+        list_messages: ListMessages,
+        limit: PageSize = DEFAULT_MESSAGE_PAGE,
+        before: Annotated[str | None, Parameter(max_length=512, description="next_cursor of the previous page")] = None,
+    ) -> MessageListResponse:
+        """Messages, newest page first and oldest first within a page; `next_cursor` goes further back."""
+        page = await list_messages.execute(
+            ListMessagesCommand(
+                principal=principal,
+                chatroom_id=chatroom_id,
+                limit=limit,
+                before=decode_cursor(before, parameter="before"),
+            )
+        )
+        return MessageListResponse(
+            items=[message_body(m) for m in page.items],
+            next_cursor=encode_cursor(page.next) if page.next else None,
+        )
+
+    @get("/{chatroom_id:str}/messages/{message_id:str}", responses=errors(401, 404))
+    async def get_message(
+        self, principal: Principal, chatroom_id: str, message_id: str, get_message: GetMessage
+    ) -> MessageBody:
+        """One message; poll a reply here until its status is completed or failed."""
+        message = await get_message.execute(
+            GetMessageCommand(principal=principal, chatroom_id=chatroom_id, message_id=message_id)
+        )
+        return message_body(message)
+
+    @get(
+        "/{chatroom_id:str}/messages/{message_id:str}/stream",
+        media_type="text/event-stream",
+        responses=errors(401, 404),
+    )
+    async def stream_message(
+        self,
+        principal: Principal,
+        chatroom_id: str,
+        message_id: str,
+        stream_reply: StreamReply,
+        last_event_id: Annotated[
+            str | None,
+            Parameter(header="Last-Event-ID", max_length=64, description="Resume after this event id"),
+        ] = None,
+    ) -> ServerSentEvent:
+        """The reply as Server-Sent Events: `chunk` events (`{"text"}`), then `done` (the message) or
+        `error`. A `reset` event means generation restarted: drop the text received so far.
+        Every event has an id; reconnect with `Last-Event-ID` to resume."""
+        items = await stream_reply.execute(
+            StreamReplyCommand(
+                principal=principal, chatroom_id=chatroom_id, message_id=message_id, last_event_id=last_event_id
+            )
+        )
+        return ServerSentEvent(_sse(items))
+
+
+async def _sse(items: AsyncIterator[StreamItem]) -> AsyncIterator[ServerSentEventMessage]:
+    async for item in items:
+        if item.kind is StreamItemKind.HEARTBEAT:
+            yield ServerSentEventMessage(data=None, comment="keep-alive")
+        elif item.kind is StreamItemKind.CHUNK:
+            yield ServerSentEventMessage(event="chunk", id=item.id, data=json.dumps({"text": item.text}))
+        elif item.kind is StreamItemKind.RESET:
+            yield ServerSentEventMessage(event="reset", id=item.id, data="{}")
+        elif item.kind is StreamItemKind.DONE:
+            assert item.message is not None
+            yield ServerSentEventMessage(event="done", id=item.id, data=encode_json(message_body(item.message)))
+        else:
+            payload: dict[str, Any] = {"error": item.error}
+            if item.message is not None:
+                payload["message"] = json.loads(encode_json(message_body(item.message)))
+            yield ServerSentEventMessage(event="error", id=item.id, data=json.dumps(payload))

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+
+from application.use_cases.authenticate import Principal
+from application.use_cases.get_subscription_status import GetSubscriptionStatus
+from application.use_cases.handle_payment_event import HandlePaymentEvent, HandlePaymentEventCommand
+from application.use_cases.open_billing_portal import OpenBillingPortal
+from application.use_cases.upgrade_to_pro import UpgradeToPro
+from entrypoints.http.dependencies import BEARER_AUTH
+from entrypoints.http.openapi import errors
+from entrypoints.http.schemas import (
+    CheckoutResponse,
+    PortalResponse,
+    SubscriptionStatusResponse,
+    WebhookResponse,
+    subscription_response,
+)
+
+
+class SubscriptionController(Controller):
+    tags = ["subscriptions"]
+
+    @post("/subscribe/pro", status_code=200, security=BEARER_AUTH, responses=errors(401, 409, 503))
+    async def subscribe_pro(self, principal: Principal, upgrade_to_pro: UpgradeToPro) -> CheckoutResponse:
+        """Start a Pro checkout. The tier changes when the payment provider confirms it, not on redirect."""
+        session = await upgrade_to_pro.execute(principal)
+        return CheckoutResponse(checkout_url=session.url, session_id=session.session_id)
+
+    @get("/subscription/status", security=BEARER_AUTH, responses=errors(401))
+    async def status(
+        self, principal: Principal, get_subscription_status: GetSubscriptionStatus
+    ) -> SubscriptionStatusResponse:
+        return subscription_response(await get_subscription_status.execute(principal))
+
+    @post("/subscription/portal", status_code=200, security=BEARER_AUTH, responses=errors(401, 503))
+    async def portal(self, principal: Principal, open_billing_portal: OpenBillingPortal) -> PortalResponse:
+        """A link to the billing portal, to change or cancel the subscription."""
+        return PortalResponse(url=await open_billing_portal.execute(principal))
+
+    @post("/webhook/stripe", status_code=200, responses=errors(400, 413))
+    async def stripe_webhook(
+        self, request: Request[Any, Any, Any], handle_payment_event: HandlePaymentEvent
+    ) -> WebhookResponse:
+        """Stripe events. Verified on the raw body before anything is parsed or stored."""
+        await handle_payment_event.execute(
+            HandlePaymentEventCommand(payload=await request.body(), signature=request.headers.get("stripe-signature"))
+        )
+        return WebhookResponse()

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from litestar import Controller, get
+
+from application.use_cases.authenticate import Principal
+from application.use_cases.get_profile import GetProfile
+from application.use_cases.get_usage import GetUsage
+from entrypoints.http.dependencies import BEARER_AUTH
+from entrypoints.http.openapi import errors
+from entrypoints.http.schemas import UsageResponse, UserResponse, usage_response, user_response
+
+
+class UserController(Controller):
+    path = "/user"
+    tags = ["user"]
+    security = BEARER_AUTH
+
+    @get("/me", responses=errors(401))
+    async def me(self, principal: Principal, get_profile: GetProfile) -> UserResponse:
+        return user_response(await get_profile.execute(principal))
+
+    @get("/usage", responses=errors(401))
+    async def usage(self, principal: Principal, get_usage: GetUsage) -> UsageResponse:
+        """Today's message count against the daily limit (UTC day)."""
+        return usage_response(await get_usage.execute(principal))

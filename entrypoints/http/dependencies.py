@@ -1,0 +1,74 @@
+"""Use cases and the caller's identity as Litestar dependencies.
+
+dependency-injector's ``@inject`` does not work on Litestar handlers, so each use-case
+provider is wrapped in a plain function and handed to ``Provide``. A handler names a use
+case by its snake_case name (``send_message: SendMessage``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar import Request
+from litestar.di import Provide
+
+from application.use_cases.authenticate import Authenticate, Principal
+from domain.errors import Unauthenticated
+
+BEARER_AUTH: list[dict[str, list[str]]] = [{"BearerAuth": []}]
+
+USE_CASES = (
+    "sign_up",
+    "send_otp",
+    "verify_otp",
+    "log_in",
+    "refresh_tokens",
+    "log_out",
+    "forgot_password",
+    "reset_password",
+    "change_password",
+    "get_profile",
+    "get_usage",
+    "create_chatroom",
+    "list_chatrooms",
+    "get_chatroom",
+    "rename_chatroom",
+    "delete_chatroom",
+    "send_message",
+    "get_message",
+    "list_messages",
+    "stream_reply",
+    "upgrade_to_pro",
+    "open_billing_portal",
+    "handle_payment_event",
+    "get_subscription_status",
+    "check_readiness",
+)
+
+
+def _plain(provider: Callable[[], Any]) -> Callable[[], Any]:
+    def provide() -> Any:
+        return provider()
+
+    return provide
+
+
+def _principal(authenticate: Callable[[], Authenticate]) -> Callable[..., Any]:
+    async def principal(request: Request[Any, Any, Any]) -> Principal:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("Sign in and send the access token as 'Authorization: Bearer <token>'.")
+        return await authenticate().execute(token.strip())
+
+    return principal
+
+
+def build_dependencies(container: Any) -> dict[str, Provide]:
+    dependencies = {name: Provide(_plain(getattr(container, name)), sync_to_thread=False) for name in USE_CASES}
+    dependencies["principal"] = Provide(_principal(container.authenticate))
+    return dependencies
+
+
+def client_address(request: Request[Any, Any, Any]) -> str | None:
+    return request.client.host if request.client else None

@@ -1,0 +1,202 @@
+"""Configuration from environment variables (and an optional ``.env``), checked once at
+start. A bad value stops the process with a message naming the variable and the fix."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from dotenv import dotenv_values
+
+DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-in-production-0000"
+DEV_STRIPE_WEBHOOK_SECRET = "whsec_dev_only_fake_webhook_secret"
+MIN_SECRET_BYTES = 32
+ENVIRONMENTS = ("development", "test", "production")
+
+T = TypeVar("T")
+
+
+class SettingsError(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("Invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    app_env: str = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = "http://127.0.0.1:8000"
+    adapters: str = "memory"
+    database_url: str | None = None
+    redis_url: str | None = None
+    jwt_secret: str = DEV_JWT_SECRET
+    # Extra verification keys, "kid:secret,kid:secret": tokens signed with a retired key
+    # stay valid until they expire. New tokens are signed with JWT_SECRET under JWT_KID.
+    jwt_previous_keys: Mapping[str, str] = field(default_factory=dict)
+    jwt_kid: str = "k1"
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    otp_delivery: str = "response"
+    otp_ttl_seconds: int = 300
+    password_hash_profile: str = "default"
+    basic_daily_limit: int = 5
+    max_body_bytes: int = 64 * 1024
+    context_token_budget: int = 8000
+    llm_provider: str = "fake"
+    fake_llm_chunks: int = 6
+    fake_llm_chunk_delay: float = 0.05
+    fake_llm_first_chunk_delay: float | None = None
+    gemini_api_key: str | None = None
+    gemini_model: str = "gemini-2.5-flash"
+    gemini_base_url: str = "https://generativelanguage.googleapis.com"
+    openai_api_key: str | None = None
+    openai_model: str | None = None
+    openai_base_url: str | None = None
+    stripe_secret_key: str | None = None
+    stripe_price_id: str | None = None
+    stripe_api_base: str | None = None
+    stripe_webhook_secret: str = DEV_STRIPE_WEBHOOK_SECRET
+    reply_max_attempts: int = 3
+    reply_retry_backoff_seconds: float = 1.0
+    sse_heartbeat_seconds: float = 15.0
+    log_level: str = "INFO"
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    @property
+    def dev_tools_enabled(self) -> bool:
+        return not self.is_production
+
+
+class _Reader:
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self.values = values
+        self.problems: list[str] = []
+
+    def raw(self, name: str) -> str | None:
+        value = self.values.get(name)
+        return None if value is None or value.strip() == "" else value.strip()
+
+    def get(self, name: str, default: T, parse: Callable[[str], T], expected: str) -> T:
+        value = self.raw(name)
+        if value is None:
+            return default
+        try:
+            return parse(value)
+        except ValueError:
+            self.problems.append(f"{name}={value!r} is not {expected}")
+            return default
+
+    def choice(self, name: str, default: str, options: tuple[str, ...]) -> str:
+        value = (self.raw(name) or default).lower()
+        if value not in options:
+            self.problems.append(f"{name}={value!r}: use one of {', '.join(options)}")
+            return default
+        return value
+
+    def positive_int(self, name: str, default: int) -> int:
+        value = self.get(name, default, int, "a whole number")
+        if value < 1:
+            self.problems.append(f"{name}={value} must be at least 1")
+        return value
+
+    def seconds(self, name: str, default: float) -> float:
+        value = self.get(name, default, float, "a number of seconds")
+        if value < 0:
+            self.problems.append(f"{name}={value} must not be negative")
+        return value
+
+
+def _key_set(raw: str) -> dict[str, str]:
+    keys: dict[str, str] = {}
+    for entry in raw.split(","):
+        kid, sep, secret = entry.strip().partition(":")
+        if not sep or not kid or not secret:
+            raise ValueError(entry)
+        keys[kid] = secret
+    return keys
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
+    values: dict[str, str] = {}
+    if env_file is not None and Path(env_file).is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+    r = _Reader(values)
+
+    app_env = r.choice("APP_ENV", "development", ENVIRONMENTS)
+    host = r.raw("HOST") or "127.0.0.1"
+    port = r.positive_int("PORT", 8000)
+    gemini_api_key = r.raw("GEMINI_API_KEY")
+    settings = Settings(
+        app_env=app_env,
+        host=host,
+        port=port,
+        public_url=(r.raw("PUBLIC_URL") or f"http://{host}:{port}").rstrip("/"),
+        adapters=r.choice("ADAPTERS", "memory", ("memory",)),
+        database_url=r.raw("DATABASE_URL"),
+        redis_url=r.raw("REDIS_URL"),
+        jwt_secret=r.raw("JWT_SECRET") or DEV_JWT_SECRET,
+        jwt_previous_keys=r.get("JWT_PREVIOUS_KEYS", {}, _key_set, "a list like kid:secret,kid:secret"),
+        jwt_kid=r.raw("JWT_KID") or "k1",
+        access_token_ttl_seconds=r.positive_int("ACCESS_TOKEN_TTL_SECONDS", 900),
+        refresh_token_ttl_seconds=r.positive_int("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600),
+        otp_delivery=r.choice("OTP_DELIVERY", "log" if app_env == "production" else "response", ("response", "log")),
+        otp_ttl_seconds=r.positive_int("OTP_TTL_SECONDS", 300),
+        password_hash_profile=r.choice("PASSWORD_HASH_PROFILE", "default", ("default", "cheapest")),
+        basic_daily_limit=r.positive_int("BASIC_DAILY_LIMIT", 5),
+        max_body_bytes=r.positive_int("MAX_BODY_BYTES", 64 * 1024),
+        context_token_budget=r.positive_int("CONTEXT_TOKEN_BUDGET", 8000),
+        llm_provider=r.choice("LLM_PROVIDER", "gemini" if gemini_api_key else "fake", ("gemini", "openai", "fake")),
+        fake_llm_chunks=r.positive_int("FAKE_LLM_CHUNKS", 6),
+        fake_llm_chunk_delay=r.seconds("FAKE_LLM_CHUNK_DELAY", 0.05),
+        fake_llm_first_chunk_delay=r.get("FAKE_LLM_FIRST_CHUNK_DELAY", None, float, "a number of seconds"),
+        gemini_api_key=gemini_api_key,
+        gemini_model=r.raw("GEMINI_MODEL") or "gemini-2.5-flash",
+        gemini_base_url=r.raw("GEMINI_BASE_URL") or "https://generativelanguage.googleapis.com",
+        openai_api_key=r.raw("OPENAI_API_KEY"),
+        openai_model=r.raw("OPENAI_MODEL"),
+        openai_base_url=r.raw("OPENAI_BASE_URL"),
+        stripe_secret_key=r.raw("STRIPE_SECRET_KEY"),
+        stripe_price_id=r.raw("STRIPE_PRICE_ID"),
+        stripe_api_base=r.raw("STRIPE_API_BASE"),
+        stripe_webhook_secret=r.raw("STRIPE_WEBHOOK_SECRET") or DEV_STRIPE_WEBHOOK_SECRET,
+        reply_max_attempts=r.positive_int("REPLY_MAX_ATTEMPTS", 3),
+        reply_retry_backoff_seconds=r.seconds("REPLY_RETRY_BACKOFF_SECONDS", 1.0),
+        sse_heartbeat_seconds=r.seconds("SSE_HEARTBEAT_SECONDS", 15.0),
+        log_level=r.choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper(),
+    )
+    problems = r.problems + _unsafe_choices(settings)
+    if problems:
+        raise SettingsError(problems)
+    return settings
+
+
+def _unsafe_choices(s: Settings) -> list[str]:
+    problems = []
+    if s.context_token_budget < 4000:
+        problems.append("CONTEXT_TOKEN_BUDGET must be at least 4000, so the longest allowed message fits")
+    if s.jwt_kid in s.jwt_previous_keys:
+        problems.append("JWT_PREVIOUS_KEYS must not reuse the active JWT_KID")
+    if not s.is_production:
+        return problems
+    if s.jwt_secret == DEV_JWT_SECRET:
+        problems.append("JWT_SECRET must be set in production (at least 32 random bytes)")
+    elif len(s.jwt_secret.encode()) < MIN_SECRET_BYTES:
+        problems.append(f"JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
+    if any(len(secret.encode()) < MIN_SECRET_BYTES for secret in s.jwt_previous_keys.values()):
+        problems.append(f"every key in JWT_PREVIOUS_KEYS must be at least {MIN_SECRET_BYTES} bytes")
+    if s.otp_delivery == "response":
+        problems.append("OTP_DELIVERY=response would hand codes to anyone who asks; production refuses it")
+    if s.password_hash_profile != "default":
+        problems.append("PASSWORD_HASH_PROFILE=cheapest is for tests; production refuses it")
+    if s.stripe_webhook_secret == DEV_STRIPE_WEBHOOK_SECRET:
+        problems.append("STRIPE_WEBHOOK_SECRET must be set in production")
+    return problems
