@@ -29,8 +29,8 @@ def _lifespan(container: Container):  # type: ignore[no-untyped-def]
     return lifespan
 
 
-def build_app(settings: Settings) -> Litestar:
-    container = build_container(settings)
+def build_app(settings: Settings, container: Container | None = None) -> Litestar:
+    container = container or build_container(settings)
     app = create_app(
         container,
         max_body_bytes=settings.max_body_bytes,

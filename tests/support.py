@@ -1,0 +1,55 @@
+"""What the tests share: a clock they control, test settings, a wired container."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from dependency_injector import providers
+
+from application.ports.services import ReplyJob
+from entrypoints.container import Container, build_container
+from entrypoints.settings import Settings, load_settings
+
+START = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+
+TEST_ENV = {
+    "APP_ENV": "test",
+    "PASSWORD_HASH_PROFILE": "cheapest",
+    "FAKE_LLM_CHUNK_DELAY": "0",
+    "REPLY_RETRY_BACKOFF_SECONDS": "0",
+    "SSE_HEARTBEAT_SECONDS": "0.05",
+}
+
+
+class MutableClock:
+    def __init__(self, start: datetime = START) -> None:
+        self.current = start
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+class ManualJobQueue:
+    """Keeps jobs until a test runs them, so a test decides when replies are written."""
+
+    def __init__(self) -> None:
+        self.jobs: list[ReplyJob] = []
+
+    async def enqueue_reply(self, job: ReplyJob) -> None:
+        self.jobs.append(job)
+
+    async def close(self) -> None:
+        return None
+
+
+def make_settings(**overrides: str) -> Settings:
+    return load_settings({**TEST_ENV, **overrides}, env_file=None)
+
+
+def make_container(clock: MutableClock, settings: Settings | None = None) -> Container:
+    container = build_container(settings or make_settings())
+    container.clock.override(providers.Object(clock))
+    return container
