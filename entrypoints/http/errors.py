@@ -4,6 +4,7 @@ domain errors, Litestar's own (404, 405, 413, validation) and anything unexpecte
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -94,13 +95,12 @@ def validation_error_handler(request: Request[Any, Any, Any], error: ValidationE
     """Litestar's own validation errors. A body that is not JSON is a 400; JSON that
     breaks a field rule is a 422; a bad query parameter or header is a 400."""
     problems = error.extra if isinstance(error.extra, list) else []
-    details = [
-        {"field": str(p.get("key", "")), "source": _source(p.get("source")), "message": str(p.get("message", ""))}
-        for p in problems
-        if isinstance(p, dict)
-    ]
+    details = [_field_problem(p) for p in problems if isinstance(p, dict)]
     if not details:
         return envelope(400, "BAD_REQUEST", "The request body is not valid JSON.")
+    if any(d["field"] == "data" and d["message"] == "'data'" for d in details):
+        # Litestar names the whole body "data"; this is how it reports an empty body.
+        return envelope(400, "BAD_REQUEST", "This request needs a JSON body.")
     message = "; ".join(f"{d['field']}: {d['message']}" if d["field"] else d["message"] for d in details)
     if all(d["source"] == "body" for d in details):
         return envelope(422, "VALIDATION_ERROR", message, details=details)
@@ -141,6 +141,18 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
 }
 
 
-def _source(source: Any) -> str:
-    """Where a bad value came from: body, query, header, path."""
-    return str(getattr(source, "value", source or ""))
+_MISSING_FIELD = re.compile(r"Object missing required field `([^`]+)`")
+
+
+def _field_problem(problem: dict[str, Any]) -> dict[str, str]:
+    """One problem as ``{field, source, message}``, naming the field a client sent wrong
+    (Litestar reports body-level problems against the whole body, called ``data``)."""
+    field = str(problem.get("key", ""))
+    message = str(problem.get("message", ""))
+    missing = _MISSING_FIELD.fullmatch(message)
+    if missing:
+        field, message = missing.group(1), "is required"
+    elif field == "data" and message != "'data'":
+        field = "body"
+    source = problem.get("source")
+    return {"field": field, "source": str(getattr(source, "value", source or "")), "message": message}

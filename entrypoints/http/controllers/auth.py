@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 
 from application.use_cases.authenticate import Principal
 from application.use_cases.change_password import ChangePassword, ChangePasswordCommand
@@ -39,7 +41,7 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/signup", status_code=201, responses=errors(400, 409, 413, 422))
-    async def sign_up(self, data: SignUpRequest, sign_up: SignUp) -> SignUpResponse:
+    async def sign_up(self, data: JSONBody[SignUpRequest], sign_up: NamedDependency[SignUp]) -> SignUpResponse:
         """Register a number, optionally with a password and a name."""
         user = await sign_up.execute(
             SignUpCommand(mobile_number=data.mobile_number, password=data.password, name=data.name)
@@ -48,39 +50,46 @@ class AuthController(Controller):
 
     @post("/send-otp", status_code=200, responses=errors(400, 413, 422, 429))
     async def send_otp(
-        self, request: Request[Any, Any, Any], data: MobileNumberRequest, send_otp: SendOtp
+        self, request: Request[Any, Any, Any], data: JSONBody[MobileNumberRequest], send_otp: NamedDependency[SendOtp]
     ) -> OtpSentResponse:
         """Send a sign-in code. Same answer for registered and new numbers."""
         sent = await send_otp.execute(SendOtpCommand(mobile_number=data.mobile_number, client=client_address(request)))
         return otp_sent_response(sent)
 
     @post("/verify-otp", status_code=200, responses=errors(400, 401, 413, 422, 429))
-    async def verify_otp(self, data: VerifyOtpRequest, verify_otp: VerifyOtp) -> TokenResponse:
+    async def verify_otp(
+        self, data: JSONBody[VerifyOtpRequest], verify_otp: NamedDependency[VerifyOtp]
+    ) -> TokenResponse:
         """Sign in with the code; a new number becomes a user."""
         return token_response(
             await verify_otp.execute(VerifyOtpCommand(mobile_number=data.mobile_number, otp=data.otp))
         )
 
     @post("/login", status_code=200, responses=errors(400, 401, 413, 422, 429))
-    async def log_in(self, data: LoginRequest, log_in: LogIn) -> TokenResponse:
+    async def log_in(self, data: JSONBody[LoginRequest], log_in: NamedDependency[LogIn]) -> TokenResponse:
         """Sign in with a password."""
         return token_response(
             await log_in.execute(LogInCommand(mobile_number=data.mobile_number, password=data.password))
         )
 
     @post("/refresh", status_code=200, responses=errors(400, 401, 413, 422))
-    async def refresh(self, data: RefreshRequest, refresh_tokens: RefreshTokens) -> TokenResponse:
+    async def refresh(
+        self, data: JSONBody[RefreshRequest], refresh_tokens: NamedDependency[RefreshTokens]
+    ) -> TokenResponse:
         """Trade a refresh token for a new pair; the old refresh token is spent."""
         return token_response(await refresh_tokens.execute(RefreshTokensCommand(refresh_token=data.refresh_token)))
 
     @post("/logout", status_code=204, security=BEARER_AUTH, responses=errors(401))
-    async def log_out(self, principal: Principal, log_out: LogOut) -> None:
+    async def log_out(self, principal: NamedDependency[Principal], log_out: NamedDependency[LogOut]) -> None:
         """End this session: its access and refresh tokens stop working."""
         await log_out.execute(principal)
 
     @post("/forgot-password", status_code=200, responses=errors(400, 413, 422, 429))
     async def forgot_password(
-        self, request: Request[Any, Any, Any], data: MobileNumberRequest, forgot_password: ForgotPassword
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[MobileNumberRequest],
+        forgot_password: NamedDependency[ForgotPassword],
     ) -> OtpSentResponse:
         """Send a password-reset code. Same answer for registered and unknown numbers."""
         sent = await forgot_password.execute(
@@ -89,7 +98,9 @@ class AuthController(Controller):
         return otp_sent_response(sent)
 
     @post("/reset-password", status_code=200, responses=errors(400, 401, 413, 422, 429))
-    async def reset_password(self, data: ResetPasswordRequest, reset_password: ResetPassword) -> MessageResponse:
+    async def reset_password(
+        self, data: JSONBody[ResetPasswordRequest], reset_password: NamedDependency[ResetPassword]
+    ) -> MessageResponse:
         """Set a new password with a reset code; every session of the user ends."""
         await reset_password.execute(
             ResetPasswordCommand(mobile_number=data.mobile_number, otp=data.otp, new_password=data.new_password)
@@ -98,7 +109,10 @@ class AuthController(Controller):
 
     @post("/change-password", status_code=200, security=BEARER_AUTH, responses=errors(400, 401, 413, 422))
     async def change_password(
-        self, principal: Principal, data: ChangePasswordRequest, change_password: ChangePassword
+        self,
+        principal: NamedDependency[Principal],
+        data: JSONBody[ChangePasswordRequest],
+        change_password: NamedDependency[ChangePassword],
     ) -> TokenResponse:
         """Change the password. Earlier sessions end; this one continues with the new token pair returned."""
         signed_in = await change_password.execute(

@@ -5,7 +5,8 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from application.pagination import MAX_PAGE_SIZE, decode_cursor, encode_cursor
@@ -37,7 +38,7 @@ from entrypoints.http.schemas import (
     message_body,
 )
 
-PageSize = Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE, description="Items per page")]
+PageSize = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE, description="Items per page")]
 
 
 def rate_limit_headers(quota: QuotaStatus) -> dict[str, str]:
@@ -57,7 +58,10 @@ class ChatroomController(Controller):
 
     @post("/", status_code=201, responses=errors(400, 401, 413, 422))
     async def create(
-        self, principal: Principal, create_chatroom: CreateChatroom, data: CreateChatroomRequest | None = None
+        self,
+        principal: NamedDependency[Principal],
+        create_chatroom: NamedDependency[CreateChatroom],
+        data: JSONBody[CreateChatroomRequest | None] = None,
     ) -> ChatroomResponse:
         """Open a chatroom. Without a title it is called "New chat" until the model names it."""
         title = (data.title or data.name) if data is not None else None
@@ -67,10 +71,12 @@ class ChatroomController(Controller):
     @get("/", responses=errors(400, 401))
     async def list_chatrooms(
         self,
-        principal: Principal,
-        list_chatrooms: ListChatrooms,
+        principal: NamedDependency[Principal],
+        list_chatrooms: NamedDependency[ListChatrooms],
         limit: PageSize = DEFAULT_CHATROOM_PAGE,
-        cursor: Annotated[str | None, Parameter(max_length=512, description="next_cursor of the previous page")] = None,
+        cursor: Annotated[
+            str | None, QueryParameter(max_length=512, description="next_cursor of the previous page")
+        ] = None,
     ) -> ChatroomListResponse:
         """Your chatrooms, most recent activity first."""
         page = await list_chatrooms.execute(
@@ -83,7 +89,10 @@ class ChatroomController(Controller):
 
     @get("/{chatroom_id:str}", responses=errors(401, 404))
     async def get_chatroom(
-        self, principal: Principal, chatroom_id: str, get_chatroom: GetChatroom
+        self,
+        principal: NamedDependency[Principal],
+        chatroom_id: FromPath[str],
+        get_chatroom: NamedDependency[GetChatroom],
     ) -> ChatroomDetailResponse:
         """A chatroom with its latest messages (oldest first)."""
         found = await get_chatroom.execute(GetChatroomCommand(principal=principal, chatroom_id=chatroom_id))
@@ -98,7 +107,11 @@ class ChatroomController(Controller):
 
     @patch("/{chatroom_id:str}", responses=errors(400, 401, 404, 413, 422))
     async def rename(
-        self, principal: Principal, chatroom_id: str, data: RenameChatroomRequest, rename_chatroom: RenameChatroom
+        self,
+        principal: NamedDependency[Principal],
+        chatroom_id: FromPath[str],
+        data: JSONBody[RenameChatroomRequest],
+        rename_chatroom: NamedDependency[RenameChatroom],
     ) -> ChatroomResponse:
         chatroom = await rename_chatroom.execute(
             RenameChatroomCommand(principal=principal, chatroom_id=chatroom_id, title=data.title)
@@ -106,7 +119,12 @@ class ChatroomController(Controller):
         return chatroom_response(chatroom)
 
     @delete("/{chatroom_id:str}", status_code=204, responses=errors(401, 404))
-    async def delete_chatroom(self, principal: Principal, chatroom_id: str, delete_chatroom: DeleteChatroom) -> None:
+    async def delete_chatroom(
+        self,
+        principal: NamedDependency[Principal],
+        chatroom_id: FromPath[str],
+        delete_chatroom: NamedDependency[DeleteChatroom],
+    ) -> None:
         """Delete a chatroom and its messages."""
         await delete_chatroom.execute(DeleteChatroomCommand(principal=principal, chatroom_id=chatroom_id))
 
@@ -114,14 +132,14 @@ class ChatroomController(Controller):
     async def send_message(
         self,
         request: Request[Any, Any, Any],
-        principal: Principal,
-        chatroom_id: str,
-        data: SendMessageRequest,
-        send_message: SendMessage,
+        principal: NamedDependency[Principal],
+        chatroom_id: FromPath[str],
+        data: JSONBody[SendMessageRequest],
+        send_message: NamedDependency[SendMessage],
         idempotency_key: Annotated[
             str | None,
-            Parameter(
-                header="Idempotency-Key",
+            HeaderParameter(
+                name="Idempotency-Key",
                 min_length=1,
                 max_length=255,
                 description="Retrying with the same key returns the first result instead of sending twice.",
@@ -153,11 +171,13 @@ class ChatroomController(Controller):
     @get("/{chatroom_id:str}/messages", responses=errors(400, 401, 404))
     async def list_messages(
         self,
-        principal: Principal,
-        chatroom_id: str,
-        list_messages: ListMessages,
+        principal: NamedDependency[Principal],
+        chatroom_id: FromPath[str],
+        list_messages: NamedDependency[ListMessages],
         limit: PageSize = DEFAULT_MESSAGE_PAGE,
-        before: Annotated[str | None, Parameter(max_length=512, description="next_cursor of the previous page")] = None,
+        before: Annotated[
+            str | None, QueryParameter(max_length=512, description="next_cursor of the previous page")
+        ] = None,
     ) -> MessageListResponse:
         """Messages, newest page first and oldest first within a page; `next_cursor` goes further back."""
         page = await list_messages.execute(
@@ -175,7 +195,11 @@ class ChatroomController(Controller):
 
     @get("/{chatroom_id:str}/messages/{message_id:str}", responses=errors(401, 404))
     async def get_message(
-        self, principal: Principal, chatroom_id: str, message_id: str, get_message: GetMessage
+        self,
+        principal: NamedDependency[Principal],
+        chatroom_id: FromPath[str],
+        message_id: FromPath[str],
+        get_message: NamedDependency[GetMessage],
     ) -> MessageBody:
         """One message; poll a reply here until its status is completed or failed."""
         message = await get_message.execute(
@@ -190,13 +214,13 @@ class ChatroomController(Controller):
     )
     async def stream_message(
         self,
-        principal: Principal,
-        chatroom_id: str,
-        message_id: str,
-        stream_reply: StreamReply,
+        principal: NamedDependency[Principal],
+        chatroom_id: FromPath[str],
+        message_id: FromPath[str],
+        stream_reply: NamedDependency[StreamReply],
         last_event_id: Annotated[
             str | None,
-            Parameter(header="Last-Event-ID", max_length=64, description="Resume after this event id"),
+            HeaderParameter(name="Last-Event-ID", max_length=64, description="Resume after this event id"),
         ] = None,
     ) -> ServerSentEvent:
         """The reply as Server-Sent Events: `chunk` events (`{"text"}`), then `done` (the message) or

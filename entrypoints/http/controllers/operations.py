@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 
 from application.use_cases.check_readiness import CheckReadiness
@@ -16,7 +17,7 @@ class OperationsController(Controller):
         return HealthResponse()
 
     @get("/ready", responses={503: ResponseSpec(data_container=ReadinessResponse, description="A dependency is down")})
-    async def ready(self, check_readiness: CheckReadiness) -> Response[ReadinessResponse]:
+    async def ready(self, check_readiness: NamedDependency[CheckReadiness]) -> Response[ReadinessResponse]:
         """200 when every backing service answers, else 503 naming the ones that do not."""
         readiness = await check_readiness.execute()
         return Response(

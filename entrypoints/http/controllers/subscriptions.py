@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 
 from application.use_cases.authenticate import Principal
 from application.use_cases.get_subscription_status import GetSubscriptionStatus
@@ -24,25 +25,29 @@ class SubscriptionController(Controller):
     tags = ["subscriptions"]
 
     @post("/subscribe/pro", status_code=200, security=BEARER_AUTH, responses=errors(401, 409, 503))
-    async def subscribe_pro(self, principal: Principal, upgrade_to_pro: UpgradeToPro) -> CheckoutResponse:
+    async def subscribe_pro(
+        self, principal: NamedDependency[Principal], upgrade_to_pro: NamedDependency[UpgradeToPro]
+    ) -> CheckoutResponse:
         """Start a Pro checkout. The tier changes when the payment provider confirms it, not on redirect."""
         session = await upgrade_to_pro.execute(principal)
         return CheckoutResponse(checkout_url=session.url, session_id=session.session_id)
 
     @get("/subscription/status", security=BEARER_AUTH, responses=errors(401))
     async def status(
-        self, principal: Principal, get_subscription_status: GetSubscriptionStatus
+        self, principal: NamedDependency[Principal], get_subscription_status: NamedDependency[GetSubscriptionStatus]
     ) -> SubscriptionStatusResponse:
         return subscription_response(await get_subscription_status.execute(principal))
 
     @post("/subscription/portal", status_code=200, security=BEARER_AUTH, responses=errors(401, 503))
-    async def portal(self, principal: Principal, open_billing_portal: OpenBillingPortal) -> PortalResponse:
+    async def portal(
+        self, principal: NamedDependency[Principal], open_billing_portal: NamedDependency[OpenBillingPortal]
+    ) -> PortalResponse:
         """A link to the billing portal, to change or cancel the subscription."""
         return PortalResponse(url=await open_billing_portal.execute(principal))
 
     @post("/webhook/stripe", status_code=200, responses=errors(400, 413))
     async def stripe_webhook(
-        self, request: Request[Any, Any, Any], handle_payment_event: HandlePaymentEvent
+        self, request: Request[Any, Any, Any], handle_payment_event: NamedDependency[HandlePaymentEvent]
     ) -> WebhookResponse:
         """Stripe events. Verified on the raw body before anything is parsed or stored."""
         await handle_payment_event.execute(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from litestar import Controller, get
+from litestar.di import NamedDependency
 
 from application.use_cases.authenticate import Principal
 from application.use_cases.get_profile import GetProfile
@@ -16,10 +17,10 @@ class UserController(Controller):
     security = BEARER_AUTH
 
     @get("/me", responses=errors(401))
-    async def me(self, principal: Principal, get_profile: GetProfile) -> UserResponse:
+    async def me(self, principal: NamedDependency[Principal], get_profile: NamedDependency[GetProfile]) -> UserResponse:
         return user_response(await get_profile.execute(principal))
 
     @get("/usage", responses=errors(401))
-    async def usage(self, principal: Principal, get_usage: GetUsage) -> UsageResponse:
+    async def usage(self, principal: NamedDependency[Principal], get_usage: NamedDependency[GetUsage]) -> UsageResponse:
         """Today's message count against the daily limit (UTC day)."""
         return usage_response(await get_usage.execute(principal))

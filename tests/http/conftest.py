@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from entrypoints.asgi import build_app
+from entrypoints.container import Container
+from tests.support import make_settings
+
+
+class Api:
+    """A client that signs in like a person would, and checks the error envelope on
+    every error response it sees."""
+
+    def __init__(self, client: AsyncTestClient[Any], container: Container) -> None:
+        self.client = client
+        self.container = container
+
+    async def request(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> Any:
+        headers = dict(kwargs.pop("headers", {}))
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        response = await self.client.request(method, path, headers=headers, **kwargs)
+        if response.status_code >= 400:
+            body = response.json()
+            assert set(body) == {"error"}, body
+            assert set(body["error"]) <= {"code", "message", "details"}, body
+            assert body["error"]["code"].isupper() and body["error"]["message"], body
+        return response
+
+    async def sign_in(self, number: str = "+919876543210") -> str:
+        sent = await self.request("POST", "/auth/send-otp", json={"mobile_number": number})
+        verified = await self.request(
+            "POST", "/auth/verify-otp", json={"mobile_number": number, "otp": sent.json()["otp"]}
+        )
+        assert verified.status_code == 200, verified.text
+        return str(verified.json()["access_token"])
+
+    async def chatroom(self, token: str, title: str | None = None) -> str:
+        response = await self.request("POST", "/chatroom", token, json={"title": title} if title else {})
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    async def wait_for_reply(self, token: str, room: str, reply_id: str) -> dict[str, Any]:
+        """Poll the reply as a client would, until it is finished."""
+        for _ in range(200):
+            message = (await self.request("GET", f"/chatroom/{room}/messages/{reply_id}", token)).json()
+            if message["status"] in ("completed", "failed"):
+                return dict(message)
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"reply {reply_id} never finished")
+
+
+@pytest.fixture
+async def api(container: Container) -> AsyncIterator[Api]:
+    settings = make_settings(MAX_BODY_BYTES="16384")
+    app = build_app(settings, container)
+    async with AsyncTestClient(app=app) as client:
+        yield Api(client, container)
