@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import pytest
+from importlinter.cli import lint_imports
+
+from entrypoints.settings import DEV_JWT_SECRET, SettingsError, load_settings
+
+
+def test_defaults_are_the_development_setup() -> None:
+    settings = load_settings({}, env_file=None)
+    assert (settings.app_env, settings.host, settings.port) == ("development", "127.0.0.1", 8000)
+    assert settings.otp_delivery == "response" and settings.llm_provider == "fake"
+    assert settings.basic_daily_limit == 5 and settings.jwt_secret == DEV_JWT_SECRET
+
+
+def test_production_refuses_unsafe_defaults_and_names_each_one() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"APP_ENV": "production", "OTP_DELIVERY": "response"}, env_file=None)
+    text = str(caught.value)
+    for name in ("JWT_SECRET", "OTP_DELIVERY", "STRIPE_WEBHOOK_SECRET"):
+        assert name in text
+    with pytest.raises(SettingsError, match="at least 32 bytes"):
+        load_settings({"APP_ENV": "production", "JWT_SECRET": "short", "STRIPE_WEBHOOK_SECRET": "whsec_x"}, env_file=None)
+
+
+def test_production_starts_with_real_secrets() -> None:
+    settings = load_settings(
+        {"APP_ENV": "production", "JWT_SECRET": "x" * 32, "STRIPE_WEBHOOK_SECRET": "whsec_real"}, env_file=None
+    )
+    assert settings.otp_delivery == "log" and settings.is_production
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("PORT", "eighty"), ("BASIC_DAILY_LIMIT", "0"), ("OTP_DELIVERY", "sms"), ("LLM_PROVIDER", "llama"), ("JWT_PREVIOUS_KEYS", "nokid")],
+)
+def test_a_bad_value_is_reported_with_its_variable(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        load_settings({name: value}, env_file=None)
+
+
+def test_an_env_file_is_read_and_the_environment_wins(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env_file = tmp_path / ".env"
+    env_file.write_text("BASIC_DAILY_LIMIT=7\nPORT=9000\n")
+    settings = load_settings({"PORT": "9100"}, env_file=env_file)
+    assert (settings.basic_daily_limit, settings.port) == (7, 9100)
+
+
+def test_the_layers_keep_the_dependency_rule() -> None:
+    """domain <- application <- adapters/entrypoints; the core imports no framework."""
+    assert lint_imports(no_cache=True) == 0
