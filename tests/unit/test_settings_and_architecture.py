@@ -20,7 +20,9 @@ def test_production_refuses_unsafe_defaults_and_names_each_one() -> None:
     for name in ("JWT_SECRET", "OTP_DELIVERY", "STRIPE_WEBHOOK_SECRET"):
         assert name in text
     with pytest.raises(SettingsError, match="at least 32 bytes"):
-        load_settings({"APP_ENV": "production", "JWT_SECRET": "short", "STRIPE_WEBHOOK_SECRET": "whsec_x"}, env_file=None)
+        load_settings(
+            {"APP_ENV": "production", "JWT_SECRET": "short", "STRIPE_WEBHOOK_SECRET": "whsec_x"}, env_file=None
+        )
 
 
 def test_production_starts_with_real_secrets() -> None:
@@ -32,7 +34,13 @@ def test_production_starts_with_real_secrets() -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("PORT", "eighty"), ("BASIC_DAILY_LIMIT", "0"), ("OTP_DELIVERY", "sms"), ("LLM_PROVIDER", "llama"), ("JWT_PREVIOUS_KEYS", "nokid")],
+    [
+        ("PORT", "eighty"),
+        ("BASIC_DAILY_LIMIT", "0"),
+        ("OTP_DELIVERY", "sms"),
+        ("LLM_PROVIDER", "llama"),
+        ("JWT_PREVIOUS_KEYS", "nokid"),
+    ],
 )
 def test_a_bad_value_is_reported_with_its_variable(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
