@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from domain.errors import Conflict, ValidationError
@@ -101,6 +101,9 @@ class Message:
     # Bumped each time a worker (re)starts generating, so a stream consumer can tell a
     # restarted generation from the continuation of the one it was reading.
     attempt: int = 0
+    # While a worker writes the reply it holds a lease; another worker may take the
+    # reply over only once the lease has run out (the first worker died or hung).
+    lease_until: datetime | None = None
 
     @classmethod
     def from_user(cls, *, id: str, chatroom_id: str, content: str, now: datetime) -> Message:
@@ -130,13 +133,25 @@ class Message:
     def is_finished(self) -> bool:
         return self.status in (MessageStatus.COMPLETED, MessageStatus.FAILED)
 
-    def start_generation(self) -> int:
+    def is_leased(self, now: datetime) -> bool:
+        return self.lease_until is not None and now < self.lease_until
+
+    def start_generation(self, *, now: datetime, lease: timedelta) -> int:
+        """Take the reply for a new attempt; raises Conflict if it is finished or another
+        worker's lease is still live."""
         if self.is_finished:
             raise Conflict("This reply is already finished.")
+        if self.is_leased(now):
+            raise Conflict("Another worker is writing this reply.")
         self.status = MessageStatus.STREAMING
         self.content = ""
         self.attempt += 1
+        self.lease_until = now + lease
         return self.attempt
+
+    def release(self) -> None:
+        """Give the lease up early, so a retry need not wait for it to run out."""
+        self.lease_until = None
 
     def complete(self, *, text: str, usage: TokenUsage | None, now: datetime) -> None:
         if self.is_finished:
@@ -145,6 +160,7 @@ class Message:
         self.usage = usage
         self.status = MessageStatus.COMPLETED
         self.completed_at = now
+        self.lease_until = None
 
     def fail(self, *, error: str, now: datetime) -> None:
         if self.is_finished:
@@ -152,3 +168,4 @@ class Message:
         self.error = error
         self.status = MessageStatus.FAILED
         self.completed_at = now
+        self.lease_until = None

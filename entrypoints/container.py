@@ -33,7 +33,7 @@ from application.use_cases.check_readiness import CheckReadiness
 from application.use_cases.create_chatroom import CreateChatroom
 from application.use_cases.delete_chatroom import DeleteChatroom
 from application.use_cases.forgot_password import ForgotPassword
-from application.use_cases.generate_reply import ContextPolicy, GenerateReply
+from application.use_cases.generate_reply import ContextPolicy, GenerateReply, GenerationPolicy
 from application.use_cases.get_chatroom import GetChatroom
 from application.use_cases.get_message import GetMessage
 from application.use_cases.get_profile import GetProfile
@@ -47,6 +47,7 @@ from application.use_cases.log_out import LogOut
 from application.use_cases.open_billing_portal import OpenBillingPortal
 from application.use_cases.refresh_tokens import RefreshTokens
 from application.use_cases.rename_chatroom import RenameChatroom
+from application.use_cases.requeue_stalled_replies import RequeueStalledReplies, SweepPolicy
 from application.use_cases.reset_password import ResetPassword
 from application.use_cases.send_message import SendMessage
 from application.use_cases.send_otp import SendOtp
@@ -95,6 +96,7 @@ class Container(containers.DeclarativeContainer):
     )
     login_policy = providers.Singleton(LoginPolicy)
     context_policy = providers.Singleton(ContextPolicy, token_budget=settings.provided.context_token_budget)
+    generation_policy = providers.Singleton(GenerationPolicy)
     stream_policy = providers.Singleton(StreamPolicy, heartbeat_seconds=settings.provided.sse_heartbeat_seconds)
 
     # Storage and infrastructure (in-memory set; the real set plugs in here)
@@ -125,6 +127,7 @@ class Container(containers.DeclarativeContainer):
         events=reply_events,
         cache=chatroom_cache,
         context=context_policy,
+        generation=generation_policy,
     )
     job_queue = providers.Singleton(
         InMemoryJobQueue,
@@ -205,6 +208,9 @@ class Container(containers.DeclarativeContainer):
     open_billing_portal = providers.Factory(OpenBillingPortal, uow=uow, payments=payments)
     handle_payment_event = providers.Factory(HandlePaymentEvent, uow=uow, clock=clock, payments=payments)
     get_subscription_status = providers.Factory(GetSubscriptionStatus, uow=uow)
+    requeue_stalled_replies = providers.Factory(
+        RequeueStalledReplies, uow=uow, clock=clock, queue=job_queue, policy=providers.Singleton(SweepPolicy)
+    )
     probes = providers.List(providers.Singleton(InMemoryProbe, "database"), providers.Singleton(InMemoryProbe, "redis"))
     check_readiness = providers.Factory(CheckReadiness, probes=probes)
 

@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
 from application.ports.repositories import Position
-from domain.chat import Chatroom, Message
+from domain.chat import Chatroom, Message, MessageStatus
 from domain.errors import Conflict
 from domain.otp import OtpChallenge, OtpPurpose
 from domain.sessions import AuthSession
@@ -192,6 +192,16 @@ class InMemoryMessageRepository:
     async def update(self, message: Message) -> None:
         if self._rows.get(message.id) is not None:
             self._rows.put(message.id, message)
+
+    async def list_stalled(self, *, pending_before: datetime, now: datetime, limit: int) -> Sequence[str]:
+        stalled = [
+            message
+            for message in self._rows.rows()
+            if (message.status is MessageStatus.PENDING and message.created_at < pending_before)
+            or (message.status is MessageStatus.STREAMING and not message.is_leased(now))
+        ]
+        stalled.sort(key=lambda message: (message.created_at, message.id))
+        return [message.id for message in stalled[:limit]]
 
 
 class InMemoryIdempotencyRepository:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from application.ports.repositories import Position, UnitOfWork, UnitOfWorkFactory
 from application.ports.services import (
@@ -28,6 +29,13 @@ CONTEXT_TOO_SMALL = "This message is too long for the model's context window."
 class ContextPolicy:
     token_budget: int = 8000
     page_size: int = 50
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GenerationPolicy:
+    # Longer than any single generation may take (the job's time limit), so a live
+    # worker never loses its reply to another.
+    lease: timedelta = timedelta(minutes=3)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,6 +77,7 @@ class GenerateReply:
         events: ReplyEventStream,
         cache: ChatroomCache,
         context: ContextPolicy,
+        generation: GenerationPolicy,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -76,6 +85,7 @@ class GenerateReply:
         self._events = events
         self._cache = cache
         self._context = context
+        self._generation = generation
 
     async def execute(self, command: GenerateReplyCommand) -> None:
         started = await self._start(command.reply_id)
@@ -99,11 +109,13 @@ class GenerateReply:
                     )
         except LanguageModelError as error:
             if error.transient and not command.final_attempt:
+                await self._release(reply.id, attempt)
                 raise ReplyDeferred(error.retry_after) from error
             await self._fail(reply.id, attempt, error.reason)
             return
         except Exception:
             if not command.final_attempt:
+                await self._release(reply.id, attempt)
                 raise
             log.exception("reply %s failed on its last attempt", reply.id)
             await self._fail(reply.id, attempt, UNEXPECTED_FAILURE)
@@ -116,11 +128,12 @@ class GenerateReply:
             await self._name_chatroom(reply.chatroom_id, [*started.turns, Turn(MessageRole.MODEL, text)])
 
     async def _start(self, reply_id: str) -> _Started | None:
+        now = self._clock.now()
         async with self._uow() as uow:
             reply = await uow.messages.get(reply_id)
-            if reply is None or reply.is_finished:
+            if reply is None or reply.is_finished or reply.is_leased(now):
                 return None
-            attempt = reply.start_generation()
+            attempt = reply.start_generation(now=now, lease=self._generation.lease)
             turns = await self._conversation_before(uow, reply)
             await uow.messages.update(reply)
             await uow.commit()
@@ -152,6 +165,15 @@ class GenerateReply:
         if not turns or turns[-1].role is not MessageRole.USER:
             return []
         return turns
+
+    async def _release(self, reply_id: str, attempt: int) -> None:
+        async with self._uow() as uow:
+            reply = await uow.messages.get(reply_id)
+            if reply is None or reply.is_finished or reply.attempt != attempt:
+                return
+            reply.release()
+            await uow.messages.update(reply)
+            await uow.commit()
 
     async def _complete(self, reply_id: str, attempt: int, text: str, usage: TokenUsage | None) -> bool:
         async with self._uow() as uow:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -384,9 +385,17 @@ async def test_a_restarted_generation_tells_the_reader_to_reset(
     async with container.uow()() as uow:
         reply = await uow.messages.get(sent.reply.id)
         assert reply is not None
-        reply.start_generation()
+        reply.start_generation(now=container.clock().now(), lease=timedelta(minutes=3))
         await uow.messages.update(reply)
         await uow.commit()
+    # It is leased until the first worker's lease runs out; then a second worker takes over.
+    await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.id))
+    assert not (
+        await container.get_message().execute(
+            GetMessageCommand(principal=principal, chatroom_id=room_id, message_id=sent.reply.id)
+        )
+    ).is_finished
+    container.clock().advance(minutes=4)
     await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.id))
     items = await _collect(container, principal, room_id, sent.reply.id, last="1.3")
     kinds = [i.kind for i in items]
@@ -435,3 +444,36 @@ async def test_a_tampered_or_unsigned_event_is_refused(container: Container) -> 
         with pytest.raises(InvalidSignature):
             await handle.execute(HandlePaymentEventCommand(payload=payload, signature=signature))
     assert (await container.get_subscription_status().execute(principal)).tier is Tier.BASIC
+
+
+async def test_the_sweeper_requeues_replies_nobody_is_writing(
+    container: Container, manual_queue: ManualJobQueue, clock: MutableClock
+) -> None:
+    principal, _ = await sign_in(container)
+    room_id = await _room(container, principal)
+    never_queued = await container.send_message().execute(
+        SendMessageCommand(principal=principal, chatroom_id=room_id, content="lost")
+    )
+    abandoned = await container.send_message().execute(
+        SendMessageCommand(principal=principal, chatroom_id=room_id, content="worker died")
+    )
+    async with container.uow()() as uow:
+        reply = await uow.messages.get(abandoned.reply.id)
+        assert reply is not None
+        reply.start_generation(now=clock.now(), lease=timedelta(minutes=3))
+        await uow.messages.update(reply)
+        await uow.commit()
+    manual_queue.jobs.clear()
+    assert await container.requeue_stalled_replies().execute() == 0  # too fresh, and leased
+    clock.advance(minutes=1)
+    assert [job.reply_id for job in manual_queue.jobs] == []
+    await container.requeue_stalled_replies().execute()
+    assert [job.reply_id for job in manual_queue.jobs] == [never_queued.reply.id]
+    clock.advance(minutes=3)
+    manual_queue.jobs.clear()
+    await container.requeue_stalled_replies().execute()
+    assert [job.reply_id for job in manual_queue.jobs] == [never_queued.reply.id, abandoned.reply.id]
+    for job in manual_queue.jobs:
+        await container.generate_reply().execute(GenerateReplyCommand(reply_id=job.reply_id))
+    manual_queue.jobs.clear()
+    assert await container.requeue_stalled_replies().execute() == 0
