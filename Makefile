@@ -6,10 +6,14 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test lint fmt clean
+WORKER_THREADS ?= 64
+
+.PHONY: help install run api worker migrate test lint fmt clean
 
 help:
-	@echo "make run   - start the API on http://$(HOST):$(PORT) (docs at /schema/swagger)"
+	@echo "make run     - API + worker on http://$(HOST):$(PORT) (docs at /schema/swagger), on PostgreSQL and Redis"
+	@echo "make migrate - bring the database schema up to date"
+	@echo "make api / make worker - one piece, against DATABASE_URL and REDIS_URL"
 	@echo "make test  - install what is needed and run the whole test suite"
 	@echo "make lint  - ruff, mypy and the import-linter layer contracts"
 	@echo "make fmt   - format and autofix with ruff"
@@ -22,9 +26,19 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# API + worker on PostgreSQL and Redis (embedded ones unless DATABASE_URL/REDIS_URL are set).
 run: $(STAMP)
-	@echo "API: http://$(HOST):$(PORT)  docs: http://$(HOST):$(PORT)/schema/swagger"
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/uvicorn --factory entrypoints.asgi:create --host $(HOST) --port $(PORT) --no-access-log
+	$(BIN)/python -m devstack run --host $(HOST) --port $(PORT) --worker-threads $(WORKER_THREADS)
+
+# The pieces on their own, against DATABASE_URL and REDIS_URL.
+api: $(STAMP)
+	$(BIN)/uvicorn --factory entrypoints.asgi:create --host $(HOST) --port $(PORT) --no-access-log
+
+worker: $(STAMP)
+	$(BIN)/dramatiq entrypoints.worker --processes 1 --threads $(WORKER_THREADS)
+
+migrate: $(STAMP)
+	$(BIN)/python -m devstack migrate
 
 test: $(STAMP)
 	$(BIN)/pytest

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from litestar import Litestar
 
 from entrypoints.container import Container, build_container
 from entrypoints.http.app import create_app
+from entrypoints.resources import close_resources, open_resources
 from entrypoints.settings import Settings, SettingsError, load_settings
 
 
@@ -18,13 +19,14 @@ def configure_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-def _lifespan(container: Container):  # type: ignore[no-untyped-def]
+def _lifespan(container: Container) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        await open_resources(container)
         try:
             yield
         finally:
-            await container.job_queue().close()
+            await close_resources(container)
 
     return lifespan
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from dependency_injector import containers, providers
 
+from adapters.dramatiq.queue import DramatiqJobQueue, create_broker
 from adapters.memory.cache import InMemoryChatroomCache
 from adapters.memory.database import InMemoryDatabase, InMemoryUnitOfWorkFactory
 from adapters.memory.job_queue import InMemoryJobQueue
@@ -21,6 +22,13 @@ from adapters.memory.probes import InMemoryProbe
 from adapters.memory.rate_limiter import InMemoryRateLimiter
 from adapters.memory.reply_events import InMemoryReplyEventStream
 from adapters.otp.senders import LogOtpSender, ResponseOtpSender
+from adapters.postgres.database import PostgresUnitOfWorkFactory, create_engine, session_factory
+from adapters.postgres.probe import PostgresProbe
+from adapters.redis.cache import RedisChatroomCache
+from adapters.redis.client import create_client
+from adapters.redis.probe import RedisProbe
+from adapters.redis.rate_limiter import RedisRateLimiter
+from adapters.redis.reply_events import RedisReplyEventStream
 from adapters.security.otp_hashing import HmacOtpHasher
 from adapters.security.passwords import Argon2PasswordHasher
 from adapters.security.tokens import JwtSettings, JwtTokenService
@@ -96,15 +104,50 @@ class Container(containers.DeclarativeContainer):
     )
     login_policy = providers.Singleton(LoginPolicy)
     context_policy = providers.Singleton(ContextPolicy, token_budget=settings.provided.context_token_budget)
-    generation_policy = providers.Singleton(GenerationPolicy)
+    generation_policy = providers.Singleton(
+        GenerationPolicy, lease=providers.Callable(lambda s: timedelta(seconds=s.reply_lease_seconds), settings)
+    )
     stream_policy = providers.Singleton(StreamPolicy, heartbeat_seconds=settings.provided.sse_heartbeat_seconds)
 
-    # Storage and infrastructure (in-memory set; the real set plugs in here)
+    # Real infrastructure: built only when the real adapter set is selected.
+    engine = providers.Singleton(
+        create_engine,
+        settings.provided.database_url,
+        pool_size=settings.provided.db_pool_size,
+        max_overflow=settings.provided.db_max_overflow,
+    )
+    sessions = providers.Singleton(session_factory, engine)
+    redis = providers.Singleton(create_client, settings.provided.redis_url, socket_timeout=2.0)
+    # Readers of reply streams block for up to a heartbeat; their socket timeout must be longer.
+    redis_streams = providers.Singleton(
+        create_client,
+        settings.provided.redis_url,
+        socket_timeout=providers.Callable(lambda s: s.sse_heartbeat_seconds + 5.0, settings),
+    )
+    broker = providers.Singleton(create_broker, settings.provided.redis_url)
     database = providers.Singleton(InMemoryDatabase)
-    uow = providers.Singleton(InMemoryUnitOfWorkFactory, database)
-    limiter = providers.Singleton(InMemoryRateLimiter, clock)
-    chatroom_cache = providers.Singleton(InMemoryChatroomCache)
-    reply_events = providers.Singleton(InMemoryReplyEventStream)
+
+    # Ports, by adapter set
+    uow = providers.Selector(
+        settings.provided.adapters,
+        memory=providers.Singleton(InMemoryUnitOfWorkFactory, database),
+        real=providers.Singleton(PostgresUnitOfWorkFactory, sessions),
+    )
+    limiter = providers.Selector(
+        settings.provided.adapters,
+        memory=providers.Singleton(InMemoryRateLimiter, clock),
+        real=providers.Singleton(RedisRateLimiter, redis, clock),
+    )
+    chatroom_cache = providers.Selector(
+        settings.provided.adapters,
+        memory=providers.Singleton(InMemoryChatroomCache),
+        real=providers.Singleton(RedisChatroomCache, redis),
+    )
+    reply_events = providers.Selector(
+        settings.provided.adapters,
+        memory=providers.Singleton(InMemoryReplyEventStream),
+        real=providers.Singleton(RedisReplyEventStream, redis_streams),
+    )
     language_model = providers.Singleton(
         FakeLanguageModel,
         chunks=settings.provided.fake_llm_chunks,
@@ -129,11 +172,15 @@ class Container(containers.DeclarativeContainer):
         context=context_policy,
         generation=generation_policy,
     )
-    job_queue = providers.Singleton(
-        InMemoryJobQueue,
-        reply_writer=generate_reply.provider,
-        max_attempts=settings.provided.reply_max_attempts,
-        backoff_seconds=settings.provided.reply_retry_backoff_seconds,
+    job_queue = providers.Selector(
+        settings.provided.adapters,
+        memory=providers.Singleton(
+            InMemoryJobQueue,
+            reply_writer=generate_reply.provider,
+            max_attempts=settings.provided.reply_max_attempts,
+            backoff_seconds=settings.provided.reply_retry_backoff_seconds,
+        ),
+        real=providers.Singleton(DramatiqJobQueue, broker),
     )
     sign_up = providers.Factory(SignUp, uow=uow, clock=clock, ids=ids, passwords=passwords)
     send_otp = providers.Factory(
@@ -208,10 +255,20 @@ class Container(containers.DeclarativeContainer):
     open_billing_portal = providers.Factory(OpenBillingPortal, uow=uow, payments=payments)
     handle_payment_event = providers.Factory(HandlePaymentEvent, uow=uow, clock=clock, payments=payments)
     get_subscription_status = providers.Factory(GetSubscriptionStatus, uow=uow)
-    requeue_stalled_replies = providers.Factory(
-        RequeueStalledReplies, uow=uow, clock=clock, queue=job_queue, policy=providers.Singleton(SweepPolicy)
+    sweep_policy = providers.Singleton(
+        SweepPolicy,
+        pending_grace=providers.Callable(lambda s: timedelta(seconds=s.sweep_pending_grace_seconds), settings),
     )
-    probes = providers.List(providers.Singleton(InMemoryProbe, "database"), providers.Singleton(InMemoryProbe, "redis"))
+    requeue_stalled_replies = providers.Factory(
+        RequeueStalledReplies, uow=uow, clock=clock, queue=job_queue, policy=sweep_policy
+    )
+    probes = providers.Selector(
+        settings.provided.adapters,
+        memory=providers.List(
+            providers.Singleton(InMemoryProbe, "database"), providers.Singleton(InMemoryProbe, "redis")
+        ),
+        real=providers.List(providers.Singleton(PostgresProbe, engine), providers.Singleton(RedisProbe, redis)),
+    )
     check_readiness = providers.Factory(CheckReadiness, probes=probes)
 
 

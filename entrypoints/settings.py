@@ -31,7 +31,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = "http://127.0.0.1:8000"
-    adapters: str = "memory"
+    # "real": PostgreSQL, Redis and Dramatiq. "memory": everything in this process, for
+    # tests and quick experiments (data is gone when it stops).
+    adapters: str = "real"
     database_url: str | None = None
     redis_url: str | None = None
     jwt_secret: str = DEV_JWT_SECRET
@@ -63,6 +65,12 @@ class Settings:
     stripe_webhook_secret: str = DEV_STRIPE_WEBHOOK_SECRET
     reply_max_attempts: int = 3
     reply_retry_backoff_seconds: float = 1.0
+    reply_time_limit_seconds: int = 120
+    reply_lease_seconds: int = 180
+    sweep_interval_seconds: float = 15.0
+    sweep_pending_grace_seconds: float = 30.0
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
     sse_heartbeat_seconds: float = 15.0
     log_level: str = "INFO"
 
@@ -140,7 +148,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         host=host,
         port=port,
         public_url=(r.raw("PUBLIC_URL") or f"http://{host}:{port}").rstrip("/"),
-        adapters=r.choice("ADAPTERS", "memory", ("memory",)),
+        adapters=r.choice("ADAPTERS", "real", ("real", "memory")),
         database_url=r.raw("DATABASE_URL"),
         redis_url=r.raw("REDIS_URL"),
         jwt_secret=r.raw("JWT_SECRET") or DEV_JWT_SECRET,
@@ -170,6 +178,12 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         stripe_webhook_secret=r.raw("STRIPE_WEBHOOK_SECRET") or DEV_STRIPE_WEBHOOK_SECRET,
         reply_max_attempts=r.positive_int("REPLY_MAX_ATTEMPTS", 3),
         reply_retry_backoff_seconds=r.seconds("REPLY_RETRY_BACKOFF_SECONDS", 1.0),
+        reply_time_limit_seconds=r.positive_int("REPLY_TIME_LIMIT_SECONDS", 120),
+        reply_lease_seconds=r.positive_int("REPLY_LEASE_SECONDS", 180),
+        sweep_interval_seconds=r.seconds("SWEEP_INTERVAL_SECONDS", 15.0),
+        sweep_pending_grace_seconds=r.seconds("SWEEP_PENDING_GRACE_SECONDS", 30.0),
+        db_pool_size=r.positive_int("DB_POOL_SIZE", 10),
+        db_max_overflow=r.get("DB_MAX_OVERFLOW", 20, int, "a whole number"),
         sse_heartbeat_seconds=r.seconds("SSE_HEARTBEAT_SECONDS", 15.0),
         log_level=r.choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper(),
     )
@@ -181,6 +195,15 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
 
 def _unsafe_choices(s: Settings) -> list[str]:
     problems = []
+    if s.adapters == "real":
+        for name, value in (("DATABASE_URL", s.database_url), ("REDIS_URL", s.redis_url)):
+            if not value:
+                problems.append(
+                    f"{name} is not set. `make run` starts embedded PostgreSQL and Redis for you;"
+                    " or set ADAPTERS=memory for a throwaway in-process service"
+                )
+    if s.reply_lease_seconds <= s.reply_time_limit_seconds:
+        problems.append("REPLY_LEASE_SECONDS must be longer than REPLY_TIME_LIMIT_SECONDS")
     if s.context_token_budget < 4000:
         problems.append("CONTEXT_TOKEN_BUDGET must be at least 4000, so the longest allowed message fits")
     if s.jwt_kid in s.jwt_previous_keys:

@@ -14,6 +14,7 @@ START = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 
 TEST_ENV = {
     "APP_ENV": "test",
+    "ADAPTERS": "memory",
     "PASSWORD_HASH_PROFILE": "cheapest",
     "FAKE_LLM_CHUNK_DELAY": "0",
     "REPLY_RETRY_BACKOFF_SECONDS": "0",

@@ -5,9 +5,12 @@ from importlinter.cli import lint_imports
 
 from entrypoints.settings import DEV_JWT_SECRET, SettingsError, load_settings
 
+URLS = {"DATABASE_URL": "postgresql+asyncpg://localhost/app", "REDIS_URL": "redis://localhost:6379/0"}
+
 
 def test_defaults_are_the_development_setup() -> None:
-    settings = load_settings({}, env_file=None)
+    settings = load_settings(URLS, env_file=None)
+    assert settings.adapters == "real"
     assert (settings.app_env, settings.host, settings.port) == ("development", "127.0.0.1", 8000)
     assert settings.otp_delivery == "response" and settings.llm_provider == "fake"
     assert settings.basic_daily_limit == 5 and settings.jwt_secret == DEV_JWT_SECRET
@@ -15,7 +18,7 @@ def test_defaults_are_the_development_setup() -> None:
 
 def test_production_refuses_unsafe_defaults_and_names_each_one() -> None:
     with pytest.raises(SettingsError) as caught:
-        load_settings({"APP_ENV": "production", "OTP_DELIVERY": "response"}, env_file=None)
+        load_settings({"APP_ENV": "production", "OTP_DELIVERY": "response", **URLS}, env_file=None)
     text = str(caught.value)
     for name in ("JWT_SECRET", "OTP_DELIVERY", "STRIPE_WEBHOOK_SECRET"):
         assert name in text
@@ -27,7 +30,7 @@ def test_production_refuses_unsafe_defaults_and_names_each_one() -> None:
 
 def test_production_starts_with_real_secrets() -> None:
     settings = load_settings(
-        {"APP_ENV": "production", "JWT_SECRET": "x" * 32, "STRIPE_WEBHOOK_SECRET": "whsec_real"}, env_file=None
+        {"APP_ENV": "production", "JWT_SECRET": "x" * 32, "STRIPE_WEBHOOK_SECRET": "whsec_real", **URLS}, env_file=None
     )
     assert settings.otp_delivery == "log" and settings.is_production
 
@@ -44,14 +47,20 @@ def test_production_starts_with_real_secrets() -> None:
 )
 def test_a_bad_value_is_reported_with_its_variable(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
-        load_settings({name: value}, env_file=None)
+        load_settings({name: value, **URLS}, env_file=None)
 
 
 def test_an_env_file_is_read_and_the_environment_wins(tmp_path) -> None:  # type: ignore[no-untyped-def]
     env_file = tmp_path / ".env"
     env_file.write_text("BASIC_DAILY_LIMIT=7\nPORT=9000\n")
-    settings = load_settings({"PORT": "9100"}, env_file=env_file)
+    settings = load_settings({"PORT": "9100", **URLS}, env_file=env_file)
     assert (settings.basic_daily_limit, settings.port) == (7, 9100)
+
+
+def test_the_real_stack_needs_its_urls_and_says_how_to_get_them() -> None:
+    with pytest.raises(SettingsError, match="make run"):
+        load_settings({}, env_file=None)
+    assert load_settings({"ADAPTERS": "memory"}, env_file=None).adapters == "memory"
 
 
 def test_the_layers_keep_the_dependency_rule() -> None:

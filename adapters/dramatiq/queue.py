@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+from redis.exceptions import RedisError
+
+from application.ports.services import ReplyJob
+from domain.errors import DependencyUnavailable
+
+REPLY_QUEUE = "replies"
+REPLY_ACTOR = "generate_reply"
+
+
+def create_broker(url: str) -> RedisBroker:
+    return RedisBroker(url=url, socket_timeout=5, socket_connect_timeout=2)
+
+
+class DramatiqJobQueue:
+    """Sends reply jobs to the worker's queue. The message is built here, by queue and
+    actor name, so the API never imports the worker's actors."""
+
+    def __init__(self, broker: RedisBroker) -> None:
+        self._broker = broker
+
+    async def enqueue_reply(self, job: ReplyJob) -> None:
+        message: dramatiq.Message[Any] = dramatiq.Message(
+            queue_name=REPLY_QUEUE,
+            actor_name=REPLY_ACTOR,
+            args=(job.reply_id,),
+            kwargs={"request_id": job.request_id},
+            options={},
+        )
+        try:
+            # redis-py's sync client under Dramatiq: off the event loop.
+            await asyncio.to_thread(self._broker.enqueue, message)
+        except (RedisError, OSError) as error:
+            raise DependencyUnavailable("The job queue is unavailable.") from error

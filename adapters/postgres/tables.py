@@ -1,0 +1,138 @@
+"""The schema, as SQLAlchemy Core tables. Alembic migrations are the source of truth for
+the database; these must match them (a test compares the two)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    Uuid,
+    text,
+)
+
+metadata = MetaData()
+
+Timestamp = DateTime(timezone=True)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("mobile_number", String(16), nullable=False, unique=True),
+    Column("name", Text),
+    Column("tier", String(8), nullable=False),
+    Column("password_hash", Text),
+    Column("created_at", Timestamp, nullable=False),
+)
+
+otp_challenges = Table(
+    "otp_challenges",
+    metadata,
+    Column("mobile_number", String(16), nullable=False),
+    Column("purpose", String(8), nullable=False),
+    Column("id", Uuid, nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("expires_at", Timestamp, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("consumed_at", Timestamp),
+    PrimaryKeyConstraint("mobile_number", "purpose"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("refresh_jti", String(64), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("expires_at", Timestamp, nullable=False),
+    Column("revoked_at", Timestamp),
+)
+
+chatrooms = Table(
+    "chatrooms",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("owner_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("untitled", Boolean, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    # The chatroom list: one owner's rooms, newest activity first.
+    Index("ix_chatrooms_owner_activity", "owner_id", text("updated_at DESC"), text("id DESC")),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("chatroom_id", Uuid, ForeignKey("chatrooms.id", ondelete="CASCADE"), nullable=False),
+    Column("role", String(8), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("completed_at", Timestamp),
+    Column("error", Text),
+    Column("prompt_tokens", Integer),
+    Column("response_tokens", Integer),
+    Column("reply_to", Uuid),
+    Column("attempt", Integer, nullable=False),
+    Column("lease_until", Timestamp),
+    # A chatroom's messages, newest first, and keyset pages back in time.
+    Index("ix_messages_chatroom_time", "chatroom_id", text("created_at DESC"), text("id DESC")),
+    # The sweeper's question: which replies are unfinished? A small partial index.
+    Index(
+        "ix_messages_unfinished",
+        "created_at",
+        postgresql_where=text("status IN ('pending', 'streaming')"),
+    ),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("owner_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("reply_id", Uuid, nullable=False),
+    PrimaryKeyConstraint("owner_id", "key"),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("customer_id", String(255), unique=True),
+    Column("subscription_id", String(255)),
+    Column("status", String(32), nullable=False),
+    Column("current_period_end", Timestamp),
+    Column("cancel_at_period_end", Boolean, nullable=False),
+    Column("as_of", Timestamp),
+)
+
+processed_events = Table(
+    "processed_events",
+    metadata,
+    Column("event_id", String(255), primary_key=True),
+    Column("event_type", String(255), nullable=False),
+    Column("processed_at", Timestamp, nullable=False),
+)
+
+daily_usage = Table(
+    "daily_usage",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("count", Integer, nullable=False),
+    PrimaryKeyConstraint("user_id", "day"),
+)

@@ -1,0 +1,114 @@
+"""``python -m devstack run`` (what ``make run`` does): PostgreSQL and Redis (embedded
+unless DATABASE_URL / REDIS_URL are set), migrations, then the API and a worker as two
+processes. Ctrl-C stops everything.
+
+``python -m devstack migrate``: bring the database schema up to date."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from types import FrameType
+
+from devstack.services import EmbeddedRedis, env_or_embedded
+
+
+def _migrate() -> None:
+    from adapters.postgres.migrate import upgrade
+
+    upgrade(os.environ["DATABASE_URL"])
+
+
+def run(host: str, port: int, worker_threads: int) -> int:
+    env, servers = env_or_embedded("dev")
+    os.environ.update(env)
+    os.environ.setdefault("HOST", host)
+    os.environ.setdefault("PORT", str(port))
+    print(f"PostgreSQL: {os.environ['DATABASE_URL']}\nRedis:      {os.environ['REDIS_URL']}", flush=True)
+    _migrate()
+    python = sys.executable
+    children = {
+        "api": subprocess.Popen(  # noqa: S603 - our own interpreter and modules
+            [
+                python,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "entrypoints.asgi:create",
+                "--host",
+                host,
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--timeout-graceful-shutdown",
+                "10",
+            ]
+        ),
+        "worker": subprocess.Popen(  # noqa: S603
+            [python, "-m", "dramatiq", "entrypoints.worker", "--processes", "1", "--threads", str(worker_threads)]
+        ),
+    }
+    print(
+        f"\nAPI:  http://{host}:{port}\nDocs: http://{host}:{port}/schema/swagger\nCtrl-C stops everything.\n",
+        flush=True,
+    )
+
+    stopping = False
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    exit_code = 0
+    while not stopping:
+        for name, child in children.items():
+            if child.poll() is not None:
+                print(f"{name} exited with {child.returncode}; stopping", file=sys.stderr, flush=True)
+                exit_code = child.returncode or 1
+                stopping = True
+        time.sleep(0.2)
+    for child in children.values():
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in children.values():
+        try:
+            child.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    for server in servers:
+        if isinstance(server, EmbeddedRedis):
+            server.stop()
+    # The embedded PostgreSQL stops when this process exits (cleanup_mode="stop").
+    return exit_code
+
+
+def migrate() -> int:
+    env, _servers = env_or_embedded("dev")
+    os.environ.update(env)
+    _migrate()
+    print("database schema is up to date")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m devstack")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_parser = commands.add_parser("run", help="API + worker on PostgreSQL and Redis")
+    run_parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    run_parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    run_parser.add_argument("--worker-threads", type=int, default=int(os.environ.get("WORKER_THREADS", "64")))
+    commands.add_parser("migrate", help="bring the schema up to date")
+    args = parser.parse_args()
+    if args.command == "run":
+        return run(args.host, args.port, args.worker_threads)
+    return migrate()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,26 @@
+"""Opening and closing what a process holds (connections, pools), outside the provider
+graph so it stays synchronous. The API calls these from its lifespan, the worker from
+its boot and shutdown."""
+
+from __future__ import annotations
+
+import contextlib
+
+from adapters.postgres.migrate import ensure_schema_is_current
+from entrypoints.container import Container
+
+
+async def open_resources(container: Container) -> None:
+    if container.settings().adapters == "real":
+        await ensure_schema_is_current(container.engine())
+
+
+async def close_resources(container: Container) -> None:
+    if container.settings().adapters == "memory":
+        await container.job_queue().close()
+        return
+    await container.engine().dispose()
+    for client in (container.redis(), container.redis_streams()):
+        with contextlib.suppress(Exception):
+            await client.aclose()
+    container.broker().close()
