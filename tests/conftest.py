@@ -1,10 +1,31 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
+
 import pytest
 from dependency_injector import providers
 
 from entrypoints.container import Container
-from tests.support import ManualJobQueue, MutableClock, make_container
+from entrypoints.resources import close_resources
+from tests.stack import Stack, start_stack
+from tests.support import ManualJobQueue, MutableClock, make_container, make_settings
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    started = start_stack()
+    yield started
+    if started.redis is not None:
+        started.redis.stop()
+
+
+@pytest.fixture
+async def real_container(stack: Stack, clock: MutableClock) -> AsyncIterator[Container]:
+    """The real adapter set (PostgreSQL, Redis, Dramatiq) on empty stores."""
+    await stack.empty()
+    container = make_container(clock, make_settings(ADAPTERS="real", **stack.env()))
+    yield container
+    await close_resources(container)
 
 
 @pytest.fixture

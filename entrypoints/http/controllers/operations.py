@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from litestar import Controller, Response, get
+from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.openapi.datastructures import ResponseSpec
 
 from application.use_cases.check_readiness import CheckReadiness
+from domain.errors import DependencyUnavailable
+from entrypoints.http.openapi import errors
 from entrypoints.http.schemas import HealthResponse, ReadinessResponse
 
 
@@ -16,11 +17,15 @@ class OperationsController(Controller):
         """The process is up."""
         return HealthResponse()
 
-    @get("/ready", responses={503: ResponseSpec(data_container=ReadinessResponse, description="A dependency is down")})
-    async def ready(self, check_readiness: NamedDependency[CheckReadiness]) -> Response[ReadinessResponse]:
-        """200 when every backing service answers, else 503 naming the ones that do not."""
+    @get("/ready", responses=errors(503))
+    async def ready(self, check_readiness: NamedDependency[CheckReadiness]) -> ReadinessResponse:
+        """200 when every backing service answers, else 503 (in the error envelope) naming
+        the ones that do not."""
         readiness = await check_readiness.execute()
-        return Response(
-            ReadinessResponse(status="ok" if readiness.ready else "unavailable", checks=readiness.checks),
-            status_code=200 if readiness.ready else 503,
-        )
+        if not readiness.ready:
+            down = ", ".join(name for name, state in readiness.checks.items() if state != "ok")
+            raise DependencyUnavailable(
+                f"Not ready: {down} unavailable.",
+                details=[{"dependency": name, "status": state} for name, state in readiness.checks.items()],
+            )
+        return ReadinessResponse(status="ok", checks=readiness.checks)

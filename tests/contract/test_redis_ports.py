@@ -1,0 +1,79 @@
+"""Rate limiter, chatroom cache and reply event stream: in-memory twin and Redis alike."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from application.ports.services import ReplyEvent, ReplyEventKind
+from domain.chat import Chatroom
+from entrypoints.container import Container
+from tests.support import MutableClock
+
+T0 = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+
+
+async def test_rate_limiter_allows_the_limit_per_window_then_says_when(
+    adapters: Container, clock: MutableClock
+) -> None:
+    limiter = adapters.limiter()
+    window = timedelta(seconds=60)
+    assert [await limiter.hit("k", limit=3, window=window) for _ in range(3)] == [None, None, None]
+    clock.advance(seconds=20)
+    wait = await limiter.hit("k", limit=3, window=window)
+    assert wait is not None and 39 <= wait <= 41
+    assert await limiter.hit("other", limit=3, window=window) is None
+    clock.advance(seconds=41)
+    assert await limiter.hit("k", limit=3, window=window) is None
+    await limiter.clear("k")
+    assert [await limiter.hit("k", limit=3, window=window) for _ in range(3)] == [None, None, None]
+
+
+async def test_cache_keeps_first_pages_per_size_and_one_invalidation_drops_them_all(adapters: Container) -> None:
+    cache = adapters.chatroom_cache()
+    rooms = [Chatroom(f"r{i}", "u1", f"room {i}", T0, T0 + timedelta(minutes=i), untitled=i == 0) for i in range(3)]
+    assert await cache.get_first_page("u1", 20) is None
+    await cache.put_first_page("u1", 20, rooms)
+    await cache.put_first_page("u1", 2, rooms[:2])
+    assert await cache.get_first_page("u1", 20) == rooms
+    assert await cache.get_first_page("u1", 2) == rooms[:2]
+    assert await cache.get_first_page("u2", 20) is None
+    await cache.invalidate("u1")
+    assert await cache.get_first_page("u1", 20) is None
+    assert await cache.get_first_page("u1", 2) is None
+
+
+async def _collect(stream, reply_id: str, until_final: bool = True, idle: float = 0.05) -> list:  # type: ignore[no-untyped-def]
+    got = []
+    async for event in stream.follow(reply_id, idle_timeout=idle):
+        got.append(event)
+        if event is not None and event.is_final and until_final:
+            break
+        if not until_final and len(got) >= 3:
+            break
+    return got
+
+
+async def test_reply_events_replay_from_the_start_and_then_follow_live(adapters: Container) -> None:
+    stream = adapters.reply_events()
+    first = ReplyEvent(kind=ReplyEventKind.CHUNK, attempt=1, offset=5, text="Hello")
+    await stream.publish("r1", first)
+    reader = asyncio.create_task(_collect(stream, "r1"))
+    await asyncio.sleep(0.1)
+    second = ReplyEvent(kind=ReplyEventKind.CHUNK, attempt=1, offset=11, text=" world")
+    done = ReplyEvent(kind=ReplyEventKind.DONE, attempt=1, offset=11)
+    await stream.publish("r1", second)
+    await stream.publish("r1", done)
+    events = [e for e in await asyncio.wait_for(reader, 5) if e is not None]
+    assert events == [first, second, done]
+    # A late reader (a reconnect) gets everything again, in order.
+    assert [e for e in await _collect(stream, "r1") if e is not None] == [first, second, done]
+
+
+async def test_reply_events_say_when_nothing_happens(adapters: Container) -> None:
+    stream = adapters.reply_events()
+    failed = ReplyEvent(kind=ReplyEventKind.ERROR, attempt=2, offset=0, error="the model declined to answer")
+    quiet = await _collect(stream, "silent", until_final=False)
+    assert quiet[:3] == [None, None, None]
+    await stream.publish("silent", failed)
+    assert [e for e in await _collect(stream, "silent") if e is not None] == [failed]

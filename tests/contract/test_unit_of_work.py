@@ -1,0 +1,293 @@
+"""The database ports: the in-memory twin and PostgreSQL must behave the same."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from application.ports.repositories import Position
+from domain.chat import Chatroom, Message, TokenUsage
+from domain.errors import Conflict
+from domain.otp import OtpChallenge, OtpPurpose
+from domain.sessions import AuthSession
+from domain.subscriptions import Subscription, SubscriptionStatus
+from domain.users import MobileNumber, Tier, User
+from entrypoints.container import Container
+
+T0 = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+
+
+def _id() -> str:
+    return str(uuid.uuid4())
+
+
+def _user(number: str = "+919876543210") -> User:
+    return User(_id(), MobileNumber(number), "Ada", Tier.BASIC, None, T0)
+
+
+async def _with_user(adapters: Container, user: User | None = None) -> User:
+    user = user or _user()
+    async with adapters.uow()() as uow:
+        await uow.users.add(user)
+        await uow.commit()
+    return user
+
+
+async def test_users_round_trip_and_numbers_are_unique(adapters: Container) -> None:
+    user = await _with_user(adapters)
+    async with adapters.uow()() as uow:
+        assert await uow.users.get(user.id) == user
+        assert await uow.users.get_by_mobile(user.mobile_number) == user
+        assert await uow.users.get(_id()) is None
+        assert await uow.users.get("not-a-uuid") is None
+        with pytest.raises(Conflict):
+            await uow.users.add(_user())
+    async with adapters.uow()() as uow:
+        user.tier, user.password_hash = Tier.PRO, "$argon2id$..."
+        await uow.users.update(user)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        assert await uow.users.get(user.id) == user
+
+
+async def test_nothing_is_kept_without_commit(adapters: Container) -> None:
+    user = _user()
+    async with adapters.uow()() as uow:
+        await uow.users.add(user)
+        assert await uow.users.get(user.id) == user  # a transaction sees its own writes
+    async with adapters.uow()() as uow:
+        assert await uow.users.get(user.id) is None
+    with pytest.raises(RuntimeError):
+        async with adapters.uow()() as uow:
+            await uow.users.add(user)
+            raise RuntimeError("use case failed")
+    async with adapters.uow()() as uow:
+        assert await uow.users.get(user.id) is None
+
+
+async def test_an_entity_changed_but_not_saved_changes_nothing(adapters: Container) -> None:
+    user = await _with_user(adapters)
+    async with adapters.uow()() as uow:
+        loaded = await uow.users.get(user.id)
+        assert loaded is not None
+        loaded.name = "changed in memory only"
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        assert (await uow.users.get(user.id)).name == "Ada"  # type: ignore[union-attr]
+
+
+async def test_a_new_challenge_replaces_the_old_and_a_stale_update_is_ignored(adapters: Container) -> None:
+    number = MobileNumber("+919876543210")
+    old = OtpChallenge.issue(
+        id=_id(), mobile_number=number, purpose=OtpPurpose.LOGIN, code_hash="a" * 64, now=T0, ttl=timedelta(minutes=5)
+    )
+    new = OtpChallenge.issue(
+        id=_id(), mobile_number=number, purpose=OtpPurpose.LOGIN, code_hash="b" * 64, now=T0, ttl=timedelta(minutes=5)
+    )
+    reset = OtpChallenge.issue(
+        id=_id(), mobile_number=number, purpose=OtpPurpose.RESET, code_hash="c" * 64, now=T0, ttl=timedelta(minutes=5)
+    )
+    async with adapters.uow()() as uow:
+        await uow.otps.replace(old)
+        await uow.otps.replace(reset)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        await uow.otps.replace(new)
+        old.attempts = 3
+        await uow.otps.update(old)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        assert await uow.otps.get(number, OtpPurpose.LOGIN) == new
+        assert await uow.otps.get(number, OtpPurpose.RESET) == reset
+        new.attempts, new.consumed_at = 2, T0
+        await uow.otps.update(new)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        assert await uow.otps.get(number, OtpPurpose.LOGIN) == new
+
+
+async def test_sessions_are_revoked_per_user(adapters: Container) -> None:
+    ada, bob = await _with_user(adapters), await _with_user(adapters, _user("+14155550100"))
+    sessions = [
+        AuthSession(_id(), owner.id, uuid.uuid4().hex, T0, T0 + timedelta(days=30)) for owner in (ada, ada, bob)
+    ]
+    async with adapters.uow()() as uow:
+        for session in sessions:
+            await uow.sessions.add(session)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        await uow.sessions.revoke_all_for_user(ada.id, T0)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        states = [(await uow.sessions.get(s.id)).revoked_at for s in sessions]  # type: ignore[union-attr]
+    assert states == [T0, T0, None]
+
+
+async def _rooms(adapters: Container, owner: User, count: int) -> list[Chatroom]:
+    rooms = [Chatroom(_id(), owner.id, f"room {i}", T0, T0 + timedelta(minutes=i % 3)) for i in range(count)]
+    async with adapters.uow()() as uow:
+        for room in rooms:
+            await uow.chatrooms.add(room)
+        await uow.commit()
+    return rooms
+
+
+async def test_chatrooms_list_by_activity_with_keyset_pages_and_owner_isolation(adapters: Container) -> None:
+    ada, bob = await _with_user(adapters), await _with_user(adapters, _user("+14155550100"))
+    rooms = await _rooms(adapters, ada, 7)
+    await _rooms(adapters, bob, 2)
+    expected = sorted(rooms, key=lambda r: (r.updated_at, uuid.UUID(r.id)), reverse=True)
+    seen: list[Chatroom] = []
+    before = None
+    async with adapters.uow()() as uow:
+        while True:
+            page = list(await uow.chatrooms.list_by_activity(ada.id, limit=3, before=before))
+            seen += page
+            if len(page) < 3:
+                break
+            before = Position(at=page[-1].updated_at, id=page[-1].id)
+        assert [r.id for r in seen] == [r.id for r in expected]
+        assert await uow.chatrooms.get_owned(rooms[0].id, bob.id) is None
+        assert await uow.chatrooms.get_owned(rooms[0].id, ada.id) == rooms[0]
+        assert await uow.chatrooms.get_owned("nope", ada.id) is None
+
+
+async def test_deleting_a_chatroom_deletes_its_messages(adapters: Container) -> None:
+    ada = await _with_user(adapters)
+    [room] = await _rooms(adapters, ada, 1)
+    message = Message.from_user(id=_id(), chatroom_id=room.id, content="hi", now=T0)
+    async with adapters.uow()() as uow:
+        await uow.messages.add(message)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        await uow.chatrooms.delete(room.id)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        assert await uow.chatrooms.get(room.id) is None
+        assert await uow.messages.get(message.id) is None
+
+
+async def test_messages_page_back_in_time_and_replies_round_trip(adapters: Container) -> None:
+    ada = await _with_user(adapters)
+    [room] = await _rooms(adapters, ada, 1)
+    ids = adapters.ids()
+    asked = [
+        Message.from_user(id=ids.new_id(), chatroom_id=room.id, content=f"m{i}", now=T0 + timedelta(seconds=i // 2))
+        for i in range(9)
+    ]
+    reply = Message.pending_reply(id=ids.new_id(), to=asked[-1], now=asked[-1].created_at)
+    async with adapters.uow()() as uow:
+        for message in [*asked, reply]:
+            await uow.messages.add(message)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        newest_first = list(await uow.messages.list_latest(room.id, limit=4, before=None))
+        assert [m.id for m in newest_first] == [reply.id, asked[8].id, asked[7].id, asked[6].id]
+        older = await uow.messages.list_latest(
+            room.id, limit=100, before=Position(at=newest_first[-1].created_at, id=newest_first[-1].id)
+        )
+        assert [m.content for m in older] == [f"m{i}" for i in range(5, -1, -1)]
+        loaded = await uow.messages.get(reply.id)
+        assert loaded is not None
+        loaded.start_generation(now=T0, lease=timedelta(minutes=3))
+        loaded.complete(text="done", usage=TokenUsage(12, 3), now=T0 + timedelta(seconds=9))
+        await uow.messages.update(loaded)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        assert await uow.messages.get_in_chatroom(room.id, reply.id) == loaded
+        assert await uow.messages.get_in_chatroom(_id(), reply.id) is None
+
+
+async def test_stalled_replies_are_the_old_pending_and_the_unleased_streaming(adapters: Container) -> None:
+    ada = await _with_user(adapters)
+    [room] = await _rooms(adapters, ada, 1)
+    ids = adapters.ids()
+    asked = Message.from_user(id=ids.new_id(), chatroom_id=room.id, content="q", now=T0)
+    fresh = Message.pending_reply(id=ids.new_id(), to=asked, now=T0 + timedelta(minutes=5))
+    old = Message.pending_reply(id=ids.new_id(), to=asked, now=T0)
+    leased = Message.pending_reply(id=ids.new_id(), to=asked, now=T0)
+    leased.start_generation(now=T0 + timedelta(minutes=4), lease=timedelta(minutes=3))
+    expired = Message.pending_reply(id=ids.new_id(), to=asked, now=T0 + timedelta(seconds=1))
+    expired.start_generation(now=T0, lease=timedelta(minutes=3))
+    async with adapters.uow()() as uow:
+        for message in (asked, fresh, old, leased, expired):
+            await uow.messages.add(message)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        stalled = await uow.messages.list_stalled(
+            pending_before=T0 + timedelta(minutes=4), now=T0 + timedelta(minutes=5), limit=10
+        )
+    assert list(stalled) == [old.id, expired.id]
+
+
+async def test_idempotency_keys_are_unique_per_owner(adapters: Container) -> None:
+    ada, bob = await _with_user(adapters), await _with_user(adapters, _user("+14155550100"))
+    reply = _id()
+    async with adapters.uow()() as uow:
+        await uow.idempotency.add(ada.id, "k", reply)
+        await uow.idempotency.add(bob.id, "k", _id())
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        assert await uow.idempotency.get(ada.id, "k") == reply
+        assert await uow.idempotency.get(ada.id, "other") is None
+        with pytest.raises(Conflict):
+            await uow.idempotency.add(ada.id, "k", _id())
+
+
+async def test_subscriptions_and_processed_events(adapters: Container) -> None:
+    ada = await _with_user(adapters)
+    subscription = Subscription(
+        user_id=ada.id,
+        customer_id="cus_1",
+        subscription_id="sub_1",
+        status=SubscriptionStatus.ACTIVE,
+        current_period_end=T0 + timedelta(days=30),
+        cancel_at_period_end=True,
+        as_of=T0,
+    )
+    async with adapters.uow()() as uow:
+        await uow.subscriptions.save(subscription)
+        assert await uow.processed_events.add("evt_1", "invoice.paid", T0)
+        assert not await uow.processed_events.add("evt_1", "invoice.paid", T0)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        assert await uow.subscriptions.get(ada.id) == subscription
+        assert await uow.subscriptions.get_by_customer("cus_1") == subscription
+        assert await uow.subscriptions.get_by_customer("cus_2") is None
+        assert not await uow.processed_events.add("evt_1", "invoice.paid", T0)
+
+
+async def test_quota_counts_to_the_limit_gives_back_and_resets(adapters: Container) -> None:
+    ada = await _with_user(adapters)
+    day = date(2026, 11, 21)
+    async with adapters.uow()() as uow:
+        counts = [await uow.quota.try_consume(ada.id, day, 3) for _ in range(4)]
+        assert counts == [1, 2, 3, None]
+        await uow.quota.give_back(ada.id, day)
+        assert await uow.quota.try_consume(ada.id, day, 3) == 3
+        assert await uow.quota.consume(ada.id, day) == 4
+        assert await uow.quota.count(ada.id, day + timedelta(days=1)) == 0
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        assert await uow.quota.count(ada.id, day) == 4
+        await uow.quota.reset(ada.id, day)
+        await uow.quota.give_back(ada.id, day)
+        assert await uow.quota.count(ada.id, day) == 0
+
+
+async def test_concurrent_quota_consumption_is_exact(adapters: Container) -> None:
+    ada = await _with_user(adapters)
+    day = date(2026, 11, 21)
+
+    async def consume() -> int | None:
+        async with adapters.uow()() as uow:
+            counted = await uow.quota.try_consume(ada.id, day, 5)
+            await uow.commit()
+            return counted
+
+    results = await asyncio.gather(*(consume() for _ in range(25)))
+    assert sorted(r for r in results if r is not None) == [1, 2, 3, 4, 5]
+    assert results.count(None) == 20

@@ -1,0 +1,138 @@
+"""The service as it runs for real: the API and the worker as separate processes on
+PostgreSQL and Redis, driven over HTTP. Only the outside world (the model, payments)
+is faked."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from devstack.services import free_port
+from tests.stack import Stack
+
+FAST = {
+    "APP_ENV": "test",
+    "ADAPTERS": "real",
+    "PASSWORD_HASH_PROFILE": "cheapest",
+    "FAKE_LLM_CHUNKS": "6",
+    "FAKE_LLM_CHUNK_DELAY": "0.3",
+    "REPLY_TIME_LIMIT_SECONDS": "5",
+    "REPLY_LEASE_SECONDS": "6",
+    "REPLY_RETRY_BACKOFF_SECONDS": "0.2",
+    "SWEEP_INTERVAL_SECONDS": "0.5",
+    "SWEEP_PENDING_GRACE_SECONDS": "1",
+    "SSE_HEARTBEAT_SECONDS": "0.5",
+    "LOG_LEVEL": "INFO",
+}
+
+
+@dataclass
+class Service:
+    env: dict[str, str]
+    logs: Path
+    apis: list[tuple[subprocess.Popen[bytes], str]] = field(default_factory=list)
+    worker: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return self.apis[0][1]
+
+    def start_api(self) -> str:
+        port = free_port()
+        process = self._spawn(
+            f"api-{port}",
+            [sys.executable, "-m", "uvicorn", "--factory", "entrypoints.asgi:create", "--port", str(port)],
+        )
+        url = f"http://127.0.0.1:{port}"
+        self.apis.append((process, url))
+        _wait_for(f"{url}/health", process)
+        return url
+
+    def start_worker(self) -> None:
+        self.worker = self._spawn(
+            "worker", [sys.executable, "-m", "dramatiq", "entrypoints.worker", "--processes", "1", "--threads", "16"]
+        )
+        time.sleep(1.5)  # Dramatiq boots its worker process and consumers
+
+    def kill_worker(self) -> None:
+        """SIGKILL to the worker's whole process group: no cleanup, no ack, like a crash."""
+        assert self.worker is not None
+        os.killpg(self.worker.pid, signal.SIGKILL)
+        self.worker.wait()
+        self.worker = None
+
+    def stop(self) -> None:
+        processes = [p for p, _ in self.apis] + ([self.worker] if self.worker else [])
+        for process in processes:
+            if process.poll() is None:
+                # The main process only: Dramatiq forwards the signal to its workers, and
+                # a worker that gets a second SIGTERM stops cleaning up.
+                process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+    def _spawn(self, name: str, command: list[str]) -> subprocess.Popen[bytes]:
+        log = (self.logs / f"{name}.log").open("ab")
+        return subprocess.Popen(  # noqa: S603 - our interpreter and modules
+            command, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def _wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before {url} answered")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout}s")
+
+
+@pytest.fixture
+def service(stack: Stack, tmp_path: Path) -> Iterator[Service]:
+    asyncio.run(stack.empty())
+    running = Service(env={**os.environ, **FAST, **stack.env()}, logs=tmp_path)
+    try:
+        running.start_api()
+        running.start_worker()
+        yield running
+    finally:
+        running.stop()
+        for log in sorted(tmp_path.glob("*.log")):
+            print(f"--- {log.name} ---\n{log.read_text()[-3000:]}")
+
+
+class Client:
+    """A person's client: signs in with a code and keeps the token."""
+
+    def __init__(self, url: str, number: str = "+919876543210") -> None:
+        self.http = httpx.Client(base_url=url, timeout=10)
+        otp = self.http.post("/auth/send-otp", json={"mobile_number": number}).json()["otp"]
+        token = self.http.post("/auth/verify-otp", json={"mobile_number": number, "otp": otp}).json()["access_token"]
+        self.http.headers["Authorization"] = f"Bearer {token}"
+
+    def wait_for_reply(self, room: str, reply: str, timeout: float = 30.0) -> dict[str, object]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            message = self.http.get(f"/chatroom/{room}/messages/{reply}").json()
+            if message["status"] in ("completed", "failed"):
+                return dict(message)
+            time.sleep(0.1)
+        raise AssertionError(f"reply {reply} not finished after {timeout}s: {message}")

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import httpx
+
+from tests.e2e.conftest import Client, Service
+from tests.stack import Stack
+
+
+def _sse(lines: list[str]) -> list[dict[str, str]]:
+    events, current = [], {}
+    for line in lines:
+        if not line:
+            if current:
+                events.append(current)
+            current = {}
+        elif not line.startswith(":"):
+            key, _, value = line.partition(": ")
+            current[key] = value
+    return events
+
+
+def test_seed_flow_through_the_queue_and_the_worker(service: Service) -> None:
+    client = Client(service.url)
+    room = client.http.post("/chatroom", json={}).json()["id"]
+    sent = client.http.post(f"/chatroom/{room}/message", json={"content": "Hello over the wire"})
+    assert sent.status_code == 202
+    reply_id = sent.json()["reply"]["id"]
+    # Open the stream right after the 202, as a client would, and read it to the end.
+    with client.http.stream("GET", f"/chatroom/{room}/messages/{reply_id}/stream") as stream:
+        events = _sse(list(stream.iter_lines()))
+    chunks = [json.loads(e["data"])["text"] for e in events if e.get("event") == "chunk"]
+    assert len(chunks) == 6 and events[-1]["event"] == "done"
+    final = json.loads(events[-1]["data"])
+    assert final["status"] == "completed" and "".join(chunks) == final["content"]
+    assert "Hello over the wire" in final["content"]
+    for _ in range(4):
+        assert client.http.post(f"/chatroom/{room}/message", json={"content": "x"}).status_code == 202
+    refused = client.http.post(f"/chatroom/{room}/message", json={"content": "sixth"})
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+
+
+def test_a_stream_resumes_mid_reply_without_duplicates(service: Service) -> None:
+    client = Client(service.url)
+    room = client.http.post("/chatroom", json={}).json()["id"]
+    reply_id = client.http.post(f"/chatroom/{room}/message", json={"content": "resume me"}).json()["reply"]["id"]
+    url = f"/chatroom/{room}/messages/{reply_id}/stream"
+    first: list[dict[str, str]] = []
+    with client.http.stream("GET", url) as stream:
+        lines: list[str] = []
+        for line in stream.iter_lines():
+            lines.append(line)
+            first = [e for e in _sse(lines) if e.get("event") == "chunk"]
+            if len(first) == 2:
+                break  # the client drops the connection after two chunks
+    with client.http.stream("GET", url, headers={"Last-Event-ID": first[-1]["id"]}) as stream:
+        rest = _sse(list(stream.iter_lines()))
+    text = "".join(json.loads(e["data"])["text"] for e in first + [e for e in rest if e.get("event") == "chunk"])
+    assert rest[-1]["event"] == "done" and text == json.loads(rest[-1]["data"])["content"]
+
+
+def test_fifty_concurrent_sends_across_two_api_processes_accept_exactly_five(service: Service) -> None:
+    second = service.start_api()
+    client = Client(service.url)
+    room = client.http.post("/chatroom", json={}).json()["id"]
+    headers = {"Authorization": client.http.headers["Authorization"]}
+
+    async def send_all() -> list[int]:
+        async with httpx.AsyncClient(timeout=30) as http:
+            responses = await asyncio.gather(
+                *(
+                    http.post(
+                        f"{(service.url, second)[i % 2]}/chatroom/{room}/message",
+                        json={"content": f"m{i}"},
+                        headers=headers,
+                    )
+                    for i in range(50)
+                )
+            )
+        return [r.status_code for r in responses]
+
+    statuses = asyncio.run(send_all())
+    assert (statuses.count(202), statuses.count(429)) == (5, 45)
+
+
+def test_a_worker_killed_mid_reply_is_replaced_and_the_reply_completes_once(service: Service) -> None:
+    client = Client(service.url)
+    room = client.http.post("/chatroom", json={}).json()["id"]
+    reply_id = client.http.post(f"/chatroom/{room}/message", json={"content": "survive a crash"}).json()["reply"]["id"]
+    deadline = time.monotonic() + 10
+    while client.http.get(f"/chatroom/{room}/messages/{reply_id}").json()["status"] != "streaming":
+        assert time.monotonic() < deadline, "the worker never started the reply"
+        time.sleep(0.05)
+    time.sleep(0.4)  # a chunk or two are out
+    service.kill_worker()
+    assert client.http.get(f"/chatroom/{room}/messages/{reply_id}").json()["status"] == "streaming"
+    service.start_worker()
+    reply = client.wait_for_reply(room, reply_id)
+    assert reply["status"] == "completed" and "survive a crash" in str(reply["content"])
+    messages = client.http.get(f"/chatroom/{room}/messages").json()["items"]
+    assert [m["role"] for m in messages] == ["user", "model"]
+    # Written by the second attempt, exactly once: the stream's ids say which attempt.
+    with client.http.stream("GET", f"/chatroom/{room}/messages/{reply_id}/stream") as stream:
+        events = _sse(list(stream.iter_lines()))
+    assert events[-1]["id"].startswith("2.") and json.loads(events[-1]["data"])["content"] == reply["content"]
+
+
+def test_a_message_sent_while_redis_is_down_is_answered_when_it_returns(service: Service, stack: Stack) -> None:
+    assert stack.redis is not None, "needs the embedded Redis to stop it"
+    client = Client(service.url)
+    room = client.http.post("/chatroom", json={}).json()["id"]
+    stack.redis.stop()
+    try:
+        sent = client.http.post(f"/chatroom/{room}/message", json={"content": "sent in the dark"})
+        assert sent.status_code == 202, sent.text
+        reply_id = sent.json()["reply"]["id"]
+        time.sleep(1)
+        assert client.http.get(f"/chatroom/{room}/messages/{reply_id}").json()["status"] == "pending"
+    finally:
+        stack.redis.start()
+    reply = client.wait_for_reply(room, reply_id, timeout=45)
+    assert reply["status"] == "completed" and "sent in the dark" in str(reply["content"])

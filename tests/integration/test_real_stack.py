@@ -1,0 +1,133 @@
+"""The real adapters together: migrations, the quota against PostgreSQL, the service
+when Redis is down."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from dependency_injector import providers
+from litestar.testing import AsyncTestClient
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from adapters.memory.job_queue import InMemoryJobQueue
+from adapters.postgres.migrate import downgrade, head_revision, upgrade
+from adapters.postgres.tables import metadata
+from entrypoints.asgi import build_app
+from entrypoints.container import Container
+from tests.http.conftest import Api
+from tests.stack import Stack
+
+
+async def _tables(url: str) -> set[str]:
+    engine = create_async_engine(url)
+    async with engine.connect() as connection:
+        names = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+    await engine.dispose()
+    return names - {"alembic_version"}
+
+
+@pytest.fixture
+def scratch_database(stack: Stack) -> str:
+    if stack.postgres is None:
+        pytest.skip("needs the embedded PostgreSQL to create a scratch database")
+    stack.postgres.create_database("migrations_test", fresh=True)
+    return stack.postgres.url("migrations_test")
+
+
+async def test_migrations_go_up_and_down_and_match_the_tables_the_code_uses(scratch_database: str) -> None:
+    await asyncio.to_thread(upgrade, scratch_database)
+    assert await _tables(scratch_database) == set(metadata.tables)
+    await asyncio.to_thread(downgrade, scratch_database, "base")
+    assert await _tables(scratch_database) == set()
+    await asyncio.to_thread(upgrade, scratch_database)
+    assert await _tables(scratch_database) == set(metadata.tables)
+    assert head_revision() == "0001"
+
+
+async def test_the_api_refuses_an_unmigrated_database(scratch_database: str, real_container: Container) -> None:
+    from adapters.postgres.migrate import SchemaNotCurrent, ensure_schema_is_current
+
+    engine = create_async_engine(scratch_database)
+    with pytest.raises(SchemaNotCurrent, match="make migrate"):
+        await ensure_schema_is_current(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def real_api(real_container: Container) -> AsyncIterator[Api]:
+    """The HTTP app on PostgreSQL and Redis; replies are written in process (the worker
+    itself is exercised by the end-to-end tests)."""
+    real_container.job_queue.override(
+        providers.Singleton(InMemoryJobQueue, reply_writer=real_container.generate_reply.provider, backoff_seconds=0)
+    )
+    app = build_app(real_container.settings(), real_container)
+    async with AsyncTestClient(app=app) as client:
+        yield Api(client, real_container)
+
+
+async def test_seed_flow_on_postgres_and_redis(real_api: Api) -> None:
+    token = await real_api.sign_in()
+    room = await real_api.chatroom(token)
+    assert [r["id"] for r in (await real_api.request("GET", "/chatroom", token)).json()["items"]] == [room]
+    sent = await real_api.request("POST", f"/chatroom/{room}/message", token, json={"content": "Hello"})
+    reply = await real_api.wait_for_reply(token, room, sent.json()["reply"]["id"])
+    assert reply["status"] == "completed" and "Hello" in reply["content"]
+    # The list reflects the new activity and the model's title at once: no stale cache.
+    listed = (await real_api.request("GET", "/chatroom", token)).json()["items"]
+    assert listed[0]["title"] == "Hello" and listed[0]["updated_at"] >= reply["created_at"][:19]
+    for _ in range(4):
+        assert (
+            await real_api.request("POST", f"/chatroom/{room}/message", token, json={"content": "x"})
+        ).status_code == 202
+    assert (
+        await real_api.request("POST", f"/chatroom/{room}/message", token, json={"content": "x"})
+    ).status_code == 429
+
+
+async def test_a_redis_flush_grants_no_extra_messages(real_api: Api, stack: Stack) -> None:
+    token = await real_api.sign_in()
+    room = await real_api.chatroom(token)
+    for _ in range(5):
+        await real_api.request("POST", f"/chatroom/{room}/message", token, json={"content": "x"})
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(stack.redis_url)
+    await client.flushall()
+    await client.aclose()
+    refused = await real_api.request("POST", f"/chatroom/{room}/message", token, json={"content": "x"})
+    assert refused.status_code == 429
+
+
+async def test_fifty_concurrent_sends_give_exactly_five(real_api: Api) -> None:
+    token = await real_api.sign_in()
+    room = await real_api.chatroom(token)
+    responses = await asyncio.gather(
+        *(real_api.request("POST", f"/chatroom/{room}/message", token, json={"content": f"m{i}"}) for i in range(50))
+    )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses.count(202) == 5 and statuses.count(429) == 45
+
+
+async def test_with_redis_down_reads_still_work_and_ready_says_which(real_api: Api, stack: Stack) -> None:
+    if stack.redis is None:
+        pytest.skip("needs the embedded Redis to stop it")
+    token = await real_api.sign_in()
+    room = await real_api.chatroom(token, "kept")
+    stack.redis.stop()
+    try:
+        listed = await real_api.request("GET", "/chatroom", token)
+        assert listed.status_code == 200 and [r["id"] for r in listed.json()["items"]] == [room]
+        assert (await real_api.request("GET", "/user/me", token)).status_code == 200
+        ready = await real_api.request("GET", "/ready")
+        assert ready.status_code == 503
+        assert ready.json()["error"]["code"] == "UNAVAILABLE"
+        assert ready.json()["error"]["details"] == [
+            {"dependency": "database", "status": "ok"},
+            {"dependency": "redis", "status": "unavailable"},
+        ]
+    finally:
+        stack.redis.start()
+    assert (await real_api.request("GET", "/ready")).status_code == 200
