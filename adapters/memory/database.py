@@ -118,7 +118,8 @@ class InMemorySessionRepository:
     async def add(self, session: AuthSession) -> None:
         self._rows.put(session.id, session)
 
-    async def get(self, session_id: str) -> AuthSession | None:
+    async def get(self, session_id: str, *, for_update: bool = False) -> AuthSession | None:
+        # Units of work are serialized here, so every read is already "for update".
         return self._rows.get(session_id)
 
     async def update(self, session: AuthSession) -> None:

@@ -247,11 +247,12 @@ class PostgresSessionRepository(_Repository):
             )
         )
 
-    async def get(self, session_id: str) -> AuthSession | None:
+    async def get(self, session_id: str, *, for_update: bool = False) -> AuthSession | None:
         key = _uuid(session_id)
         if key is None:
             return None
-        row = (await self._execute(select(t.sessions).where(t.sessions.c.id == key))).first()
+        query = select(t.sessions).where(t.sessions.c.id == key)
+        row = (await self._execute(query.with_for_update() if for_update else query)).first()
         return None if row is None else _session(row)
 
     async def update(self, session: AuthSession) -> None:

@@ -14,7 +14,7 @@ class LogOut:
 
     async def execute(self, principal: Principal) -> None:
         async with self._uow() as uow:
-            session = await uow.sessions.get(principal.session_id)
+            session = await uow.sessions.get(principal.session_id, for_update=True)
             if session is not None:
                 session.revoke(self._clock.now())
                 await uow.sessions.update(session)

@@ -26,7 +26,7 @@ class RefreshTokens:
         claims = self._tokens.read_refresh(command.refresh_token)
         now = self._clock.now()
         async with self._uow() as uow:
-            session = await uow.sessions.get(claims.session_id)
+            session = await uow.sessions.get(claims.session_id, for_update=True)
             user = await uow.users.get(claims.user_id)
             if session is None or user is None or session.user_id != user.id:
                 raise Unauthenticated("The refresh token is not valid.")

@@ -291,3 +291,17 @@ async def test_concurrent_quota_consumption_is_exact(adapters: Container) -> Non
     results = await asyncio.gather(*(consume() for _ in range(25)))
     assert sorted(r for r in results if r is not None) == [1, 2, 3, 4, 5]
     assert results.count(None) == 20
+
+
+async def test_concurrent_refreshes_of_one_token_rotate_it_once(adapters: Container) -> None:
+    from application.use_cases.refresh_tokens import RefreshTokensCommand
+    from domain.errors import Unauthenticated
+    from tests.unit.helpers import sign_in
+
+    _, signed_in = await sign_in(adapters)
+    command = RefreshTokensCommand(refresh_token=signed_in.tokens.refresh_token)
+    outcomes = await asyncio.gather(
+        *(adapters.refresh_tokens().execute(command) for _ in range(5)), return_exceptions=True
+    )
+    assert sum(not isinstance(o, BaseException) for o in outcomes) == 1
+    assert all(isinstance(o, Unauthenticated) for o in outcomes if isinstance(o, BaseException))
