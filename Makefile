@@ -8,7 +8,7 @@ PORT ?= 8000
 
 WORKER_THREADS ?= 64
 
-.PHONY: help install run api worker migrate test lint fmt clean
+.PHONY: help install run api worker migrate fake-llm test lint fmt clean
 
 help:
 	@echo "make run     - API + worker on http://$(HOST):$(PORT) (docs at /schema/swagger), on PostgreSQL and Redis"
@@ -39,6 +39,10 @@ worker: $(STAMP)
 
 migrate: $(STAMP)
 	$(BIN)/python -m devstack migrate
+
+# A fake Gemini + OpenAI-compatible server speaking the real wire protocols (port 8090).
+fake-llm: $(STAMP)
+	$(BIN)/python -m tests.fakes.llm_server --port 8090
 
 test: $(STAMP)
 	$(BIN)/pytest

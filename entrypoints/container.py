@@ -13,6 +13,8 @@ from datetime import timedelta
 from dependency_injector import containers, providers
 
 from adapters.dramatiq.queue import DramatiqJobQueue, create_broker
+from adapters.gemini.model import GeminiLanguageModel
+from adapters.llm_support.wire import ModelHttpSettings, create_http_client
 from adapters.memory.cache import InMemoryChatroomCache
 from adapters.memory.database import InMemoryDatabase, InMemoryUnitOfWorkFactory
 from adapters.memory.job_queue import InMemoryJobQueue
@@ -21,6 +23,7 @@ from adapters.memory.payments import FakePaymentGateway
 from adapters.memory.probes import InMemoryProbe
 from adapters.memory.rate_limiter import InMemoryRateLimiter
 from adapters.memory.reply_events import InMemoryReplyEventStream
+from adapters.openai.model import OpenAICompatibleLanguageModel
 from adapters.otp.senders import LogOtpSender, ResponseOtpSender
 from adapters.postgres.database import PostgresUnitOfWorkFactory, create_engine, session_factory
 from adapters.postgres.probe import PostgresProbe
@@ -80,6 +83,33 @@ def _otp_pepper(settings: Settings) -> bytes:
     # Derived rather than configured separately: one fewer secret to manage, and
     # rotating JWT_SECRET only voids the codes in flight.
     return hmac.new(settings.jwt_secret.encode(), b"otp-pepper", hashlib.sha256).digest()
+
+
+def _model_settings(settings: Settings, *, base_url: str, api_key: str | None, model: str) -> ModelHttpSettings:
+    return ModelHttpSettings(
+        base_url=base_url,
+        api_key=api_key,
+        model=model,
+        system_instruction=settings.llm_system_instruction,
+        temperature=settings.llm_temperature,
+        max_output_tokens=settings.llm_max_output_tokens,
+        total_timeout=settings.llm_total_timeout_seconds,
+    )
+
+
+def _gemini_settings(settings: Settings) -> ModelHttpSettings:
+    return _model_settings(
+        settings, base_url=settings.gemini_base_url, api_key=settings.gemini_api_key, model=settings.gemini_model
+    )
+
+
+def _openai_settings(settings: Settings) -> ModelHttpSettings:
+    return _model_settings(
+        settings,
+        base_url=settings.openai_base_url or "",
+        api_key=settings.openai_api_key,
+        model=settings.openai_model or "",
+    )
 
 
 class Container(containers.DeclarativeContainer):
@@ -148,11 +178,23 @@ class Container(containers.DeclarativeContainer):
         memory=providers.Singleton(InMemoryReplyEventStream),
         real=providers.Singleton(RedisReplyEventStream, redis_streams),
     )
-    language_model = providers.Singleton(
-        FakeLanguageModel,
-        chunks=settings.provided.fake_llm_chunks,
-        chunk_delay=settings.provided.fake_llm_chunk_delay,
-        first_chunk_delay=settings.provided.fake_llm_first_chunk_delay,
+    llm_http = providers.Singleton(
+        create_http_client,
+        connect_timeout=settings.provided.llm_connect_timeout_seconds,
+        read_timeout=settings.provided.llm_read_timeout_seconds,
+    )
+    language_model = providers.Selector(
+        settings.provided.llm_provider,
+        fake=providers.Singleton(
+            FakeLanguageModel,
+            chunks=settings.provided.fake_llm_chunks,
+            chunk_delay=settings.provided.fake_llm_chunk_delay,
+            first_chunk_delay=settings.provided.fake_llm_first_chunk_delay,
+        ),
+        gemini=providers.Singleton(GeminiLanguageModel, llm_http, providers.Callable(_gemini_settings, settings)),
+        openai=providers.Singleton(
+            OpenAICompatibleLanguageModel, llm_http, providers.Callable(_openai_settings, settings)
+        ),
     )
     payments = providers.Singleton(
         FakePaymentGateway,

@@ -16,6 +16,8 @@ async def open_resources(container: Container) -> None:
 
 
 async def close_resources(container: Container) -> None:
+    if container.settings().llm_provider != "fake":
+        await container.llm_http().aclose()
     if container.settings().adapters == "memory":
         await container.job_queue().close()
         return

@@ -59,6 +59,13 @@ class Settings:
     openai_api_key: str | None = None
     openai_model: str | None = None
     openai_base_url: str | None = None
+    llm_system_instruction: str = "You are a helpful, concise assistant."
+    llm_temperature: float = 0.7
+    llm_max_output_tokens: int = 2048
+    llm_connect_timeout_seconds: float = 5.0
+    # Longest silence between two chunks, and longest whole call.
+    llm_read_timeout_seconds: float = 30.0
+    llm_total_timeout_seconds: float = 90.0
     stripe_secret_key: str | None = None
     stripe_price_id: str | None = None
     stripe_api_base: str | None = None
@@ -172,6 +179,12 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         openai_api_key=r.raw("OPENAI_API_KEY"),
         openai_model=r.raw("OPENAI_MODEL"),
         openai_base_url=r.raw("OPENAI_BASE_URL"),
+        llm_system_instruction=r.raw("LLM_SYSTEM_INSTRUCTION") or "You are a helpful, concise assistant.",
+        llm_temperature=r.get("LLM_TEMPERATURE", 0.7, float, "a number"),
+        llm_max_output_tokens=r.positive_int("LLM_MAX_OUTPUT_TOKENS", 2048),
+        llm_connect_timeout_seconds=r.seconds("LLM_CONNECT_TIMEOUT_SECONDS", 5.0),
+        llm_read_timeout_seconds=r.seconds("LLM_READ_TIMEOUT_SECONDS", 30.0),
+        llm_total_timeout_seconds=r.seconds("LLM_TOTAL_TIMEOUT_SECONDS", 90.0),
         stripe_secret_key=r.raw("STRIPE_SECRET_KEY"),
         stripe_price_id=r.raw("STRIPE_PRICE_ID"),
         stripe_api_base=r.raw("STRIPE_API_BASE"),
@@ -202,6 +215,14 @@ def _unsafe_choices(s: Settings) -> list[str]:
                     f"{name} is not set. `make run` starts embedded PostgreSQL and Redis for you;"
                     " or set ADAPTERS=memory for a throwaway in-process service"
                 )
+    if s.llm_provider == "gemini" and not s.gemini_api_key:
+        problems.append("LLM_PROVIDER=gemini needs GEMINI_API_KEY (or unset LLM_PROVIDER to use the fake model)")
+    if s.llm_provider == "openai" and not (s.openai_base_url and s.openai_model):
+        problems.append(
+            "LLM_PROVIDER=openai needs OPENAI_BASE_URL and OPENAI_MODEL (OPENAI_API_KEY if the server wants one)"
+        )
+    if s.llm_total_timeout_seconds >= s.reply_time_limit_seconds:
+        problems.append("LLM_TOTAL_TIMEOUT_SECONDS must be shorter than REPLY_TIME_LIMIT_SECONDS")
     if s.reply_lease_seconds <= s.reply_time_limit_seconds:
         problems.append("REPLY_LEASE_SECONDS must be longer than REPLY_TIME_LIMIT_SECONDS")
     if s.context_token_budget < 4000:

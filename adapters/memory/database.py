@@ -160,6 +160,12 @@ class InMemoryChatroomRepository:
         if self._rows.get(chatroom.id) is not None:
             self._rows.put(chatroom.id, chatroom)
 
+    async def touch(self, chatroom_id: str, at: datetime) -> None:
+        chatroom = self._rows.get(chatroom_id)
+        if chatroom is not None:
+            chatroom.touch(at)
+            self._rows.put(chatroom_id, chatroom)
+
     async def delete(self, chatroom_id: str) -> None:
         self._rows.delete(chatroom_id)
         for message in list(self._messages.rows()):

@@ -299,7 +299,7 @@ class PostgresChatroomRepository(_Repository):
         key = _uuid(chatroom_id)
         if key is None:
             return None
-        row = (await self._execute(select(t.chatrooms).where(t.chatrooms.c.id == key))).first()
+        row = (await self._execute(select(t.chatrooms).where(t.chatrooms.c.id == key).with_for_update())).first()
         return None if row is None else _chatroom(row)
 
     async def get_owned(self, chatroom_id: str, owner_id: str) -> Chatroom | None:
@@ -329,6 +329,12 @@ class PostgresChatroomRepository(_Repository):
             update(t.chatrooms)
             .where(t.chatrooms.c.id == uuid.UUID(chatroom.id))
             .values(title=chatroom.title, untitled=chatroom.untitled, updated_at=chatroom.updated_at)
+        )
+
+    async def touch(self, chatroom_id: str, at: datetime) -> None:
+        c = t.chatrooms.c
+        await self._execute(
+            update(t.chatrooms).where(c.id == uuid.UUID(chatroom_id)).values(updated_at=func.greatest(c.updated_at, at))
         )
 
     async def delete(self, chatroom_id: str) -> None:

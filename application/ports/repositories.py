@@ -51,7 +51,8 @@ class SessionRepository(Protocol):
 class ChatroomRepository(Protocol):
     async def add(self, chatroom: Chatroom) -> None: ...
     async def get(self, chatroom_id: str) -> Chatroom | None:
-        """For the worker, which acts for the owner; requests use ``get_owned``."""
+        """For the worker, which acts for the owner; requests use ``get_owned``. Locks the
+        row until the unit of work ends, so two replies cannot both name the room."""
 
     async def get_owned(self, chatroom_id: str, owner_id: str) -> Chatroom | None:
         """The chatroom, or None when it does not exist *or* belongs to somebody else."""
@@ -60,6 +61,10 @@ class ChatroomRepository(Protocol):
         """Newest ``updated_at`` first, strictly before ``before`` in that order."""
 
     async def update(self, chatroom: Chatroom) -> None: ...
+    async def touch(self, chatroom_id: str, at: datetime) -> None:
+        """Record activity: move ``updated_at`` forward to ``at``, changing nothing else, so
+        a send never overwrites a title another transaction just wrote."""
+
     async def delete(self, chatroom_id: str) -> None:
         """Delete the chatroom and its messages."""
 

@@ -102,8 +102,7 @@ class SendMessage:
             reply = Message.pending_reply(id=self._ids.new_id(), to=message, now=now)
             await uow.messages.add(message)
             await uow.messages.add(reply)
-            chatroom.touch(now)
-            await uow.chatrooms.update(chatroom)
+            await uow.chatrooms.touch(chatroom.id, now)
             if command.idempotency_key is not None:
                 await uow.idempotency.add(owner_id, command.idempotency_key, reply.id)
             await uow.commit()

@@ -305,3 +305,20 @@ async def test_concurrent_refreshes_of_one_token_rotate_it_once(adapters: Contai
     )
     assert sum(not isinstance(o, BaseException) for o in outcomes) == 1
     assert all(isinstance(o, Unauthenticated) for o in outcomes if isinstance(o, BaseException))
+
+
+async def test_touching_a_chatroom_moves_only_its_activity_time_forward(adapters: Container) -> None:
+    ada = await _with_user(adapters)
+    [room] = await _rooms(adapters, ada, 1)
+    async with adapters.uow()() as uow:
+        renamed = await uow.chatrooms.get(room.id)
+        assert renamed is not None
+        renamed.rename("Named meanwhile", T0)
+        await uow.chatrooms.update(renamed)
+        await uow.chatrooms.touch(room.id, T0 + timedelta(hours=1))
+        await uow.chatrooms.touch(room.id, T0)  # never backwards
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        stored = await uow.chatrooms.get(room.id)
+    assert stored is not None and stored.title == "Named meanwhile" and not stored.untitled
+    assert stored.updated_at == T0 + timedelta(hours=1)

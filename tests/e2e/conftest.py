@@ -5,6 +5,7 @@ is faked."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -18,6 +19,7 @@ import httpx
 import pytest
 
 from devstack.services import free_port
+from tests.fakes.llm_server import GOOD_KEY, BackgroundServer
 from tests.stack import Stack
 
 FAST = {
@@ -27,6 +29,7 @@ FAST = {
     "FAKE_LLM_CHUNKS": "6",
     "FAKE_LLM_CHUNK_DELAY": "0.3",
     "REPLY_TIME_LIMIT_SECONDS": "5",
+    "LLM_TOTAL_TIMEOUT_SECONDS": "4",
     "REPLY_LEASE_SECONDS": "6",
     "REPLY_RETRY_BACKOFF_SECONDS": "0.2",
     "SWEEP_INTERVAL_SECONDS": "0.5",
@@ -105,18 +108,39 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0)
     raise RuntimeError(f"{url} did not answer within {timeout}s")
 
 
-@pytest.fixture
-def service(stack: Stack, tmp_path: Path) -> Iterator[Service]:
+@contextlib.contextmanager
+def running_service(stack: Stack, logs: Path, **env: str) -> Iterator[Service]:
     asyncio.run(stack.empty())
-    running = Service(env={**os.environ, **FAST, **stack.env()}, logs=tmp_path)
+    running = Service(env={**os.environ, **FAST, **stack.env(), **env}, logs=logs)
     try:
         running.start_api()
         running.start_worker()
         yield running
     finally:
         running.stop()
-        for log in sorted(tmp_path.glob("*.log")):
+        for log in sorted(logs.glob("*.log")):
             print(f"--- {log.name} ---\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture
+def service(stack: Stack, tmp_path: Path) -> Iterator[Service]:
+    with running_service(stack, tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+def fake_gemini() -> Iterator[BackgroundServer]:
+    server = BackgroundServer(free_port()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def gemini_service(stack: Stack, tmp_path: Path, fake_gemini: BackgroundServer) -> Iterator[Service]:
+    """The service on the real Gemini adapter, talking to the wire-level fake."""
+    env = {"LLM_PROVIDER": "gemini", "GEMINI_API_KEY": GOOD_KEY, "GEMINI_BASE_URL": fake_gemini.url}
+    with running_service(stack, tmp_path, **env) as running:
+        yield running
 
 
 class Client:

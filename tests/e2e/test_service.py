@@ -7,6 +7,7 @@ import time
 import httpx
 
 from tests.e2e.conftest import Client, Service
+from tests.fakes.llm_server import BackgroundServer
 from tests.stack import Stack
 
 
@@ -123,3 +124,35 @@ def test_a_message_sent_while_redis_is_down_is_answered_when_it_returns(service:
         stack.redis.start()
     reply = client.wait_for_reply(room, reply_id, timeout=45)
     assert reply["status"] == "completed" and "sent in the dark" in str(reply["content"])
+
+
+def test_replies_stream_from_the_gemini_adapter_with_the_conversation_so_far(
+    gemini_service: Service, fake_gemini: BackgroundServer
+) -> None:
+    client = Client(gemini_service.url)
+    room = client.http.post("/chatroom", json={}).json()["id"]
+    first = client.http.post(f"/chatroom/{room}/message", json={"content": "Hi there"}).json()["reply"]["id"]
+    with client.http.stream("GET", f"/chatroom/{room}/messages/{first}/stream") as stream:
+        events = _sse(list(stream.iter_lines()))
+    chunks = [json.loads(e["data"])["text"] for e in events if e.get("event") == "chunk"]
+    assert "".join(chunks) == "Echo: Hi there" and len(chunks) == 3
+    done = json.loads(events[-1]["data"])
+    assert done["status"] == "completed" and done["usage"]["response_tokens"] == 7
+    second = client.http.post(f"/chatroom/{room}/message", json={"content": "And again"}).json()["reply"]["id"]
+    assert client.wait_for_reply(room, second)["content"] == "Echo: And again"
+    sent = [
+        r["body"]["contents"] for r in httpx.get(f"{fake_gemini.url}/_requests").json() if "streamGenerate" in r["path"]
+    ]
+    assert [[c["role"] for c in contents] for contents in sent] == [["user"], ["user", "model", "user"]]
+    # The untitled room was named by the model from the first exchange (the fake echoes
+    # the last turn it is given, here the model's own first answer).
+    assert client.http.get(f"/chatroom/{room}").json()["title"] == "Echo: Echo: Hi there"
+
+
+def test_a_declined_answer_fails_readably_and_does_not_count(gemini_service: Service) -> None:
+    client = Client(gemini_service.url)
+    room = client.http.post("/chatroom", json={}).json()["id"]
+    reply_id = client.http.post(f"/chatroom/{room}/message", json={"content": "bad [[safety]]"}).json()["reply"]["id"]
+    reply = client.wait_for_reply(room, reply_id)
+    assert reply["status"] == "failed" and reply["error"] == "The model declined to answer this message."
+    assert client.http.get("/user/usage").json()["used_today"] == 0

@@ -1,0 +1,146 @@
+"""Google Gemini over its REST API (v1beta): streamGenerateContent?alt=sse for replies,
+generateContent for titles. The key travels in the x-goog-api-key header, never in a URL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import httpx
+
+from adapters.llm_support.wire import (
+    ModelHttpSettings,
+    bad_response,
+    check_deadline,
+    declined,
+    error_for_status,
+    parse_seconds,
+    sse_data,
+    stream_with_retries,
+)
+from application.ports.services import ModelChunk
+from domain.chat import MessageRole, TokenUsage
+from domain.context import Turn
+
+# Why an answer (or the prompt) was blocked; MAX_TOKENS is a cut-off answer, kept.
+_BLOCKED = {"SAFETY", "RECITATION", "PROHIBITED_CONTENT", "SPII", "BLOCKLIST", "IMAGE_SAFETY", "LANGUAGE", "OTHER"}
+_RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo"
+TITLE_INSTRUCTION = (
+    "Write a title of at most six words for the conversation below. Answer with the title"
+    " only: no quotes, no punctuation at the end."
+)
+
+
+class GeminiLanguageModel:
+    def __init__(self, client: httpx.AsyncClient, settings: ModelHttpSettings) -> None:
+        self._client = client
+        self._settings = settings
+        self._base = f"{settings.base_url.rstrip('/')}/v1beta/models/{settings.model}"
+
+    def stream_reply(self, turns: Sequence[Turn]) -> AsyncIterator[ModelChunk]:
+        body = self._body(turns, self._settings.system_instruction, self._settings.max_output_tokens)
+        return stream_with_retries(self._settings, lambda deadline: self._stream(body, deadline))
+
+    async def suggest_title(self, turns: Sequence[Turn]) -> str:
+        body = self._body(turns, TITLE_INSTRUCTION, 32)
+        if "2.5" in self._settings.model:
+            # Thinking would spend the small budget before writing a word.
+            body["generationConfig"]["thinkingConfig"] = {"thinkingBudget": 0}
+        pieces = [chunk.text async for chunk in stream_with_retries(self._settings, lambda _: self._generate(body))]
+        return "".join(pieces)
+
+    def _headers(self) -> dict[str, str]:
+        return {"x-goog-api-key": self._settings.api_key or "", "content-type": "application/json"}
+
+    def _body(self, turns: Sequence[Turn], instruction: str | None, max_tokens: int) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "contents": [
+                {"role": "model" if turn.role is MessageRole.MODEL else "user", "parts": [{"text": turn.text}]}
+                for turn in turns
+            ],
+            "generationConfig": {"temperature": self._settings.temperature, "maxOutputTokens": max_tokens},
+        }
+        if instruction:
+            body["systemInstruction"] = {"parts": [{"text": instruction}]}
+        return body
+
+    async def _stream(self, body: dict[str, Any], deadline: float) -> AsyncIterator[ModelChunk]:
+        url = f"{self._base}:streamGenerateContent"
+        async with self._client.stream(
+            "POST", url, params={"alt": "sse"}, json=body, headers=self._headers()
+        ) as response:
+            if response.status_code != 200:
+                raise _error(response.status_code, await response.aread())
+            finished = False
+            async for data in sse_data(response):
+                check_deadline(deadline)
+                payload = _json(data)
+                finished = finished or _finished(payload)
+                yield _chunk(payload)
+            # The stream ends when the connection closes, so only a finishReason tells a
+            # complete answer from a cut-off one.
+            if not finished:
+                raise bad_response()
+
+    async def _generate(self, body: dict[str, Any]) -> AsyncIterator[ModelChunk]:
+        response = await self._client.post(f"{self._base}:generateContent", json=body, headers=self._headers())
+        if response.status_code != 200:
+            raise _error(response.status_code, response.content)
+        yield _chunk(_json(response.text))
+
+
+def _json(data: str) -> dict[str, Any]:
+    try:
+        parsed = json.loads(data)
+    except ValueError:
+        raise bad_response() from None
+    if not isinstance(parsed, dict):
+        raise bad_response()
+    return parsed
+
+
+def _finished(payload: dict[str, Any]) -> bool:
+    return any(c.get("finishReason") for c in payload.get("candidates") or [] if isinstance(c, dict))
+
+
+def _chunk(payload: dict[str, Any]) -> ModelChunk:
+    if "error" in payload:
+        raise _error(int(payload["error"].get("code", 500)), json.dumps(payload).encode())
+    if (payload.get("promptFeedback") or {}).get("blockReason"):
+        raise declined()
+    text = ""
+    candidates = payload.get("candidates") or []
+    if candidates:
+        candidate = candidates[0]
+        parts = (candidate.get("content") or {}).get("parts") or []
+        # Thought summaries are the model's scratch work, not the answer.
+        text = "".join(p.get("text", "") for p in parts if isinstance(p, dict) and not p.get("thought"))
+        if candidate.get("finishReason") in _BLOCKED:
+            raise declined()
+    usage = payload.get("usageMetadata")
+    tokens = None
+    if isinstance(usage, dict) and "candidatesTokenCount" in usage:
+        tokens = TokenUsage(
+            prompt_tokens=int(usage.get("promptTokenCount", 0)),
+            response_tokens=int(usage.get("candidatesTokenCount", 0)),
+        )
+    return ModelChunk(text=text, usage=tokens)
+
+
+def _error(status: int, raw: bytes) -> Exception:
+    """Gemini errors: ``{"error": {"code", "status", "details": [...]}}``; the retry delay of a
+    429 is in a RetryInfo detail, and a bad key is a 400 with reason API_KEY_INVALID."""
+    retry_after, bad_key = None, False
+    try:
+        details = json.loads(raw).get("error", {}).get("details", [])
+    except (ValueError, AttributeError):
+        details = []
+    for detail in details if isinstance(details, list) else []:
+        if not isinstance(detail, dict):
+            continue
+        if detail.get("@type") == _RETRY_INFO:
+            retry_after = parse_seconds(detail.get("retryDelay"))
+        if detail.get("reason") == "API_KEY_INVALID":
+            bad_key = True
+    return error_for_status(status, retry_after=retry_after, bad_key=bad_key)

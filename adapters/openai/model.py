@@ -1,0 +1,117 @@
+"""Any OpenAI-compatible chat completions API (OpenAI, Groq, Ollama, vLLM), streamed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import httpx
+
+from adapters.llm_support.wire import (
+    ModelHttpSettings,
+    bad_response,
+    check_deadline,
+    declined,
+    error_for_status,
+    parse_seconds,
+    sse_data,
+    stream_with_retries,
+)
+from application.ports.services import LanguageModelError, ModelChunk
+from domain.chat import MessageRole, TokenUsage
+from domain.context import Turn
+
+TITLE_INSTRUCTION = (
+    "Write a title of at most six words for the conversation so far. Answer with the title"
+    " only: no quotes, no punctuation at the end."
+)
+
+
+class OpenAICompatibleLanguageModel:
+    def __init__(self, client: httpx.AsyncClient, settings: ModelHttpSettings) -> None:
+        self._client = client
+        self._settings = settings
+        self._url = f"{settings.base_url.rstrip('/')}/chat/completions"
+
+    def stream_reply(self, turns: Sequence[Turn]) -> AsyncIterator[ModelChunk]:
+        body = self._body(turns, self._settings.system_instruction, self._settings.max_output_tokens)
+        body |= {"stream": True, "stream_options": {"include_usage": True}}
+        return stream_with_retries(self._settings, lambda deadline: self._stream(body, deadline))
+
+    async def suggest_title(self, turns: Sequence[Turn]) -> str:
+        body = self._body(turns, TITLE_INSTRUCTION, 32)
+        pieces = [chunk.text async for chunk in stream_with_retries(self._settings, lambda _: self._complete(body))]
+        return "".join(pieces)
+
+    def _headers(self) -> dict[str, str]:
+        # Ollama ignores the key but expects the header.
+        return {"authorization": f"Bearer {self._settings.api_key or 'none'}", "content-type": "application/json"}
+
+    def _body(self, turns: Sequence[Turn], instruction: str | None, max_tokens: int) -> dict[str, Any]:
+        messages = [{"role": "system", "content": instruction}] if instruction else []
+        messages += [
+            {"role": "assistant" if turn.role is MessageRole.MODEL else "user", "content": turn.text} for turn in turns
+        ]
+        return {
+            "model": self._settings.model,
+            "messages": messages,
+            "temperature": self._settings.temperature,
+            "max_tokens": max_tokens,
+        }
+
+    async def _stream(self, body: dict[str, Any], deadline: float) -> AsyncIterator[ModelChunk]:
+        async with self._client.stream("POST", self._url, json=body, headers=self._headers()) as response:
+            if response.status_code != 200:
+                await response.aread()
+                raise _error(response)
+            async for data in sse_data(response):
+                check_deadline(deadline)
+                if data.strip() == "[DONE]":
+                    return
+                yield _chunk(_json(data))
+            raise bad_response()  # the connection closed before [DONE]: a cut-off answer
+
+    async def _complete(self, body: dict[str, Any]) -> AsyncIterator[ModelChunk]:
+        response = await self._client.post(self._url, json=body, headers=self._headers())
+        if response.status_code != 200:
+            raise _error(response)
+        payload = _json(response.text)
+        choices = payload.get("choices") or []
+        message = (choices[0].get("message") or {}) if choices else {}
+        yield ModelChunk(text=str(message.get("content") or ""))
+
+
+def _json(data: str) -> dict[str, Any]:
+    try:
+        parsed = json.loads(data)
+    except ValueError:
+        raise bad_response() from None
+    if not isinstance(parsed, dict):
+        raise bad_response()
+    return parsed
+
+
+def _chunk(payload: dict[str, Any]) -> ModelChunk:
+    if "error" in payload:
+        # An error in the middle of a stream: the server gave up; worth another try.
+        raise LanguageModelError(
+            "The AI service stopped in the middle of the answer. Please try again.", transient=True, kind="server_error"
+        )
+    text = ""
+    for choice in payload.get("choices") or []:
+        if choice.get("finish_reason") == "content_filter":
+            raise declined()
+        text += str((choice.get("delta") or {}).get("content") or "")
+    usage = payload.get("usage")
+    tokens = None
+    if isinstance(usage, dict):
+        tokens = TokenUsage(
+            prompt_tokens=int(usage.get("prompt_tokens") or 0),
+            response_tokens=int(usage.get("completion_tokens") or 0),
+        )
+    return ModelChunk(text=text, usage=tokens)
+
+
+def _error(response: httpx.Response) -> LanguageModelError:
+    return error_for_status(response.status_code, retry_after=parse_seconds(response.headers.get("retry-after")))

@@ -1,0 +1,272 @@
+"""A fake Gemini and OpenAI-compatible server that speaks the real wire protocols
+(PROTOCOLS.md): streamed and not, with errors, slowness, stalls and safety blocks on
+demand. Run it alone with ``make fake-llm`` (``python -m tests.fakes.llm_server``).
+
+Behaviour is asked for in the last user message:
+
+- ``[[status:429]]`` (any status) fails with that status; 429 carries a retry delay of
+  ``[[retry:SECONDS]]`` (default 1) the way each API sends it
+- ``[[flaky:N]]`` fails with 503 the first N times this exact message is sent
+- ``[[slow:SECONDS]]`` waits before the first chunk; ``[[stall]]`` stops mid-stream
+- ``[[safety]]`` blocks the answer after one chunk; ``[[block]]`` blocks the prompt
+- ``[[midstream-error]]`` (OpenAI) sends an error event after one chunk
+- ``[[drop]]`` closes the connection after one chunk, with no end marker
+
+The reply is ``Echo: <message>`` in three chunks. Requests are kept, newest last, at
+``GET /_requests`` (``DELETE`` clears them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import threading
+from collections import Counter
+from collections.abc import AsyncIterator
+from typing import Any
+
+import uvicorn
+from litestar import Litestar, Request, Response, delete, get, post
+from litestar.response import Stream
+
+GOOD_KEY = "test-key"
+_DIRECTIVE = re.compile(r"\[\[(\w[\w-]*)(?::([\w.]+))?\]\]")
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.flaky: Counter[str] = Counter()
+
+
+recorder = Recorder()
+
+
+def _directives(text: str) -> dict[str, str]:
+    return {name: value or "" for name, value in _DIRECTIVE.findall(text)}
+
+
+def _pieces(text: str) -> list[str]:
+    reply = f"Echo: {_DIRECTIVE.sub('', text).strip()}"
+    size = -(-len(reply) // 3)
+    return [reply[i : i + size] for i in range(0, len(reply), size)]
+
+
+def _failure(directives: dict[str, str], text: str) -> int | None:
+    if "status" in directives:
+        return int(directives["status"])
+    if "flaky" in directives:
+        recorder.flaky[text] += 1
+        if recorder.flaky[text] <= int(directives["flaky"]):
+            return 503
+    return None
+
+
+async def _record(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    body = await request.json()
+    recorder.requests.append(
+        {"path": request.url.path, "query": dict(request.query_params), "headers": dict(request.headers), "body": body}
+    )
+    return body  # type: ignore[no-any-return]
+
+
+# Gemini
+
+
+def _gemini_error(status: int, retry: str) -> Response[Any]:
+    names = {
+        400: "INVALID_ARGUMENT",
+        403: "PERMISSION_DENIED",
+        404: "NOT_FOUND",
+        429: "RESOURCE_EXHAUSTED",
+        500: "INTERNAL",
+        503: "UNAVAILABLE",
+    }
+    details: list[dict[str, Any]] = []
+    if status == 429:
+        details.append({"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": f"{retry or '1'}s"})
+    error = {
+        "code": status,
+        "message": "fake upstream failure with secret detail",
+        "status": names.get(status, "UNKNOWN"),
+        "details": details,
+    }
+    return Response({"error": error}, status_code=status)
+
+
+def _gemini_chunk(text: str, *, finish: str | None = None, usage: dict[str, int] | None = None) -> bytes:
+    candidate: dict[str, Any] = {"content": {"role": "model", "parts": [{"text": text}]}, "index": 0}
+    if finish:
+        candidate["finishReason"] = finish
+    payload: dict[str, Any] = {"candidates": [candidate], "modelVersion": "fake-gemini"}
+    if usage:
+        payload["usageMetadata"] = usage
+    return f"data: {json.dumps(payload)}\r\n\r\n".encode()
+
+
+@post("/v1beta/models/{call:str}", status_code=200)
+async def gemini(request: Request[Any, Any, Any], call: str) -> Response[Any]:
+    body = await _record(request)
+    key = request.headers.get("x-goog-api-key")
+    if not key:
+        return _gemini_error(403, "")
+    if key != GOOD_KEY:
+        error = {
+            "code": 400,
+            "message": "API key not valid.",
+            "status": "INVALID_ARGUMENT",
+            "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID"}],
+        }
+        return Response({"error": error}, status_code=400)
+    model, _, action = call.partition(":")
+    if model.startswith("unknown"):
+        return _gemini_error(404, "")
+    contents = body.get("contents") or []
+    text = contents[-1]["parts"][0]["text"] if contents else ""
+    directives = _directives(text)
+    failure = _failure(directives, text)
+    if failure:
+        return _gemini_error(failure, directives.get("retry", ""))
+    blocked = {"promptFeedback": {"blockReason": "SAFETY"}, "usageMetadata": {"promptTokenCount": 5}}
+    if "block" in directives and action == "generateContent":
+        return Response(blocked)
+    if "block" in directives:
+        return Stream([f"data: {json.dumps(blocked)}\r\n\r\n".encode()], media_type="text/event-stream")
+    pieces = _pieces(text)
+    prompt_tokens = sum(len(c["parts"][0]["text"]) // 4 + 1 for c in contents)
+    usage = {"promptTokenCount": prompt_tokens, "candidatesTokenCount": 7, "totalTokenCount": prompt_tokens + 7}
+    if action == "generateContent":
+        return Response(
+            {
+                "candidates": [
+                    {"content": {"role": "model", "parts": [{"text": "".join(pieces)}]}, "finishReason": "STOP"}
+                ],
+                "usageMetadata": usage,
+            }
+        )
+
+    async def events() -> AsyncIterator[bytes]:
+        await asyncio.sleep(float(directives.get("slow") or 0))
+        for index, piece in enumerate(pieces):
+            if "safety" in directives and index == 1:
+                yield _gemini_chunk("", finish="SAFETY")
+                return
+            if "stall" in directives and index == 1:
+                await asyncio.sleep(3600)
+            if "drop" in directives and index == 1:
+                return  # the connection closes with no finishReason: a cut-off stream
+            yield _gemini_chunk(piece, usage={"promptTokenCount": prompt_tokens})
+            await asyncio.sleep(0.01)
+        yield _gemini_chunk("", finish="STOP", usage=usage)
+
+    return Stream(events(), media_type="text/event-stream")
+
+
+# OpenAI-compatible
+
+
+def _openai_error(status: int, retry: str) -> Response[Any]:
+    headers = {"retry-after": retry or "1"} if status == 429 else None
+    error = {
+        "message": "fake upstream failure",
+        "type": "server_error" if status >= 500 else "invalid_request_error",
+        "param": None,
+        "code": None,
+    }
+    return Response({"error": error}, status_code=status, headers=headers)
+
+
+def _openai_chunk(
+    delta: dict[str, Any] | None, *, finish: str | None = None, usage: dict[str, int] | None = None
+) -> bytes:
+    payload: dict[str, Any] = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "model": "fake"}
+    payload["choices"] = [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": finish}]
+    if usage:
+        payload["usage"] = usage
+    return f"data: {json.dumps(payload)}\n\n".encode()
+
+
+@post("/v1/chat/completions", status_code=200)
+async def chat_completions(request: Request[Any, Any, Any]) -> Response[Any]:
+    body = await _record(request)
+    if request.headers.get("authorization") != f"Bearer {GOOD_KEY}":
+        return _openai_error(401, "")
+    if str(body.get("model", "")).startswith("unknown"):
+        return _openai_error(404, "")
+    text = body["messages"][-1]["content"]
+    directives = _directives(text)
+    failure = _failure(directives, text)
+    if failure:
+        return _openai_error(failure, directives.get("retry", ""))
+    pieces = _pieces(text)
+    usage = {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}
+    if not body.get("stream"):
+        message = {"role": "assistant", "content": "".join(pieces)}
+        return Response({"choices": [{"index": 0, "message": message, "finish_reason": "stop"}], "usage": usage})
+
+    async def events() -> AsyncIterator[bytes]:
+        await asyncio.sleep(float(directives.get("slow") or 0))
+        yield _openai_chunk({"role": "assistant", "content": ""})
+        for index, piece in enumerate(pieces):
+            if index == 1 and "safety" in directives:
+                yield _openai_chunk({}, finish="content_filter")
+                return
+            if index == 1 and "midstream-error" in directives:
+                yield f"data: {json.dumps({'error': {'message': 'overloaded'}})}\n\n".encode()
+                return
+            if index == 1 and "stall" in directives:
+                await asyncio.sleep(3600)
+            if index == 1 and "drop" in directives:
+                return  # no finish_reason, no [DONE]
+            yield _openai_chunk({"content": piece})
+            await asyncio.sleep(0.01)
+        yield _openai_chunk({}, finish="stop")
+        if (body.get("stream_options") or {}).get("include_usage"):
+            yield _openai_chunk(None, usage=usage)
+        yield b"data: [DONE]\n\n"
+
+    return Stream(events(), media_type="text/event-stream")
+
+
+@get("/_requests")
+async def recorded() -> list[dict[str, Any]]:
+    return recorder.requests
+
+
+@delete("/_requests", status_code=204)
+async def clear() -> None:
+    recorder.requests.clear()
+    recorder.flaky.clear()
+
+
+app = Litestar([gemini, chat_completions, recorded, clear])
+
+
+class BackgroundServer:
+    """The fake on a loopback port, in a thread of the test process."""
+
+    def __init__(self, port: int) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def start(self) -> BackgroundServer:
+        self._thread.start()
+        while not self._server.started:
+            threading.Event().wait(0.02)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=5)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=8090)
+    args = parser.parse_args()
+    print(f"fake Gemini:  GEMINI_BASE_URL=http://127.0.0.1:{args.port}  GEMINI_API_KEY={GOOD_KEY}")
+    print(f"fake OpenAI:  OPENAI_BASE_URL=http://127.0.0.1:{args.port}/v1  OPENAI_API_KEY={GOOD_KEY}")
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
