@@ -36,6 +36,7 @@ def build_app(settings: Settings, container: Container | None = None) -> Litesta
     app = create_app(
         container,
         max_body_bytes=settings.max_body_bytes,
+        dev_routes=settings.dev_tools_enabled,
         lifespan=[_lifespan(container)],
     )
     app.state.container = container

@@ -35,12 +35,16 @@ from adapters.redis.reply_events import RedisReplyEventStream
 from adapters.security.otp_hashing import HmacOtpHasher
 from adapters.security.passwords import Argon2PasswordHasher
 from adapters.security.tokens import JwtSettings, JwtTokenService
+from adapters.stripe.gateway import StripePaymentGateway
+from adapters.stripe.gateway import create_client as create_stripe_client
+from adapters.stripe.gateway import create_http_client as create_stripe_http_client
 from adapters.system.clock import SystemClock
 from adapters.system.ids import Uuid7Generator
 from application.use_cases._otp import OtpPolicy
 from application.use_cases.authenticate import Authenticate
 from application.use_cases.change_password import ChangePassword
 from application.use_cases.check_readiness import CheckReadiness
+from application.use_cases.complete_test_checkout import CompleteTestCheckout
 from application.use_cases.create_chatroom import CreateChatroom
 from application.use_cases.delete_chatroom import DeleteChatroom
 from application.use_cases.forgot_password import ForgotPassword
@@ -196,11 +200,30 @@ class Container(containers.DeclarativeContainer):
             OpenAICompatibleLanguageModel, llm_http, providers.Callable(_openai_settings, settings)
         ),
     )
-    payments = providers.Singleton(
+    fake_payments = providers.Singleton(
         FakePaymentGateway,
         clock=clock,
         webhook_secret=settings.provided.stripe_webhook_secret,
         public_url=settings.provided.public_url,
+    )
+    stripe_http = providers.Singleton(create_stripe_http_client)
+    stripe_client = providers.Singleton(
+        create_stripe_client,
+        settings.provided.stripe_secret_key,
+        api_base=settings.provided.stripe_api_base,
+        http_client=stripe_http,
+    )
+    payments = providers.Selector(
+        providers.Callable(lambda s: s.payment_provider, settings),
+        fake=fake_payments,
+        stripe=providers.Singleton(
+            StripePaymentGateway,
+            stripe_client,
+            price_id=settings.provided.stripe_price_id,
+            webhook_secret=settings.provided.stripe_webhook_secret,
+            public_url=settings.provided.public_url,
+            clock=clock,
+        ),
     )
 
     # Use cases
@@ -296,6 +319,9 @@ class Container(containers.DeclarativeContainer):
     upgrade_to_pro = providers.Factory(UpgradeToPro, uow=uow, payments=payments)
     open_billing_portal = providers.Factory(OpenBillingPortal, uow=uow, payments=payments)
     handle_payment_event = providers.Factory(HandlePaymentEvent, uow=uow, clock=clock, payments=payments)
+    complete_test_checkout = providers.Factory(
+        CompleteTestCheckout, simulator=fake_payments, handle_payment_event=handle_payment_event
+    )
     get_subscription_status = providers.Factory(GetSubscriptionStatus, uow=uow)
     sweep_policy = providers.Singleton(
         SweepPolicy,

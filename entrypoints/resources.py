@@ -18,6 +18,8 @@ async def open_resources(container: Container) -> None:
 async def close_resources(container: Container) -> None:
     if container.settings().llm_provider != "fake":
         await container.llm_http().aclose()
+    if container.settings().payment_provider == "stripe":
+        await container.stripe_http().close_async()  # type: ignore[no-untyped-call]
     if container.settings().adapters == "memory":
         await container.job_queue().close()
         return

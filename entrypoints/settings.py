@@ -86,8 +86,13 @@ class Settings:
         return self.app_env == "production"
 
     @property
+    def payment_provider(self) -> str:
+        return "stripe" if self.stripe_secret_key else "fake"
+
+    @property
     def dev_tools_enabled(self) -> bool:
-        return not self.is_production
+        """The fake checkout route: only with the fake payment provider, never in production."""
+        return not self.is_production and self.payment_provider == "fake"
 
 
 class _Reader:
@@ -215,6 +220,10 @@ def _unsafe_choices(s: Settings) -> list[str]:
                     f"{name} is not set. `make run` starts embedded PostgreSQL and Redis for you;"
                     " or set ADAPTERS=memory for a throwaway in-process service"
                 )
+    if s.stripe_secret_key and not s.stripe_price_id:
+        problems.append("STRIPE_SECRET_KEY is set but STRIPE_PRICE_ID is not: name the Pro plan's price (price_...)")
+    if s.is_production and not s.stripe_secret_key:
+        problems.append("STRIPE_SECRET_KEY must be set in production (the fake payment provider is for development)")
     if s.llm_provider == "gemini" and not s.gemini_api_key:
         problems.append("LLM_PROVIDER=gemini needs GEMINI_API_KEY (or unset LLM_PROVIDER to use the fake model)")
     if s.llm_provider == "openai" and not (s.openai_base_url and s.openai_model):

@@ -14,6 +14,7 @@ from application.ports.services import (
     FetchedSubscription,
     PaymentEvent,
     PaymentEventKind,
+    SignedWebhook,
 )
 from domain.errors import InvalidSignature, NotFound
 from domain.subscriptions import SubscriptionSnapshot, SubscriptionStatus
@@ -21,14 +22,6 @@ from domain.users import MobileNumber
 
 SIGNATURE_TOLERANCE_SECONDS = 300
 BILLING_PERIOD = timedelta(days=30)
-
-
-@dataclass(frozen=True, slots=True)
-class SignedDelivery:
-    """A webhook delivery as the provider would send it: raw body and signature header."""
-
-    payload: bytes
-    signature: str
 
 
 @dataclass(slots=True)
@@ -98,7 +91,7 @@ class FakePaymentGateway:
 
     # What a person does on the provider's pages, and the events it produces.
 
-    def complete_checkout(self, session_id: str) -> list[SignedDelivery]:
+    def complete_checkout(self, session_id: str) -> list[SignedWebhook]:
         if session_id not in self._sessions:
             raise NotFound("No such checkout session.")
         customer_id, user_id = self._sessions.pop(session_id)
@@ -123,7 +116,7 @@ class FakePaymentGateway:
 
     def change_subscription(
         self, subscription_id: str, *, status: SubscriptionStatus, cancel_at_period_end: bool = False
-    ) -> SignedDelivery:
+    ) -> SignedWebhook:
         found = self._subscriptions[subscription_id]
         found.snapshot = replace(
             found.snapshot, status=status, cancel_at_period_end=cancel_at_period_end, as_of=self._clock.now()
@@ -143,7 +136,7 @@ class FakePaymentGateway:
         snapshot: SubscriptionSnapshot,
         *,
         embed: bool = True,
-    ) -> SignedDelivery:
+    ) -> SignedWebhook:
         body: dict[str, Any] = {
             "id": f"evt_fake_{next(self._ids)}",
             "type": event_type,
@@ -155,7 +148,7 @@ class FakePaymentGateway:
             "subscription": _snapshot_json(snapshot) if embed else None,
         }
         payload = json.dumps(body).encode()
-        return SignedDelivery(
+        return SignedWebhook(
             payload=payload, signature=sign(payload, self._secret, timestamp=int(self._clock.now().timestamp()))
         )
 

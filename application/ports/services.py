@@ -164,6 +164,20 @@ class PaymentGateway(Protocol):
         """Check the signature on the raw bytes, then parse. Raises InvalidSignature."""
 
 
+@dataclass(frozen=True, slots=True)
+class SignedWebhook:
+    """A webhook delivery as the provider sends it: the raw body and its signature header."""
+
+    payload: bytes
+    signature: str
+
+
+class CheckoutSimulator(Protocol):
+    """Development only: plays the person paying on the provider's checkout page."""
+
+    def complete_checkout(self, session_id: str) -> list[SignedWebhook]: ...
+
+
 class ChatroomCache(Protocol):
     """The first page of a user's chatroom list. Best effort: a cache that is down
     behaves as a miss and never fails the request."""

@@ -12,6 +12,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.chatrooms import ChatroomController
+from entrypoints.http.controllers.dev import DevController
 from entrypoints.http.controllers.operations import OperationsController
 from entrypoints.http.controllers.subscriptions import SubscriptionController
 from entrypoints.http.controllers.users import UserController
@@ -32,6 +33,7 @@ def create_app(
     *,
     max_body_bytes: int,
     debug: bool = False,
+    dev_routes: bool = False,
     lifespan: list[Callable[[Litestar], Any]] | None = None,
 ) -> Litestar:
     return Litestar(
@@ -41,6 +43,7 @@ def create_app(
             ChatroomController,
             SubscriptionController,
             OperationsController,
+            *([DevController] if dev_routes else []),
         ],
         dependencies=build_dependencies(container),
         exception_handlers=EXCEPTION_HANDLERS,

@@ -44,6 +44,7 @@ USE_CASES = (
     "handle_payment_event",
     "get_subscription_status",
     "check_readiness",
+    "complete_test_checkout",
 )
 
 

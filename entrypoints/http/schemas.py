@@ -286,3 +286,9 @@ def subscription_response(result: SubscriptionStatusResult) -> SubscriptionStatu
 
 def encode_json(value: Any) -> str:
     return msgspec.json.encode(value).decode()
+
+
+class FakeCheckoutResponse(Struct):
+    completed: bool
+    events: list[str]
+    next: str

@@ -33,7 +33,13 @@ def test_every_app_service_gets_what_the_settings_require(service: str) -> None:
 
 
 def test_production_through_compose_needs_only_the_secrets_in_env() -> None:
-    outside = {"APP_ENV": "production", "JWT_SECRET": "x" * 48, "STRIPE_WEBHOOK_SECRET": "whsec_live"}
+    outside = {
+        "APP_ENV": "production",
+        "JWT_SECRET": "x" * 48,
+        "STRIPE_SECRET_KEY": "sk_live_x",
+        "STRIPE_PRICE_ID": "price_x",
+        "STRIPE_WEBHOOK_SECRET": "whsec_live",
+    }
     environment = _resolved(COMPOSE["services"]["api"]["environment"], outside)
     settings = load_settings(environment, env_file=None)
     assert settings.is_production and settings.otp_delivery == "log"

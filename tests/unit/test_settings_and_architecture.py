@@ -6,6 +6,7 @@ from importlinter.cli import lint_imports
 from entrypoints.settings import DEV_JWT_SECRET, SettingsError, load_settings
 
 URLS = {"DATABASE_URL": "postgresql+asyncpg://localhost/app", "REDIS_URL": "redis://localhost:6379/0"}
+STRIPE = {"STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_PRICE_ID": "price_x", "STRIPE_WEBHOOK_SECRET": "whsec_real"}
 
 
 def test_defaults_are_the_development_setup() -> None:
@@ -20,7 +21,7 @@ def test_production_refuses_unsafe_defaults_and_names_each_one() -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings({"APP_ENV": "production", "OTP_DELIVERY": "response", **URLS}, env_file=None)
     text = str(caught.value)
-    for name in ("JWT_SECRET", "OTP_DELIVERY", "STRIPE_WEBHOOK_SECRET"):
+    for name in ("JWT_SECRET", "OTP_DELIVERY", "STRIPE_WEBHOOK_SECRET", "STRIPE_SECRET_KEY"):
         assert name in text
     with pytest.raises(SettingsError, match="at least 32 bytes"):
         load_settings(
@@ -29,9 +30,7 @@ def test_production_refuses_unsafe_defaults_and_names_each_one() -> None:
 
 
 def test_production_starts_with_real_secrets() -> None:
-    settings = load_settings(
-        {"APP_ENV": "production", "JWT_SECRET": "x" * 32, "STRIPE_WEBHOOK_SECRET": "whsec_real", **URLS}, env_file=None
-    )
+    settings = load_settings({"APP_ENV": "production", "JWT_SECRET": "x" * 32, **STRIPE, **URLS}, env_file=None)
     assert settings.otp_delivery == "log" and settings.is_production
 
 
