@@ -29,6 +29,7 @@ from typing import Any
 
 import uvicorn
 from litestar import Litestar, Request, Response, delete, get, post
+from litestar.params import FromPath
 from litestar.response import Stream
 
 GOOD_KEY = "test-key"
@@ -107,7 +108,7 @@ def _gemini_chunk(text: str, *, finish: str | None = None, usage: dict[str, int]
 
 
 @post("/v1beta/models/{call:str}", status_code=200)
-async def gemini(request: Request[Any, Any, Any], call: str) -> Response[Any]:
+async def gemini(request: Request[Any, Any, Any], call: FromPath[str]) -> Response[Any]:
     body = await _record(request)
     key = request.headers.get("x-goog-api-key")
     if not key:

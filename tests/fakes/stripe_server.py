@@ -17,6 +17,7 @@ from typing import Any
 
 import uvicorn
 from litestar import Litestar, Request, Response, get, post
+from litestar.params import FromPath
 
 SECRET_KEY = "sk_test_fake"
 PRICE_ID = "price_fake_pro"
@@ -198,7 +199,7 @@ async def create_portal(request: Request[Any, Any, Any]) -> Any:
 
 
 @get("/v1/subscriptions/{subscription_id:str}")
-async def retrieve_subscription(request: Request[Any, Any, Any], subscription_id: str) -> Any:
+async def retrieve_subscription(request: Request[Any, Any, Any], subscription_id: FromPath[str]) -> Any:
     if request.headers.get("authorization") != f"Bearer {SECRET_KEY}":
         return _stripe_error(401, "Invalid API Key provided.")
     found = fake.subscriptions.get(subscription_id)
