@@ -245,3 +245,33 @@ async def test_framework_errors_use_the_envelope(api: Api, method: str, path: st
 async def test_missing_or_bad_tokens_are_unauthenticated(api: Api, header: str | None) -> None:
     response = await api.request("GET", "/user/me", headers={"Authorization": header} if header else {})
     assert response.status_code == 401 and response.json()["error"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_fake_checkout_url_completes_the_checkout_through_the_webhook_path(api: Api) -> None:
+    token = await api.sign_in()
+    checkout = (await api.request("POST", "/subscribe/pro", token)).json()
+    path = checkout["checkout_url"].split("://", 1)[1].split("/", 1)[1]
+    paid = await api.request("GET", f"/{path}")
+    assert paid.status_code == 200 and paid.json()["events"] == ["applied", "applied", "applied"]
+    assert (await api.request("GET", "/user/me", token)).json()["tier"] == "pro"
+    assert (await api.request("GET", f"/{path}")).status_code == 404  # a session is paid once
+
+
+async def test_the_dev_routes_do_not_exist_in_production() -> None:
+    from litestar.testing import AsyncTestClient
+
+    from entrypoints.asgi import build_app
+    from tests.support import make_settings
+
+    settings = make_settings(
+        APP_ENV="production",
+        JWT_SECRET="x" * 40,
+        STRIPE_SECRET_KEY="sk_live_x",
+        STRIPE_PRICE_ID="price_x",
+        STRIPE_WEBHOOK_SECRET="whsec_live",
+        OTP_DELIVERY="log",
+        PASSWORD_HASH_PROFILE="default",
+    )
+    async with AsyncTestClient(app=build_app(settings)) as client:
+        response = await client.get("/dev/fake-checkout/cs_anything")
+    assert response.status_code == 404 and response.json()["error"]["code"] == "NOT_FOUND"
