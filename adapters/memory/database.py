@@ -231,6 +231,9 @@ class InMemorySubscriptionRepository:
     async def get(self, user_id: str) -> Subscription | None:
         return self._rows.get(user_id)
 
+    async def get_or_create(self, user_id: str) -> Subscription:
+        return self._rows.get(user_id) or Subscription(user_id=user_id)
+
     async def get_by_customer(self, customer_id: str) -> Subscription | None:
         return self._rows.find(lambda subscription: subscription.customer_id == customer_id)
 

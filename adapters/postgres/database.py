@@ -485,6 +485,16 @@ class PostgresSubscriptionRepository(_Repository):
         ).first()
         return None if row is None else _subscription(row)
 
+    async def get_or_create(self, user_id: str) -> Subscription:
+        await self._execute(
+            insert(t.subscriptions)
+            .values(user_id=uuid.UUID(user_id), status=SubscriptionStatus.NONE.value, cancel_at_period_end=False)
+            .on_conflict_do_nothing()
+        )
+        found = await self.get(user_id)
+        assert found is not None
+        return found
+
     async def get_by_customer(self, customer_id: str) -> Subscription | None:
         row = (
             await self._execute(

@@ -95,6 +95,10 @@ class IdempotencyRepository(Protocol):
 
 class SubscriptionRepository(Protocol):
     async def get(self, user_id: str) -> Subscription | None: ...
+    async def get_or_create(self, user_id: str) -> Subscription:
+        """The user's subscription record, created empty if missing, and locked until the
+        unit of work ends: events for one user are applied one after another."""
+
     async def get_by_customer(self, customer_id: str) -> Subscription | None: ...
     async def save(self, subscription: Subscription) -> None: ...
 

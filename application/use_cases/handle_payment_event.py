@@ -77,7 +77,7 @@ class HandlePaymentEvent:
     @staticmethod
     async def _subscription_of(uow: UnitOfWork, user_id: str | None, customer_id: str | None) -> Subscription | None:
         if user_id is not None and await uow.users.get(user_id) is not None:
-            return await uow.subscriptions.get(user_id) or Subscription(user_id=user_id)
+            return await uow.subscriptions.get_or_create(user_id)
         if customer_id is not None:
             return await uow.subscriptions.get_by_customer(customer_id)
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -322,3 +323,44 @@ async def test_touching_a_chatroom_moves_only_its_activity_time_forward(adapters
         stored = await uow.chatrooms.get(room.id)
     assert stored is not None and stored.title == "Named meanwhile" and not stored.untitled
     assert stored.updated_at == T0 + timedelta(hours=1)
+
+
+async def test_one_webhook_event_delivered_five_times_at_once_applies_once(adapters: Container) -> None:
+    from application.use_cases.handle_payment_event import HandlePaymentEventCommand, PaymentEventOutcome
+    from tests.unit.helpers import sign_in
+
+    principal, _ = await sign_in(adapters)
+    session = await adapters.upgrade_to_pro().execute(principal)
+    deliveries = adapters.payments().complete_checkout(session.session_id)
+    handle = adapters.handle_payment_event()
+    outcomes = await asyncio.gather(
+        *(handle.execute(HandlePaymentEventCommand(payload=d.payload, signature=d.signature)) for d in deliveries * 5)
+    )
+    assert outcomes.count(PaymentEventOutcome.APPLIED) == len(deliveries)
+    assert outcomes.count(PaymentEventOutcome.DUPLICATE) == 4 * len(deliveries)
+    assert (await adapters.get_profile().execute(principal)).tier is Tier.PRO
+
+
+async def test_different_events_for_one_user_at_once_all_take_effect(adapters: Container) -> None:
+    """An older and a newer state of a new subscription, delivered at once for a user with
+    no subscription record yet: the newer one must win whichever commits last."""
+    from application.use_cases.handle_payment_event import HandlePaymentEventCommand
+    from tests.unit.helpers import sign_in
+
+    principal, _ = await sign_in(adapters)
+    gateway = adapters.payments()
+    session = await gateway.create_checkout(customer_id="cus_direct", user_id=principal.user_id)
+    _, created, _ = gateway.complete_checkout(session.session_id)
+    adapters.clock().advance(minutes=1)
+    subscription_id = json.loads(created.payload)["subscription_id"]
+    past_due = gateway.change_subscription(subscription_id, status=SubscriptionStatus.PAST_DUE)
+    handle = adapters.handle_payment_event()
+    await asyncio.gather(
+        *(
+            handle.execute(HandlePaymentEventCommand(payload=d.payload, signature=d.signature))
+            for d in (past_due, created)
+        )
+    )
+    async with adapters.uow()() as uow:
+        stored = await uow.subscriptions.get(principal.user_id)
+    assert stored is not None and stored.status is SubscriptionStatus.PAST_DUE
