@@ -15,6 +15,7 @@ from adapters.llm_support.wire import (
     check_deadline,
     declined,
     error_for_status,
+    json_object,
     parse_seconds,
     sse_data,
     stream_with_retries,
@@ -75,7 +76,7 @@ class GeminiLanguageModel:
             finished = False
             async for data in sse_data(response):
                 check_deadline(deadline)
-                payload = _json(data)
+                payload = json_object(data)
                 finished = finished or _finished(payload)
                 yield _chunk(payload)
             # The stream ends when the connection closes, so only a finishReason tells a
@@ -87,17 +88,7 @@ class GeminiLanguageModel:
         response = await self._client.post(f"{self._base}:generateContent", json=body, headers=self._headers())
         if response.status_code != 200:
             raise _error(response.status_code, response.content)
-        yield _chunk(_json(response.text))
-
-
-def _json(data: str) -> dict[str, Any]:
-    try:
-        parsed = json.loads(data)
-    except ValueError:
-        raise bad_response() from None
-    if not isinstance(parsed, dict):
-        raise bad_response()
-    return parsed
+        yield _chunk(json_object(response.text))
 
 
 def _finished(payload: dict[str, Any]) -> bool:

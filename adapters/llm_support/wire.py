@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import time
 from collections.abc import AsyncIterator, Callable
@@ -85,6 +86,17 @@ def declined() -> LanguageModelError:
 
 def bad_response() -> LanguageModelError:
     return LanguageModelError(UNAVAILABLE, transient=True, kind="bad_response")
+
+
+def json_object(data: str) -> dict[str, Any]:
+    """One JSON object from the wire; anything else is a bad (transient) response."""
+    try:
+        parsed = json.loads(data)
+    except ValueError:
+        raise bad_response() from None
+    if not isinstance(parsed, dict):
+        raise bad_response()
+    return parsed
 
 
 def parse_seconds(value: Any) -> float | None:

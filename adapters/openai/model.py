@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -14,6 +13,7 @@ from adapters.llm_support.wire import (
     check_deadline,
     declined,
     error_for_status,
+    json_object,
     parse_seconds,
     sse_data,
     stream_with_retries,
@@ -69,27 +69,17 @@ class OpenAICompatibleLanguageModel:
                 check_deadline(deadline)
                 if data.strip() == "[DONE]":
                     return
-                yield _chunk(_json(data))
+                yield _chunk(json_object(data))
             raise bad_response()  # the connection closed before [DONE]: a cut-off answer
 
     async def _complete(self, body: dict[str, Any]) -> AsyncIterator[ModelChunk]:
         response = await self._client.post(self._url, json=body, headers=self._headers())
         if response.status_code != 200:
             raise _error(response)
-        payload = _json(response.text)
+        payload = json_object(response.text)
         choices = payload.get("choices") or []
         message = (choices[0].get("message") or {}) if choices else {}
         yield ModelChunk(text=str(message.get("content") or ""))
-
-
-def _json(data: str) -> dict[str, Any]:
-    try:
-        parsed = json.loads(data)
-    except ValueError:
-        raise bad_response() from None
-    if not isinstance(parsed, dict):
-        raise bad_response()
-    return parsed
 
 
 def _chunk(payload: dict[str, Any]) -> ModelChunk:

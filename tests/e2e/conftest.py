@@ -19,7 +19,8 @@ import httpx
 import pytest
 
 from devstack.services import free_port
-from tests.fakes.llm_server import GOOD_KEY, BackgroundServer
+from tests.fakes.background import BackgroundServer
+from tests.fakes.llm_server import GOOD_KEY, background_llm
 from tests.stack import Stack
 
 FAST = {
@@ -130,7 +131,7 @@ def service(stack: Stack, tmp_path: Path) -> Iterator[Service]:
 
 @pytest.fixture
 def fake_gemini() -> Iterator[BackgroundServer]:
-    server = BackgroundServer(free_port()).start()
+    server = background_llm(free_port()).start()
     yield server
     server.stop()
 

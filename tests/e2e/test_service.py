@@ -7,7 +7,7 @@ import time
 import httpx
 
 from tests.e2e.conftest import Client, Service
-from tests.fakes.llm_server import BackgroundServer
+from tests.fakes.background import BackgroundServer
 from tests.stack import Stack
 
 

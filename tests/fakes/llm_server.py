@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import json
 import re
-import threading
 from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
@@ -31,6 +30,8 @@ import uvicorn
 from litestar import Litestar, Request, Response, delete, get, post
 from litestar.params import FromPath
 from litestar.response import Stream
+
+from tests.fakes.background import BackgroundServer
 
 GOOD_KEY = "test-key"
 _DIRECTIVE = re.compile(r"\[\[(\w[\w-]*)(?::([\w.]+))?\]\]")
@@ -245,23 +246,8 @@ async def clear() -> None:
 app = Litestar([gemini, chat_completions, recorded, clear])
 
 
-class BackgroundServer:
-    """The fake on a loopback port, in a thread of the test process."""
-
-    def __init__(self, port: int) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-
-    def start(self) -> BackgroundServer:
-        self._thread.start()
-        while not self._server.started:
-            threading.Event().wait(0.02)
-        return self
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=5)
+def background_llm(port: int) -> BackgroundServer:
+    return BackgroundServer(app, port)
 
 
 if __name__ == "__main__":

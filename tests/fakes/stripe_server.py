@@ -11,13 +11,13 @@ import hashlib
 import hmac
 import itertools
 import json
-import threading
 import time
 from typing import Any
 
-import uvicorn
 from litestar import Litestar, Request, Response, get, post
 from litestar.params import FromPath
+
+from tests.fakes.background import BackgroundServer
 
 SECRET_KEY = "sk_test_fake"
 PRICE_ID = "price_fake_pro"
@@ -209,18 +209,5 @@ async def retrieve_subscription(request: Request[Any, Any, Any], subscription_id
 app = Litestar([create_customer, create_session, create_portal, retrieve_subscription])
 
 
-class BackgroundStripe:
-    def __init__(self, port: int) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-
-    def start(self) -> BackgroundStripe:
-        self._thread.start()
-        while not self._server.started:
-            threading.Event().wait(0.02)
-        return self
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=5)
+def background_stripe(port: int) -> BackgroundServer:
+    return BackgroundServer(app, port)

@@ -16,7 +16,8 @@ from application.ports.services import LanguageModel, LanguageModelError
 from devstack.services import free_port
 from domain.chat import MessageRole
 from domain.context import Turn
-from tests.fakes.llm_server import GOOD_KEY, BackgroundServer
+from tests.fakes.background import BackgroundServer
+from tests.fakes.llm_server import GOOD_KEY, background_llm
 
 CONVERSATION = [
     Turn(MessageRole.USER, "Hi"),
@@ -27,7 +28,7 @@ CONVERSATION = [
 
 @pytest.fixture(scope="module")
 def fake_server() -> Iterator[BackgroundServer]:
-    server = BackgroundServer(free_port()).start()
+    server = background_llm(free_port()).start()
     yield server
     server.stop()
 

@@ -20,7 +20,8 @@ from domain.errors import DependencyUnavailable, InvalidSignature
 from domain.subscriptions import SubscriptionStatus
 from domain.users import MobileNumber, Tier
 from entrypoints.container import Container
-from tests.fakes.stripe_server import PRICE_ID, SECRET_KEY, BackgroundStripe, event, fake, sign
+from tests.fakes.background import BackgroundServer
+from tests.fakes.stripe_server import PRICE_ID, SECRET_KEY, background_stripe, event, fake, sign
 from tests.support import MutableClock, make_container
 from tests.unit.helpers import sign_in
 
@@ -28,13 +29,13 @@ WEBHOOK_SECRET = "whsec_test_fake_secret"
 
 
 @pytest.fixture(scope="module")
-def stripe_server() -> Iterator[BackgroundStripe]:
-    server = BackgroundStripe(free_port()).start()
+def stripe_server() -> Iterator[BackgroundServer]:
+    server = background_stripe(free_port()).start()
     yield server
     server.stop()
 
 
-def _gateway(server: BackgroundStripe, clock: MutableClock, key: str = SECRET_KEY) -> StripePaymentGateway:
+def _gateway(server: BackgroundServer, clock: MutableClock, key: str = SECRET_KEY) -> StripePaymentGateway:
     client = create_client(key, api_base=server.url, http_client=create_http_client())
     return StripePaymentGateway(
         client, price_id=PRICE_ID, webhook_secret=WEBHOOK_SECRET, public_url="https://chat.example", clock=clock
@@ -42,7 +43,7 @@ def _gateway(server: BackgroundStripe, clock: MutableClock, key: str = SECRET_KE
 
 
 @pytest.fixture
-def gateway(stripe_server: BackgroundStripe, clock: MutableClock) -> StripePaymentGateway:
+def gateway(stripe_server: BackgroundServer, clock: MutableClock) -> StripePaymentGateway:
     return _gateway(stripe_server, clock)
 
 
@@ -81,7 +82,7 @@ async def test_a_subscription_is_read_with_its_period_from_the_items(gateway: St
 
 
 async def test_stripe_failures_become_unavailable_without_details(
-    stripe_server: BackgroundStripe, clock: MutableClock
+    stripe_server: BackgroundServer, clock: MutableClock
 ) -> None:
     wrong_key = _gateway(stripe_server, clock, key="sk_test_wrong")
     with pytest.raises(DependencyUnavailable) as caught:
@@ -144,7 +145,7 @@ def test_any_tampered_byte_is_refused(gateway: StripePaymentGateway, position: i
 
 
 @pytest.fixture
-async def stripe_container(stripe_server: BackgroundStripe, clock: MutableClock) -> AsyncIterator[Container]:
+async def stripe_container(stripe_server: BackgroundServer, clock: MutableClock) -> AsyncIterator[Container]:
     container = make_container(clock)
     container.payments.override(providers.Object(_gateway(stripe_server, clock)))
     yield container
@@ -189,7 +190,7 @@ LIFECYCLE = [
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(order=st.permutations(range(len(LIFECYCLE))), delivered=st.integers(1, len(LIFECYCLE)))
 def test_any_arrival_order_ends_in_the_state_of_the_latest_subscription_object(
-    stripe_server: BackgroundStripe, order: list[int], delivered: int
+    stripe_server: BackgroundServer, order: list[int], delivered: int
 ) -> None:
     async def run() -> None:
         clock = MutableClock()
