@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from litestar import Litestar
+from litestar.types import ASGIApp
 
 from entrypoints.container import Container, build_container
 from entrypoints.http.app import create_app
+from entrypoints.http.middleware import RequestContextMiddleware
+from entrypoints.logs import configure_logging
 from entrypoints.resources import close_resources, open_resources
 from entrypoints.settings import Settings, SettingsError, load_settings
-
-
-def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def _lifespan(container: Container) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
@@ -31,23 +29,24 @@ def _lifespan(container: Container) -> Callable[[Litestar], AbstractAsyncContext
     return lifespan
 
 
-def build_app(settings: Settings, container: Container | None = None) -> Litestar:
+def build_app(settings: Settings, container: Container | None = None) -> ASGIApp:
     container = container or build_container(settings)
     app = create_app(
         container,
         max_body_bytes=settings.max_body_bytes,
         dev_routes=settings.dev_tools_enabled,
+        cors_allow_origins=settings.cors_allow_origins,
         lifespan=[_lifespan(container)],
     )
-    app.state.container = container
-    return app
+    # Outside Litestar, so even a request no route matched gets the headers and an id.
+    return RequestContextMiddleware(app, hsts=settings.is_production)
 
 
-def create() -> Litestar:
+def create() -> ASGIApp:
     try:
         settings = load_settings()
     except SettingsError as error:
         print(error, file=sys.stderr)
         raise SystemExit(2) from None
-    configure_logging(settings)
+    configure_logging(level=settings.log_level, json=settings.log_format == "json")
     return build_app(settings)

@@ -80,6 +80,9 @@ class Settings:
     db_max_overflow: int = 20
     sse_heartbeat_seconds: float = 15.0
     log_level: str = "INFO"
+    # json: one JSON object per line (production default); console: for people.
+    log_format: str = "console"
+    cors_allow_origins: tuple[str, ...] = ()
 
     @property
     def is_production(self) -> bool:
@@ -204,6 +207,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         db_max_overflow=r.get("DB_MAX_OVERFLOW", 20, int, "a whole number"),
         sse_heartbeat_seconds=r.seconds("SSE_HEARTBEAT_SECONDS", 15.0),
         log_level=r.choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper(),
+        log_format=r.choice("LOG_FORMAT", "json" if app_env == "production" else "console", ("json", "console")),
+        cors_allow_origins=tuple(
+            origin.strip().rstrip("/") for origin in (r.raw("CORS_ALLOW_ORIGINS") or "").split(",") if origin.strip()
+        ),
     )
     problems = r.problems + _unsafe_choices(settings)
     if problems:
@@ -232,6 +239,8 @@ def _unsafe_choices(s: Settings) -> list[str]:
         )
     if s.llm_total_timeout_seconds >= s.reply_time_limit_seconds:
         problems.append("LLM_TOTAL_TIMEOUT_SECONDS must be shorter than REPLY_TIME_LIMIT_SECONDS")
+    if "*" in s.cors_allow_origins and s.is_production:
+        problems.append("CORS_ALLOW_ORIGINS=* is refused in production: list the origins of your web clients")
     if s.reply_lease_seconds <= s.reply_time_limit_seconds:
         problems.append("REPLY_LEASE_SECONDS must be longer than REPLY_TIME_LIMIT_SECONDS")
     if s.context_token_budget < 4000:

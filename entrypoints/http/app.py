@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from litestar import Litestar
+from litestar.config.cors import CORSConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -34,6 +35,7 @@ def create_app(
     max_body_bytes: int,
     debug: bool = False,
     dev_routes: bool = False,
+    cors_allow_origins: tuple[str, ...] = (),
     lifespan: list[Callable[[Litestar], Any]] | None = None,
 ) -> Litestar:
     return Litestar(
@@ -48,6 +50,24 @@ def create_app(
         dependencies=build_dependencies(container),
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=max_body_bytes,
+        # Logging is configured once per process by entrypoints.logs, not by the framework.
+        logging_config=None,
+        cors_config=CORSConfig(
+            allow_origins=list(cors_allow_origins),
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID", "X-Request-ID"],
+            expose_headers=[
+                "Location",
+                "Retry-After",
+                "X-Request-ID",
+                "X-RateLimit-Limit",
+                "X-RateLimit-Remaining",
+                "X-RateLimit-Reset",
+                "Idempotent-Replayed",
+            ],
+        )
+        if cors_allow_origins
+        else None,
         lifespan=lifespan or [],
         debug=debug,
         openapi_config=OpenAPIConfig(

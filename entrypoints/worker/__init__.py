@@ -15,12 +15,14 @@ from concurrent.futures import Future
 from typing import Any
 
 import dramatiq
+import structlog
 from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.middleware import AsyncIO, CurrentMessage
 
 from adapters.dramatiq.queue import REPLY_ACTOR, REPLY_QUEUE
 from application.use_cases.generate_reply import GenerateReplyCommand, ReplyDeferred
 from entrypoints.container import Container, build_container
+from entrypoints.logs import configure_logging
 from entrypoints.resources import close_resources, open_resources
 from entrypoints.settings import Settings, SettingsError, load_settings
 
@@ -32,7 +34,7 @@ except SettingsError as error:
     print(error, file=sys.stderr)
     raise SystemExit(2) from None
 
-logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+configure_logging(level=settings.log_level, json=settings.log_format == "json")
 
 # One composition root per worker process. Its engine and clients are created on
 # first use, which happens on the worker's event loop (one engine per loop).
@@ -106,8 +108,13 @@ async def generate_reply(reply_id: str, request_id: str | None = None) -> None:
     message: Any = CurrentMessage.get_current_message()
     retries = int(message.options.get("retries", 0)) if message is not None else 0
     command = GenerateReplyCommand(reply_id=reply_id, final_attempt=retries >= MAX_RETRIES)
-    try:
-        await (await container()).generate_reply().execute(command)
-    except ReplyDeferred as deferred:
-        delay = deferred.retry_after or settings.reply_retry_backoff_seconds * 2**retries
-        raise dramatiq.Retry(delay=int(delay * 1000)) from deferred
+    # The id of the HTTP request that sent the message follows it into this job's logs.
+    with structlog.contextvars.bound_contextvars(request_id=request_id, reply_id=reply_id, attempt=retries + 1):
+        log.info("writing reply")
+        try:
+            await (await container()).generate_reply().execute(command)
+        except ReplyDeferred as deferred:
+            delay = deferred.retry_after or settings.reply_retry_backoff_seconds * 2**retries
+            log.info("reply deferred", extra={"retry_in_ms": int(delay * 1000)})
+            raise dramatiq.Retry(delay=int(delay * 1000)) from deferred
+        log.info("reply job done")

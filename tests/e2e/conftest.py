@@ -37,6 +37,7 @@ FAST = {
     "SWEEP_PENDING_GRACE_SECONDS": "1",
     "SSE_HEARTBEAT_SECONDS": "0.5",
     "LOG_LEVEL": "INFO",
+    "LOG_FORMAT": "json",
 }
 
 

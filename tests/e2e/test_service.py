@@ -156,3 +156,28 @@ def test_a_declined_answer_fails_readably_and_does_not_count(gemini_service: Ser
     reply = client.wait_for_reply(room, reply_id)
     assert reply["status"] == "failed" and reply["error"] == "The model declined to answer this message."
     assert client.http.get("/user/usage").json()["used_today"] == 0
+
+
+def test_one_request_id_follows_a_message_into_the_worker_and_no_secret_is_logged(service: Service) -> None:
+    number, password, content = "+447700900555", "a password nobody may see", "my very private question 7319"
+    http = httpx.Client(base_url=service.url, timeout=10)
+    http.post("/auth/signup", json={"mobile_number": number, "password": password})
+    otp = http.post("/auth/send-otp", json={"mobile_number": number}).json()["otp"]
+    tokens = http.post("/auth/verify-otp", json={"mobile_number": number, "otp": otp}).json()
+    http.headers["Authorization"] = f"Bearer {tokens['access_token']}"
+    room = http.post("/chatroom", json={}).json()["id"]
+    sent = http.post(f"/chatroom/{room}/message", json={"content": content}, headers={"X-Request-ID": "trace-me-123"})
+    assert sent.headers["x-request-id"] == "trace-me-123"
+    Client.wait_for_reply(type("C", (), {"http": http})(), room, sent.json()["reply"]["id"])  # type: ignore[arg-type]
+    time.sleep(0.5)  # let the worker flush its last lines
+    api_lines = (service.logs / f"api-{service.url.rsplit(':', 1)[1]}.log").read_text().splitlines()
+    worker_lines = (service.logs / "worker.log").read_text().splitlines()
+    api_events = [json.loads(line) for line in api_lines if line.startswith("{")]
+    worker_events = [json.loads(line) for line in worker_lines if line.startswith("{")]
+    traced_api = [e for e in api_events if e.get("request_id") == "trace-me-123"]
+    traced_worker = [e for e in worker_events if e.get("request_id") == "trace-me-123"]
+    assert any(e["event"] == "request" and e["route"] == "/chatroom/{chatroom_id}/message" for e in traced_api)
+    assert {e["event"] for e in traced_worker} >= {"writing reply", "reply job done"}
+    everything = "\n".join(api_lines + worker_lines)
+    for secret in (otp, tokens["access_token"], tokens["refresh_token"], password, content, "my very private"):
+        assert secret not in everything, f"leaked into the logs: {secret[:12]}..."

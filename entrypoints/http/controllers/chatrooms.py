@@ -153,7 +153,7 @@ class ChatroomController(Controller):
                 chatroom_id=chatroom_id,
                 content=data.content,
                 idempotency_key=idempotency_key,
-                request_id=request.headers.get("x-request-id"),
+                request_id=request.scope.get("state", {}).get("request_id"),
             )
         )
         headers = {

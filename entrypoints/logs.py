@@ -1,0 +1,78 @@
+"""Structured logs: JSON lines in production (LOG_FORMAT=json), readable lines in
+development, for our loggers and every library's alike. Context bound with structlog's
+contextvars (the request id, the reply being written) is on every line.
+
+Secrets and message content never reach a log line: fields with such names are
+dropped whatever logged them."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import structlog
+
+REDACTED_FIELDS = frozenset(
+    {
+        "otp",
+        "code",
+        "password",
+        "new_password",
+        "old_password",
+        "token",
+        "access_token",
+        "refresh_token",
+        "authorization",
+        "api_key",
+        "secret",
+        "content",
+        "text",
+        "payload",
+    }
+)
+
+
+def _drop_secrets(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+    for name in REDACTED_FIELDS & event.keys():
+        event[name] = "[redacted]"
+    return event
+
+
+def configure_logging(*, level: str, json: bool) -> None:
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.stdlib.ExtraAdder(),
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _drop_secrets,
+    ]
+    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level)
+    # Servers configure their own handlers; send their lines through ours instead.
+    for name in ("uvicorn", "uvicorn.error", "dramatiq"):
+        logging.getLogger(name).handlers = []
+        logging.getLogger(name).propagate = True
+    # Their own access logs would print raw paths and are replaced by ours.
+    for noisy in ("uvicorn.access", "httpx", "httpcore", "alembic.runtime.plugins"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )

@@ -1,0 +1,75 @@
+"""Security headers, request ids and CORS, on every kind of response."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from entrypoints.asgi import build_app
+from tests.http.conftest import Api
+from tests.support import make_settings
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("GET", "/health", None, 200),
+        ("GET", "/no/such/route", None, 404),
+        ("PUT", "/health", None, 405),
+        ("GET", "/user/me", None, 401),
+        ("POST", "/auth/send-otp", b"x" * 20000, 413),
+        ("GET", "/schema/openapi.json", None, 200),
+    ],
+)
+async def test_every_response_carries_the_security_headers(
+    api: Api, method: str, path: str, body: bytes | None, status: int
+) -> None:
+    response = await api.client.request(method, path, content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == status
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert "strict-transport-security" not in response.headers  # development: no HSTS
+
+
+async def test_a_request_id_is_kept_when_well_formed_and_made_otherwise(api: Api) -> None:
+    kept = await api.client.get("/health", headers={"X-Request-ID": "client-req.42"})
+    assert kept.headers["x-request-id"] == "client-req.42"
+    for bad in ("has spaces", "x" * 65, "new\nline"):
+        made = await api.client.get("/health", headers={"X-Request-ID": bad})
+        assert re.fullmatch(r"[0-9a-f]{32}", made.headers["x-request-id"])
+    assert re.fullmatch(r"[0-9a-f]{32}", (await api.client.get("/health")).headers["x-request-id"])
+
+
+async def test_cors_allows_only_the_listed_origins() -> None:
+    settings = make_settings(CORS_ALLOW_ORIGINS="https://app.example, https://admin.example/")
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type",
+    }
+    async with AsyncTestClient(app=build_app(settings)) as client:
+        allowed = await client.options("/chatroom", headers={"Origin": "https://admin.example", **preflight})
+        assert allowed.headers["access-control-allow-origin"] == "https://admin.example"
+        refused = await client.options("/chatroom", headers={"Origin": "https://evil.example", **preflight})
+        assert "access-control-allow-origin" not in refused.headers
+        simple = await client.get("/health", headers={"Origin": "https://app.example"})
+        assert simple.headers["access-control-allow-origin"] == "https://app.example"
+        assert "x-request-id" in simple.headers["access-control-expose-headers"].lower()
+
+
+async def test_production_adds_hsts() -> None:
+    settings = make_settings(
+        APP_ENV="production",
+        JWT_SECRET="x" * 40,
+        STRIPE_SECRET_KEY="sk_live_x",
+        STRIPE_PRICE_ID="price_x",
+        STRIPE_WEBHOOK_SECRET="whsec_live",
+        OTP_DELIVERY="log",
+        PASSWORD_HASH_PROFILE="default",
+    )
+    async with AsyncTestClient(app=build_app(settings)) as client:
+        response = await client.get("/health")
+    assert response.headers["strict-transport-security"].startswith("max-age=")
