@@ -39,7 +39,7 @@ def build_app(settings: Settings, container: Container | None = None) -> ASGIApp
         lifespan=[_lifespan(container)],
     )
     # Outside Litestar, so even a request no route matched gets the headers and an id.
-    return RequestContextMiddleware(app, hsts=settings.is_production)
+    return RequestContextMiddleware(app, hsts=settings.is_production, observe=container.telemetry().http_request)
 
 
 def create() -> ASGIApp:

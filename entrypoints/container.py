@@ -27,6 +27,7 @@ from adapters.openai.model import OpenAICompatibleLanguageModel
 from adapters.otp.senders import LogOtpSender, ResponseOtpSender
 from adapters.postgres.database import PostgresUnitOfWorkFactory, create_engine, session_factory
 from adapters.postgres.probe import PostgresProbe
+from adapters.prometheus.telemetry import PrometheusTelemetry
 from adapters.redis.cache import RedisChatroomCache
 from adapters.redis.client import create_client
 from adapters.redis.probe import RedisProbe
@@ -71,6 +72,7 @@ from application.use_cases.stream_reply import StreamPolicy, StreamReply
 from application.use_cases.upgrade_to_pro import UpgradeToPro
 from application.use_cases.verify_otp import VerifyOtp
 from domain.quota import DailyQuota
+from entrypoints.metrics import MetricsExporter
 from entrypoints.settings import Settings
 
 
@@ -130,6 +132,8 @@ class Container(containers.DeclarativeContainer):
         response=providers.Singleton(ResponseOtpSender),
         log=providers.Singleton(LogOtpSender),
     )
+
+    telemetry = providers.Singleton(PrometheusTelemetry)
 
     # Rules and policies
     quota = providers.Singleton(DailyQuota, basic_limit=settings.provided.basic_daily_limit)
@@ -236,6 +240,7 @@ class Container(containers.DeclarativeContainer):
         cache=chatroom_cache,
         context=context_policy,
         generation=generation_policy,
+        telemetry=telemetry,
     )
     job_queue = providers.Selector(
         settings.provided.adapters,
@@ -318,7 +323,10 @@ class Container(containers.DeclarativeContainer):
     stream_reply = providers.Factory(StreamReply, uow=uow, events=reply_events, policy=stream_policy)
     upgrade_to_pro = providers.Factory(UpgradeToPro, uow=uow, payments=payments)
     open_billing_portal = providers.Factory(OpenBillingPortal, uow=uow, payments=payments)
-    handle_payment_event = providers.Factory(HandlePaymentEvent, uow=uow, clock=clock, payments=payments)
+    handle_payment_event = providers.Factory(
+        HandlePaymentEvent, uow=uow, clock=clock, payments=payments, telemetry=telemetry
+    )
+    metrics = providers.Singleton(MetricsExporter, telemetry, job_queue)
     complete_test_checkout = providers.Factory(
         CompleteTestCheckout, simulator=fake_payments, handle_payment_event=handle_payment_event
     )

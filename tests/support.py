@@ -42,6 +42,9 @@ class ManualJobQueue:
     async def enqueue_reply(self, job: ReplyJob) -> None:
         self.jobs.append(job)
 
+    async def depth(self) -> int:
+        return len(self.jobs)
+
     async def close(self) -> None:
         return None
 

@@ -38,3 +38,10 @@ class DramatiqJobQueue:
             await asyncio.to_thread(self._broker.enqueue, message)
         except (RedisError, OSError) as error:
             raise DependencyUnavailable("The job queue is unavailable.") from error
+
+    async def depth(self) -> int:
+        try:
+            # Dramatiq's Redis broker keeps a queue's waiting message ids in this list.
+            return int(await asyncio.to_thread(self._broker.client.llen, f"{self._broker.namespace}:{REPLY_QUEUE}"))
+        except (RedisError, OSError):
+            return -1

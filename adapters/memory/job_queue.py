@@ -37,6 +37,9 @@ class InMemoryJobQueue:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def depth(self) -> int:
+        return len(self._tasks)
+
     async def drain(self) -> None:
         """Wait for every queued job (and jobs they queue) to finish."""
         while self._tasks:

@@ -92,6 +92,9 @@ class JobQueue(Protocol):
     async def enqueue_reply(self, job: ReplyJob) -> None:
         """Raises DependencyUnavailable when the queue cannot take the job."""
 
+    async def depth(self) -> int:
+        """Jobs waiting to be run (not counting those running); -1 when unknown."""
+
 
 @dataclass(frozen=True, slots=True)
 class ModelChunk:
@@ -226,3 +229,13 @@ class DependencyProbe(Protocol):
     name: str
 
     async def ping(self) -> bool: ...
+
+
+class Telemetry(Protocol):
+    """What the service counts and times, for operators (Prometheus in production)."""
+
+    def reply_finished(
+        self, *, outcome: str, seconds: float, first_chunk_seconds: float | None, usage: TokenUsage | None
+    ) -> None: ...
+    def model_error(self, kind: str) -> None: ...
+    def payment_event(self, event_type: str, outcome: str) -> None: ...

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from application.ports.services import (
     ReplyEvent,
     ReplyEventKind,
     ReplyEventStream,
+    Telemetry,
 )
 from domain.chat import Message, MessageRole, MessageStatus, TokenUsage
 from domain.context import ContextWindow, Turn
@@ -78,6 +80,7 @@ class GenerateReply:
         cache: ChatroomCache,
         context: ContextPolicy,
         generation: GenerationPolicy,
+        telemetry: Telemetry,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -86,6 +89,7 @@ class GenerateReply:
         self._cache = cache
         self._context = context
         self._generation = generation
+        self._telemetry = telemetry
 
     async def execute(self, command: GenerateReplyCommand) -> None:
         started = await self._start(command.reply_id)
@@ -98,20 +102,28 @@ class GenerateReply:
         pieces: list[str] = []
         offset = 0
         usage: TokenUsage | None = None
+        began = time.monotonic()
+        first_chunk: float | None = None
         try:
             async for chunk in self._model.stream_reply(started.turns):
                 usage = chunk.usage or usage
                 if chunk.text:
+                    if first_chunk is None:
+                        first_chunk = time.monotonic() - began
                     pieces.append(chunk.text)
                     offset += len(chunk.text)
                     await self._events.publish(
                         reply.id, ReplyEvent(kind=ReplyEventKind.CHUNK, attempt=attempt, offset=offset, text=chunk.text)
                     )
         except LanguageModelError as error:
+            self._telemetry.model_error(error.kind)
             if error.transient and not command.final_attempt:
                 await self._release(reply.id, attempt)
                 raise ReplyDeferred(error.retry_after) from error
             await self._fail(reply.id, attempt, error.reason)
+            self._telemetry.reply_finished(
+                outcome="failed", seconds=time.monotonic() - began, first_chunk_seconds=first_chunk, usage=None
+            )
             return
         except Exception:
             if not command.final_attempt:
@@ -119,9 +131,15 @@ class GenerateReply:
                 raise
             log.exception("reply %s failed on its last attempt", reply.id)
             await self._fail(reply.id, attempt, UNEXPECTED_FAILURE)
+            self._telemetry.reply_finished(
+                outcome="failed", seconds=time.monotonic() - began, first_chunk_seconds=first_chunk, usage=None
+            )
             return
         text = "".join(pieces)
         if await self._complete(reply.id, attempt, text, usage):
+            self._telemetry.reply_finished(
+                outcome="completed", seconds=time.monotonic() - began, first_chunk_seconds=first_chunk, usage=usage
+            )
             await self._events.publish(
                 reply.id, ReplyEvent(kind=ReplyEventKind.DONE, attempt=attempt, offset=len(text))
             )

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from application.ports.repositories import UnitOfWork, UnitOfWorkFactory
-from application.ports.services import Clock, PaymentEvent, PaymentEventKind, PaymentGateway
+from application.ports.services import Clock, PaymentEvent, PaymentEventKind, PaymentGateway, Telemetry
 from domain.subscriptions import Subscription, SubscriptionSnapshot
 
 log = logging.getLogger(__name__)
@@ -33,13 +33,19 @@ class HandlePaymentEvent:
     acknowledged, so the provider does not retry them for days.
     """
 
-    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, payments: PaymentGateway) -> None:
+    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, payments: PaymentGateway, telemetry: Telemetry) -> None:
         self._uow = uow
         self._clock = clock
         self._payments = payments
+        self._telemetry = telemetry
 
     async def execute(self, command: HandlePaymentEventCommand) -> PaymentEventOutcome:
         event = self._payments.verify_event(command.payload, command.signature)
+        outcome = await self._apply(event)
+        self._telemetry.payment_event(event.type, outcome.value)
+        return outcome
+
+    async def _apply(self, event: PaymentEvent) -> PaymentEventOutcome:
         snapshot, user_id = await self._subscription_state(event)
         async with self._uow() as uow:
             if not await uow.processed_events.add(event.id, event.type, self._clock.now()):

@@ -45,6 +45,7 @@ USE_CASES = (
     "get_subscription_status",
     "check_readiness",
     "complete_test_checkout",
+    "metrics",
 )
 
 

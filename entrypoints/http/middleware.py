@@ -7,7 +7,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import structlog
@@ -42,9 +42,10 @@ class RequestContextMiddleware:
     echo it back, add the security headers, and log one access line with the route
     template (never the raw path with its ids, nor any header or body)."""
 
-    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+    def __init__(self, app: ASGIApp, *, hsts: bool, observe: Callable[..., None] | None = None) -> None:
         self.app = app
         self._headers = security_headers(hsts=hsts)
+        self._observe = observe
 
     async def __call__(self, scope: Any, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -74,15 +75,18 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_headers)
         finally:
             route = scope.get("path_template") or "unmatched"
+            seconds = time.perf_counter() - started
             log.info(
                 "request",
                 extra={
                     "method": scope["method"],
                     "route": route,
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round(seconds * 1000, 2),
                 },
             )
+            if self._observe is not None:
+                self._observe(method=scope["method"], route=route, status=status, seconds=seconds)
             structlog.contextvars.unbind_contextvars("request_id")
 
 

@@ -15,6 +15,7 @@ from concurrent.futures import Future
 from typing import Any
 
 import dramatiq
+import prometheus_client
 import structlog
 from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.middleware import AsyncIO, CurrentMessage
@@ -59,6 +60,10 @@ class StalledReplySweeper(dramatiq.Middleware):
         self._task: Future[None] | None = None
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        if settings.worker_metrics_port:
+            prometheus_client.start_http_server(
+                settings.worker_metrics_port, addr=settings.host, registry=_container.telemetry().registry
+            )
         thread = get_event_loop_thread()
         if thread is not None:
             self._task = asyncio.run_coroutine_threadsafe(self._sweep_forever(), thread.loop)

@@ -38,6 +38,7 @@ FAST = {
     "SSE_HEARTBEAT_SECONDS": "0.5",
     "LOG_LEVEL": "INFO",
     "LOG_FORMAT": "json",
+    "WORKER_METRICS_PORT": "0",
 }
 
 

@@ -3,10 +3,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from pathlib import Path
 
 import httpx
 
-from tests.e2e.conftest import Client, Service
+from devstack.services import free_port
+from tests.e2e.conftest import Client, Service, running_service
 from tests.fakes.background import BackgroundServer
 from tests.stack import Stack
 
@@ -181,3 +183,18 @@ def test_one_request_id_follows_a_message_into_the_worker_and_no_secret_is_logge
     everything = "\n".join(api_lines + worker_lines)
     for secret in (otp, tokens["access_token"], tokens["refresh_token"], password, content, "my very private"):
         assert secret not in everything, f"leaked into the logs: {secret[:12]}..."
+
+
+def test_metrics_change_as_a_message_is_answered(stack: Stack, tmp_path: Path) -> None:
+    worker_port = free_port()
+    with running_service(stack, tmp_path, WORKER_METRICS_PORT=str(worker_port)) as service:
+        client = Client(service.url)
+        room = client.http.post("/chatroom", json={}).json()["id"]
+        reply_id = client.http.post(f"/chatroom/{room}/message", json={"content": "count me"}).json()["reply"]["id"]
+        client.wait_for_reply(room, reply_id)
+        api = httpx.get(f"{service.url}/metrics").text
+        worker = httpx.get(f"http://127.0.0.1:{worker_port}/metrics").text
+    assert 'http_requests_total{method="POST",route="/chatroom/{chatroom_id}/message",status="202"} 1.0' in api
+    assert 'replies_total{outcome="completed"} 1.0' in worker
+    assert "reply_first_chunk_seconds_count 1.0" in worker and "reply_generation_seconds_count 1.0" in worker
+    assert 'model_tokens_total{direction="response"}' in worker

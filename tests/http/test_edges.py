@@ -73,3 +73,23 @@ async def test_production_adds_hsts() -> None:
     async with AsyncTestClient(app=build_app(settings)) as client:
         response = await client.get("/health")
     assert response.headers["strict-transport-security"].startswith("max-age=")
+
+
+async def test_metrics_count_requests_by_route_template_and_payment_events_by_type(api: Api) -> None:
+    token = await api.sign_in()
+    room = await api.chatroom(token)
+    await api.request("GET", f"/chatroom/{room}", token)
+    await api.request("GET", "/chatroom/not-a-room", token)
+    session = (await api.request("POST", "/subscribe/pro", token)).json()["session_id"]
+    for delivery in api.container.payments().complete_checkout(session):
+        await api.request(
+            "POST", "/webhook/stripe", content=delivery.payload, headers={"Stripe-Signature": delivery.signature}
+        )
+    metrics = await api.client.get("/metrics")
+    assert metrics.status_code == 200 and metrics.headers["content-type"].startswith("text/plain")
+    text = metrics.text
+    assert 'http_requests_total{method="GET",route="/chatroom/{chatroom_id}",status="200"} 1.0' in text
+    assert 'http_requests_total{method="GET",route="/chatroom/{chatroom_id}",status="404"} 1.0' in text
+    assert room not in text  # ids never become label values
+    assert 'payment_events_total{outcome="applied",type="checkout.session.completed"} 1.0' in text
+    assert "reply_queue_depth" in text

@@ -477,3 +477,29 @@ async def test_the_sweeper_requeues_replies_nobody_is_writing(
         await container.generate_reply().execute(GenerateReplyCommand(reply_id=job.reply_id))
     manual_queue.jobs.clear()
     assert await container.requeue_stalled_replies().execute() == 0
+
+
+async def test_replies_and_model_errors_are_reported_to_telemetry(
+    container: Container, manual_queue: ManualJobQueue
+) -> None:
+    from dependency_injector import providers
+
+    from adapters.memory.telemetry import RecordingTelemetry
+
+    telemetry = RecordingTelemetry()
+    container.telemetry.override(providers.Object(telemetry))
+    principal, _ = await sign_in(container)
+    room_id = await _room(container, principal)
+    ok = await container.send_message().execute(
+        SendMessageCommand(principal=principal, chatroom_id=room_id, content="a")
+    )
+    await container.generate_reply().execute(GenerateReplyCommand(reply_id=ok.reply.id))
+    bad = await container.send_message().execute(
+        SendMessageCommand(principal=principal, chatroom_id=room_id, content="b")
+    )
+    container.language_model().fail_next(LanguageModelError("no", transient=False, kind="refused"))
+    await container.generate_reply().execute(GenerateReplyCommand(reply_id=bad.reply.id))
+    (done, seconds, first_chunk, usage), (failed, *_) = telemetry.replies
+    assert (done, failed) == ("completed", "failed")
+    assert first_chunk is not None and 0 <= first_chunk <= seconds and usage is not None
+    assert telemetry.model_errors == {"refused": 1}

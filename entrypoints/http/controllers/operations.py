@@ -1,12 +1,18 @@
 from __future__ import annotations
 
-from litestar import Controller, get
+from typing import Any, Protocol
+
+from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 
 from application.use_cases.check_readiness import CheckReadiness
 from domain.errors import DependencyUnavailable
 from entrypoints.http.openapi import errors
 from entrypoints.http.schemas import HealthResponse, ReadinessResponse
+
+
+class MetricsSource(Protocol):
+    async def render(self) -> bytes: ...
 
 
 class OperationsController(Controller):
@@ -29,3 +35,11 @@ class OperationsController(Controller):
                 details=[{"dependency": name, "status": state} for name, state in readiness.checks.items()],
             )
         return ReadinessResponse(status="ok", checks=readiness.checks)
+
+    @get("/metrics", media_type="text/plain; version=0.0.4; charset=utf-8")
+    async def metrics(self, metrics: NamedDependency[Any]) -> Response[bytes]:
+        """Prometheus text format: HTTP requests and latency by route, queue depth, payment
+        events. Reply generation metrics are served by the worker (WORKER_METRICS_PORT)."""
+        # Typed Any for Litestar, which cannot check a value against a Protocol.
+        source: MetricsSource = metrics
+        return Response(await source.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
