@@ -138,7 +138,9 @@ class Container(containers.DeclarativeContainer):
     # Rules and policies
     quota = providers.Singleton(DailyQuota, basic_limit=settings.provided.basic_daily_limit)
     otp_policy = providers.Singleton(
-        OtpPolicy, ttl=providers.Callable(lambda s: timedelta(seconds=s.otp_ttl_seconds), settings)
+        OtpPolicy,
+        ttl=providers.Callable(lambda s: timedelta(seconds=s.otp_ttl_seconds), settings),
+        sends_per_client=settings.provided.otp_sends_per_client,
     )
     login_policy = providers.Singleton(LoginPolicy)
     context_policy = providers.Singleton(ContextPolicy, token_budget=settings.provided.context_token_budget)

@@ -45,6 +45,8 @@ class Settings:
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     otp_delivery: str = "response"
     otp_ttl_seconds: int = 300
+    # Code requests allowed per client address per 15 minutes (a shared NAT can need more).
+    otp_sends_per_client: int = 30
     password_hash_profile: str = "default"
     basic_daily_limit: int = 5
     max_body_bytes: int = 64 * 1024
@@ -175,6 +177,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         refresh_token_ttl_seconds=r.positive_int("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600),
         otp_delivery=r.choice("OTP_DELIVERY", "log" if app_env == "production" else "response", ("response", "log")),
         otp_ttl_seconds=r.positive_int("OTP_TTL_SECONDS", 300),
+        otp_sends_per_client=r.positive_int("OTP_SENDS_PER_CLIENT", 30),
         password_hash_profile=r.choice("PASSWORD_HASH_PROFILE", "default", ("default", "cheapest")),
         basic_daily_limit=r.positive_int("BASIC_DAILY_LIMIT", 5),
         max_body_bytes=r.positive_int("MAX_BODY_BYTES", 64 * 1024),
