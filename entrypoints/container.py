@@ -42,6 +42,7 @@ from adapters.stripe.gateway import create_http_client as create_stripe_http_cli
 from adapters.system.clock import SystemClock
 from adapters.system.ids import Uuid7Generator
 from application.use_cases._otp import OtpPolicy
+from application.use_cases.administer_users import ResetDailyUsage, SetTier, ShowUser
 from application.use_cases.authenticate import Authenticate
 from application.use_cases.change_password import ChangePassword
 from application.use_cases.check_readiness import CheckReadiness
@@ -65,6 +66,7 @@ from application.use_cases.refresh_tokens import RefreshTokens
 from application.use_cases.rename_chatroom import RenameChatroom
 from application.use_cases.requeue_stalled_replies import RequeueStalledReplies, SweepPolicy
 from application.use_cases.reset_password import ResetPassword
+from application.use_cases.retry_failed_replies import RetryFailedReplies
 from application.use_cases.send_message import SendMessage
 from application.use_cases.send_otp import SendOtp
 from application.use_cases.sign_up import SignUp
@@ -329,6 +331,12 @@ class Container(containers.DeclarativeContainer):
         HandlePaymentEvent, uow=uow, clock=clock, payments=payments, telemetry=telemetry
     )
     metrics = providers.Singleton(MetricsExporter, telemetry, job_queue)
+
+    # Operator use cases (the admin CLI)
+    show_user = providers.Factory(ShowUser, uow=uow, clock=clock, quota=quota)
+    set_tier = providers.Factory(SetTier, uow=uow)
+    reset_daily_usage = providers.Factory(ResetDailyUsage, uow=uow, clock=clock)
+    retry_failed_replies = providers.Factory(RetryFailedReplies, uow=uow, clock=clock, queue=job_queue)
     complete_test_checkout = providers.Factory(
         CompleteTestCheckout, simulator=fake_payments, handle_payment_event=handle_payment_event
     )

@@ -200,6 +200,11 @@ class InMemoryMessageRepository:
         if self._rows.get(message.id) is not None:
             self._rows.put(message.id, message)
 
+    async def list_failed_since(self, since: datetime, *, limit: int) -> Sequence[str]:
+        failed = [m for m in self._rows.rows() if m.status is MessageStatus.FAILED and m.created_at >= since]
+        failed.sort(key=lambda message: (message.created_at, message.id))
+        return [message.id for message in failed[:limit]]
+
     async def list_stalled(self, *, pending_before: datetime, now: datetime, limit: int) -> Sequence[str]:
         stalled = [
             message

@@ -425,6 +425,17 @@ class PostgresMessageRepository(_Repository):
             update(t.messages).where(t.messages.c.id == uuid.UUID(message.id)).values(**_message_values(message))
         )
 
+    async def list_failed_since(self, since: datetime, *, limit: int) -> Sequence[str]:
+        c = t.messages.c
+        rows = await self._execute(
+            select(c.id)
+            .where(c.status == "failed")
+            .where(c.created_at >= since)
+            .order_by(c.created_at, c.id)
+            .limit(limit)
+        )
+        return [str(row.id) for row in rows]
+
     async def list_stalled(self, *, pending_before: datetime, now: datetime, limit: int) -> Sequence[str]:
         c = t.messages.c
         rows = await self._execute(

@@ -80,6 +80,9 @@ class MessageRepository(Protocol):
         """Up to ``limit`` messages, newest first, strictly older than ``before``."""
 
     async def update(self, message: Message) -> None: ...
+    async def list_failed_since(self, since: datetime, *, limit: int) -> Sequence[str]:
+        """Ids of model replies that failed, created at or after ``since``, oldest first."""
+
     async def list_stalled(self, *, pending_before: datetime, now: datetime, limit: int) -> Sequence[str]:
         """Ids of replies nobody is writing: pending since before ``pending_before``, or
         streaming with a lease that ran out by ``now``. Oldest first."""

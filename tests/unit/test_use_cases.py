@@ -503,3 +503,25 @@ async def test_replies_and_model_errors_are_reported_to_telemetry(
     assert (done, failed) == ("completed", "failed")
     assert first_chunk is not None and 0 <= first_chunk <= seconds and usage is not None
     assert telemetry.model_errors == {"refused": 1}
+
+
+async def test_a_failed_reply_can_be_retried_by_an_operator_and_is_answered(
+    container: Container, manual_queue: ManualJobQueue, clock: MutableClock
+) -> None:
+    principal, _ = await sign_in(container)
+    room_id = await _room(container, principal)
+    sent = await container.send_message().execute(
+        SendMessageCommand(principal=principal, chatroom_id=room_id, content="q")
+    )
+    container.language_model().fail_next(LanguageModelError("down", transient=False, kind="server_error"))
+    await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.id))
+    manual_queue.jobs.clear()
+    assert await container.retry_failed_replies().execute(timedelta(hours=1)) == [sent.reply.id]
+    assert [job.reply_id for job in manual_queue.jobs] == [sent.reply.id]
+    await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.id))
+    reply = await container.get_message().execute(
+        GetMessageCommand(principal=principal, chatroom_id=room_id, message_id=sent.reply.id)
+    )
+    assert reply.status is MessageStatus.COMPLETED and reply.error is None
+    clock.advance(hours=2)
+    assert await container.retry_failed_replies().execute(timedelta(hours=1)) == []

@@ -1,0 +1,73 @@
+"""What an operator does to accounts (the admin CLI): look one up, set its tier, reset
+its usage for a day. Each is a use case of its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from application.ports.repositories import UnitOfWorkFactory
+from application.ports.services import Clock
+from domain.errors import NotFound
+from domain.quota import DailyQuota, QuotaStatus, usage_day
+from domain.subscriptions import Subscription
+from domain.users import MobileNumber, Tier, User
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserOverview:
+    user: User
+    usage: QuotaStatus
+    subscription: Subscription | None
+
+
+class ShowUser:
+    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, quota: DailyQuota) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._quota = quota
+
+    async def execute(self, mobile_number: str) -> UserOverview:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            user = await uow.users.get_by_mobile(MobileNumber.parse(mobile_number))
+            if user is None:
+                raise NotFound("No user has that mobile number.")
+            used = await uow.quota.count(user.id, usage_day(now))
+            subscription = await uow.subscriptions.get(user.id)
+        return UserOverview(
+            user=user, usage=self._quota.status(tier=user.tier, used=used, now=now), subscription=subscription
+        )
+
+
+class SetTier:
+    """Set a user's tier by hand (support, comps). A later payment event sets it again."""
+
+    def __init__(self, *, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def execute(self, mobile_number: str, tier: Tier) -> User:
+        async with self._uow() as uow:
+            user = await uow.users.get_by_mobile(MobileNumber.parse(mobile_number))
+            if user is None:
+                raise NotFound("No user has that mobile number.")
+            user.tier = tier
+            await uow.users.update(user)
+            await uow.commit()
+        return user
+
+
+class ResetDailyUsage:
+    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def execute(self, mobile_number: str, day: date | None = None) -> date:
+        day = day or usage_day(self._clock.now())
+        async with self._uow() as uow:
+            user = await uow.users.get_by_mobile(MobileNumber.parse(mobile_number))
+            if user is None:
+                raise NotFound("No user has that mobile number.")
+            await uow.quota.reset(user.id, day)
+            await uow.commit()
+        return day

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from application.ports.repositories import UnitOfWorkFactory
+from application.ports.services import Clock, JobQueue, ReplyJob
+
+
+class RetryFailedReplies:
+    """Queue again the replies that failed within ``within`` (after an outage of the
+    model, say). They are not counted against anyone's quota a second time."""
+
+    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, queue: JobQueue) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._queue = queue
+
+    async def execute(self, within: timedelta, *, limit: int = 1000) -> list[str]:
+        async with self._uow() as uow:
+            failed = await uow.messages.list_failed_since(self._clock.now() - within, limit=limit)
+            for reply_id in failed:
+                reply = await uow.messages.get(reply_id)
+                if reply is not None:
+                    reply.retry()
+                    await uow.messages.update(reply)
+            await uow.commit()
+        for reply_id in failed:
+            await self._queue.enqueue_reply(ReplyJob(reply_id=reply_id))
+        return list(failed)
