@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from types import FrameType
+from typing import Any
 
 from litestar import Litestar
 from litestar.types import ASGIApp
@@ -17,10 +22,30 @@ from entrypoints.resources import close_resources, open_resources
 from entrypoints.settings import Settings, SettingsError, load_settings
 
 
+def _drain_on_signals(draining: asyncio.Event) -> None:
+    """Chain in front of the server's own SIGTERM/SIGINT handlers: set ``draining`` (open
+    streams end with a resumable event), then let the server shut down as it would.
+    Only possible on the main thread, where real servers run the app."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(sig)
+        if not callable(previous):
+            continue
+
+        def handler(signum: int, frame: FrameType | None, previous: Callable[..., Any] = previous) -> None:
+            loop.call_soon_threadsafe(draining.set)
+            previous(signum, frame)
+
+        with contextlib.suppress(ValueError):
+            signal.signal(sig, handler)
+
+
 def _lifespan(container: Container) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
-    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await open_resources(container)
+        app.state.draining = asyncio.Event()
+        _drain_on_signals(app.state.draining)
         try:
             yield
         finally:

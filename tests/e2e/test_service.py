@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import time
 from pathlib import Path
 
@@ -198,3 +199,42 @@ def test_metrics_change_as_a_message_is_answered(stack: Stack, tmp_path: Path) -
     assert 'replies_total{outcome="completed"} 1.0' in worker
     assert "reply_first_chunk_seconds_count 1.0" in worker and "reply_generation_seconds_count 1.0" in worker
     assert 'model_tokens_total{direction="response"}' in worker
+
+
+def test_on_sigterm_the_api_ends_open_streams_resumably_and_the_worker_finishes_its_reply(
+    stack: Stack, tmp_path: Path
+) -> None:
+    with running_service(stack, tmp_path, FAKE_LLM_CHUNK_DELAY="0.6") as service:
+        client = Client(service.url)
+        room = client.http.post("/chatroom", json={}).json()["id"]
+        reply_id = client.http.post(f"/chatroom/{room}/message", json={"content": "slow one"}).json()["reply"]["id"]
+        api, _ = service.apis[0]
+        lines: list[str] = []
+        with client.http.stream("GET", f"/chatroom/{room}/messages/{reply_id}/stream") as stream:
+            for line in stream.iter_lines():
+                lines.append(line)
+                if len([e for e in _sse(lines) if e.get("event") == "chunk"]) == 1 and line == "":
+                    api.send_signal(signal.SIGTERM)  # mid-reply, with this stream open
+            events = _sse(lines)
+        # Uvicorn re-raises the signal once it has shut down gracefully.
+        assert api.wait(timeout=15) in (0, -signal.SIGTERM)
+        api_log = next(service.logs.glob("api-*.log")).read_text()
+        assert "Application shutdown complete" in api_log
+        chunks = [e for e in events if e.get("event") == "chunk"]
+        final = events[-1]
+        assert final["event"] == "reconnect" and final["id"] == chunks[-1]["id"] and final["retry"] == "1000"
+        # The worker was never told to stop: the reply is still written, once.
+        assert service.worker is not None
+        service.worker.send_signal(signal.SIGTERM)
+        assert service.worker.wait(timeout=30) == 0
+        service.worker = None
+        service.apis.clear()
+        service.start_api()
+        resumed = Client(service.url).http  # a new API instance; the old token still works
+        resumed.headers["Authorization"] = client.http.headers["Authorization"]
+        with resumed.stream(
+            "GET", f"/chatroom/{room}/messages/{reply_id}/stream", headers={"Last-Event-ID": final["id"]}
+        ) as stream:
+            rest = _sse(list(stream.iter_lines()))
+    text = "".join(json.loads(e["data"])["text"] for e in chunks + [e for e in rest if e.get("event") == "chunk"])
+    assert rest[-1]["event"] == "done" and text == json.loads(rest[-1]["data"])["content"]

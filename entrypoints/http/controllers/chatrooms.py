@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -214,6 +215,7 @@ class ChatroomController(Controller):
     )
     async def stream_message(
         self,
+        request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         chatroom_id: FromPath[str],
         message_id: FromPath[str],
@@ -225,17 +227,56 @@ class ChatroomController(Controller):
     ) -> ServerSentEvent:
         """The reply as Server-Sent Events: `chunk` events (`{"text"}`), then `done` (the message) or
         `error`. A `reset` event means generation restarted: drop the text received so far.
-        Every event has an id; reconnect with `Last-Event-ID` to resume."""
+        Every event has an id; reconnect with `Last-Event-ID` to resume. When the server
+        shuts down, an open stream ends with a `reconnect` event (and `retry: 1000`)."""
         items = await stream_reply.execute(
             StreamReplyCommand(
                 principal=principal, chatroom_id=chatroom_id, message_id=message_id, last_event_id=last_event_id
             )
         )
-        return ServerSentEvent(_sse(items))
+        return ServerSentEvent(_sse(_until_draining(items, request.app.state.get("draining"))))
 
 
-async def _sse(items: AsyncIterator[StreamItem]) -> AsyncIterator[ServerSentEventMessage]:
+async def _until_draining(
+    items: AsyncIterator[StreamItem], draining: asyncio.Event | None
+) -> AsyncIterator[StreamItem | None]:
+    """The items, until the server starts shutting down; then one None and the end."""
+    if draining is None:
+        async for item in items:
+            yield item
+        return
+    iterator = aiter(items)
+    stop = asyncio.ensure_future(draining.wait())
+    try:
+        while True:
+            following = asyncio.ensure_future(anext(iterator))
+            await asyncio.wait({following, stop}, return_when=asyncio.FIRST_COMPLETED)
+            if not following.done():
+                following.cancel()
+                yield None
+                return
+            try:
+                item = following.result()
+            except StopAsyncIteration:
+                return
+            yield item
+    finally:
+        stop.cancel()
+
+
+async def _sse(items: AsyncIterator[StreamItem | None]) -> AsyncIterator[ServerSentEventMessage]:
+    last_id: str | None = None
     async for item in items:
+        if item is None:
+            # Shutting down: the client reconnects (to another instance) from where it was.
+            yield ServerSentEventMessage(
+                event="reconnect",
+                id=last_id,
+                retry=1000,
+                data=json.dumps({"reason": "The server is restarting. Reconnect with Last-Event-ID."}),
+            )
+            return
+        last_id = item.id or last_id
         if item.kind is StreamItemKind.HEARTBEAT:
             yield ServerSentEventMessage(data=None, comment="keep-alive")
         elif item.kind is StreamItemKind.CHUNK:
