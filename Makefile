@@ -7,8 +7,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 WORKER_THREADS ?= 64
+# newman (the Postman CLI) from the npm registry, for the collection test.
+NEWMAN := .tools/node_modules/.bin/newman
 
-.PHONY: help install run api worker migrate cli fake-llm test lint fmt clean
+.PHONY: help install run api worker migrate cli fake-llm postman test lint fmt clean
 
 help:
 	@echo "make run     - API + worker on http://$(HOST):$(PORT) (docs at /schema/swagger), on PostgreSQL and Redis"
@@ -49,8 +51,15 @@ cli: $(STAMP)
 fake-llm: $(STAMP)
 	$(BIN)/python -m tests.fakes.llm_server --port 8090
 
-test: $(STAMP)
+$(NEWMAN):
+	npm install --prefix .tools --no-audit --no-fund --silent newman@6
+
+test: $(STAMP) $(NEWMAN)
 	$(BIN)/pytest
+
+# Regenerate docs/postman from the OpenAPI document.
+postman: $(STAMP)
+	$(BIN)/python scripts/generate_postman.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -63,4 +72,4 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache .hypothesis

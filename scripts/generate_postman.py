@@ -1,0 +1,406 @@
+"""Generate the Postman collection and environment from the app's own OpenAPI document.
+
+    python scripts/generate_postman.py          (make postman)
+
+Every operation in the document appears exactly once, in an order that runs as one
+flow (sign in, chat, stream a reply, subscribe, ...); the script refuses to write a
+collection when the document and the flow below disagree, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+OUT = ROOT / "docs" / "postman"
+COLLECTION = OUT / "gemini-chat.postman_collection.json"
+ENVIRONMENT = OUT / "local.postman_environment.json"
+
+TOKEN = "{{access_token}}"
+SECOND_USER = "{{second_token}}"
+
+# (folder, method, path, body, bearer token, test script lines). Bodies and tests use
+# collection variables set by earlier requests.
+FLOW: list[tuple[str, str, str, dict[str, Any] | None, str | None, list[str]]] = [
+    (
+        "Auth",
+        "POST",
+        "/auth/send-otp",
+        {"mobile_number": "{{mobile_number}}"},
+        None,
+        [
+            "pm.test('200', () => pm.response.to.have.status(200));",
+            "pm.collectionVariables.set('otp', pm.response.json().otp);",
+        ],
+    ),
+    (
+        "Auth",
+        "POST",
+        "/auth/verify-otp",
+        {"mobile_number": "{{mobile_number}}", "otp": "{{otp}}"},
+        None,
+        [
+            "pm.test('signed in', () => pm.response.to.have.status(200));",
+            "const body = pm.response.json();",
+            "pm.collectionVariables.set('access_token', body.access_token);",
+            "pm.collectionVariables.set('refresh_token', body.refresh_token);",
+        ],
+    ),
+    (
+        "Auth",
+        "POST",
+        "/auth/refresh",
+        {"refresh_token": "{{refresh_token}}"},
+        None,
+        [
+            "pm.test('200', () => pm.response.to.have.status(200));",
+            "pm.collectionVariables.set('access_token', pm.response.json().access_token);",
+            "pm.collectionVariables.set('refresh_token', pm.response.json().refresh_token);",
+        ],
+    ),
+    (
+        "Auth",
+        "POST",
+        "/auth/signup",
+        {"mobile_number": "{{second_number}}", "name": "Second user"},
+        None,
+        [
+            "pm.test('201', () => pm.response.to.have.status(201));",
+        ],
+    ),
+    (
+        "Auth",
+        "POST",
+        "/auth/forgot-password",
+        {"mobile_number": "{{second_number}}"},
+        None,
+        [
+            "pm.test('200', () => pm.response.to.have.status(200));",
+            "pm.collectionVariables.set('reset_otp', pm.response.json().otp);",
+        ],
+    ),
+    (
+        "Auth",
+        "POST",
+        "/auth/reset-password",
+        {"mobile_number": "{{second_number}}", "otp": "{{reset_otp}}", "new_password": "{{password}}"},
+        None,
+        [
+            "pm.test('200', () => pm.response.to.have.status(200));",
+        ],
+    ),
+    (
+        "Auth",
+        "POST",
+        "/auth/login",
+        {"mobile_number": "{{second_number}}", "password": "{{password}}"},
+        None,
+        [
+            "pm.test('200', () => pm.response.to.have.status(200));",
+            "pm.collectionVariables.set('second_token', pm.response.json().access_token);",
+        ],
+    ),
+    (
+        "Auth",
+        "POST",
+        "/auth/change-password",
+        {"old_password": "{{password}}", "new_password": "{{password}} changed"},
+        SECOND_USER,
+        [
+            "pm.test('200', () => pm.response.to.have.status(200));",
+            "pm.collectionVariables.set('second_token', pm.response.json().access_token);",
+        ],
+    ),
+    (
+        "Auth",
+        "POST",
+        "/auth/logout",
+        None,
+        SECOND_USER,
+        [
+            "pm.test('204', () => pm.response.to.have.status(204));",
+        ],
+    ),
+    (
+        "User",
+        "GET",
+        "/user/me",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('basic user', () => pm.expect(pm.response.json().tier).to.eql('basic'));",
+        ],
+    ),
+    (
+        "User",
+        "GET",
+        "/user/usage",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('5 a day', () => pm.expect(pm.response.json().daily_limit).to.eql(5));",
+        ],
+    ),
+    (
+        "Chatrooms",
+        "POST",
+        "/chatroom",
+        {"title": "Trip planning"},
+        "{{access_token}}",
+        [
+            "pm.test('201', () => pm.response.to.have.status(201));",
+            "pm.collectionVariables.set('chatroom_id', pm.response.json().id);",
+        ],
+    ),
+    (
+        "Chatrooms",
+        "GET",
+        "/chatroom",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('listed', () => pm.expect(pm.response.json().items.map(r => r.id))"
+            ".to.include(pm.collectionVariables.get('chatroom_id')));",
+        ],
+    ),
+    (
+        "Chatrooms",
+        "GET",
+        "/chatroom/{chatroom_id}",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('200', () => pm.response.to.have.status(200));",
+        ],
+    ),
+    (
+        "Chatrooms",
+        "PATCH",
+        "/chatroom/{chatroom_id}",
+        {"title": "Goa in December"},
+        "{{access_token}}",
+        [
+            "pm.test('renamed', () => pm.expect(pm.response.json().title).to.eql('Goa in December'));",
+        ],
+    ),
+    (
+        "Chatrooms",
+        "POST",
+        "/chatroom/{chatroom_id}/message",
+        {"content": "Plan three days in Goa"},
+        "{{access_token}}",
+        [
+            "pm.test('202 at once', () => pm.response.to.have.status(202));",
+            "pm.collectionVariables.set('message_id', pm.response.json().reply.id);",
+        ],
+    ),
+    (
+        "Chatrooms",
+        "GET",
+        "/chatroom/{chatroom_id}/messages/{message_id}/stream",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('streamed to the end', () => pm.expect(pm.response.text()).to.include('event: done'));",
+        ],
+    ),
+    (
+        "Chatrooms",
+        "GET",
+        "/chatroom/{chatroom_id}/messages/{message_id}",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('reply written', () => pm.expect(pm.response.json().status).to.eql('completed'));",
+        ],
+    ),
+    (
+        "Chatrooms",
+        "GET",
+        "/chatroom/{chatroom_id}/messages",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('two messages', () => pm.expect(pm.response.json().items.length).to.eql(2));",
+        ],
+    ),
+    (
+        "Subscriptions",
+        "GET",
+        "/subscription/status",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('200', () => pm.response.to.have.status(200));",
+        ],
+    ),
+    (
+        "Subscriptions",
+        "POST",
+        "/subscribe/pro",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('checkout url', () => pm.expect(pm.response.json().checkout_url).to.be.a('string'));",
+        ],
+    ),
+    (
+        "Subscriptions",
+        "POST",
+        "/subscription/portal",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('portal url', () => pm.expect(pm.response.json().url).to.be.a('string'));",
+        ],
+    ),
+    (
+        "Subscriptions",
+        "POST",
+        "/webhook/stripe",
+        {"id": "evt_unsigned"},
+        None,
+        [
+            "pm.test('unsigned events are refused', () => pm.expect(pm.response.json().error.code)"
+            ".to.eql('INVALID_SIGNATURE'));",
+        ],
+    ),
+    (
+        "Chatrooms",
+        "DELETE",
+        "/chatroom/{chatroom_id}",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('204', () => pm.response.to.have.status(204));",
+        ],
+    ),
+    ("Operations", "GET", "/health", None, None, ["pm.test('200', () => pm.response.to.have.status(200));"]),
+    ("Operations", "GET", "/ready", None, None, ["pm.test('200', () => pm.response.to.have.status(200));"]),
+    (
+        "Operations",
+        "GET",
+        "/metrics",
+        None,
+        None,
+        [
+            "pm.test('prometheus', () => pm.expect(pm.response.text()).to.include('http_requests_total'));",
+        ],
+    ),
+]
+
+# Fresh numbers per run, so the flow can run again against the same database.
+COLLECTION_PREREQUEST = [
+    "for (const name of ['mobile_number', 'second_number']) {",
+    "  if (!pm.collectionVariables.get(name)) {",
+    "    pm.collectionVariables.set(name, '+4477009' + String(Math.floor(10000 + Math.random() * 89999)));",
+    "  }",
+    "}",
+]
+
+
+def openapi_document() -> dict[str, Any]:
+    from entrypoints.container import build_container
+    from entrypoints.http.app import create_app
+    from entrypoints.settings import load_settings
+
+    settings = load_settings({"ADAPTERS": "memory"}, env_file=None)
+    app = create_app(build_container(settings), max_body_bytes=settings.max_body_bytes)
+    return app.openapi_schema.to_schema()
+
+
+def operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    found = {}
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method in ("get", "post", "put", "patch", "delete"):
+                found[(method.upper(), path)] = operation
+    return found
+
+
+def collection(document: dict[str, Any]) -> dict[str, Any]:
+    documented = operations(document)
+    in_flow = {(method, path) for _, method, path, *_ in FLOW}
+    if in_flow != set(documented):
+        missing, stale = set(documented) - in_flow, in_flow - set(documented)
+        raise SystemExit(
+            f"the flow and the OpenAPI document disagree: missing {sorted(missing)}, stale {sorted(stale)}"
+        )
+    folders: dict[str, list[dict[str, Any]]] = {}
+    for folder, method, path, body, token, tests in FLOW:
+        operation = documented[(method, path)]
+        url_path = re.sub(r"\{(\w+)\}", r"{{\1}}", path)
+        request: dict[str, Any] = {
+            "method": method,
+            "header": [],
+            "url": {"raw": "{{baseUrl}}" + url_path, "host": ["{{baseUrl}}"], "path": url_path.strip("/").split("/")},
+            "description": operation.get("description") or operation.get("summary", ""),
+        }
+        request["auth"] = (
+            {"type": "bearer", "bearer": [{"key": "token", "value": token, "type": "string"}]}
+            if token
+            else {"type": "noauth"}
+        )
+        if body is not None:
+            request["header"].append({"key": "Content-Type", "value": "application/json"})
+            request["body"] = {"mode": "raw", "raw": json.dumps(body, indent=2)}
+        folders.setdefault(folder, []).append(
+            {
+                "name": operation.get("summary") or f"{method} {path}",
+                "request": request,
+                "event": [{"listen": "test", "script": {"type": "text/javascript", "exec": tests}}],
+            }
+        )
+    return {
+        "info": {
+            "name": document["info"]["title"],
+            "description": "Generated from the OpenAPI document by scripts/generate_postman.py; do not edit by hand.",
+            "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json",
+        },
+        "event": [{"listen": "prerequest", "script": {"type": "text/javascript", "exec": COLLECTION_PREREQUEST}}],
+        "variable": [
+            {"key": name, "value": ""}
+            for name in (
+                "mobile_number",
+                "second_number",
+                "otp",
+                "access_token",
+                "refresh_token",
+                "reset_otp",
+                "second_token",
+                "chatroom_id",
+                "message_id",
+            )
+        ],
+        "item": [{"name": name, "item": items} for name, items in folders.items()],
+    }
+
+
+def environment() -> dict[str, Any]:
+    return {
+        "name": "Local (make run)",
+        "values": [
+            {"key": "baseUrl", "value": "http://127.0.0.1:8000", "enabled": True},
+            {"key": "password", "value": "a long test password", "enabled": True},
+        ],
+    }
+
+
+def render() -> dict[Path, str]:
+    return {
+        COLLECTION: json.dumps(collection(openapi_document()), indent=2) + "\n",
+        ENVIRONMENT: json.dumps(environment(), indent=2) + "\n",
+    }
+
+
+if __name__ == "__main__":
+    OUT.mkdir(parents=True, exist_ok=True)
+    for path, text in render().items():
+        path.write_text(text)
+        print(f"wrote {path.relative_to(ROOT)}")
