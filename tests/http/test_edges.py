@@ -93,3 +93,43 @@ async def test_metrics_count_requests_by_route_template_and_payment_events_by_ty
     assert room not in text  # ids never become label values
     assert 'payment_events_total{outcome="applied",type="checkout.session.completed"} 1.0' in text
     assert "reply_queue_depth" in text
+
+
+async def test_code_requests_are_throttled_per_client_address_across_numbers() -> None:
+    settings = make_settings(OTP_SENDS_PER_CLIENT="3")
+    async with AsyncTestClient(app=build_app(settings)) as client:
+        statuses = [
+            (await client.post("/auth/send-otp", json={"mobile_number": f"+4477009000{i:02d}"})).status_code
+            for i in range(4)
+        ]
+        throttled = await client.post("/auth/forgot-password", json={"mobile_number": "+447700900099"})
+    assert statuses == [200, 200, 200, 429]
+    assert throttled.status_code == 429 and throttled.json()["error"]["code"] == "TOO_MANY_ATTEMPTS"
+    assert int(throttled.headers["retry-after"]) > 0
+
+
+async def test_password_guessing_is_throttled_per_number(api: Api) -> None:
+    await api.request("POST", "/auth/signup", json={"mobile_number": "+447700900777", "password": "the right one"})
+    wrong = {"mobile_number": "+447700900777", "password": "a wrong guess"}
+    statuses = [(await api.request("POST", "/auth/login", json=wrong)).status_code for _ in range(11)]
+    assert statuses == [401] * 10 + [429]
+    right = await api.request(
+        "POST", "/auth/login", json={"mobile_number": "+447700900777", "password": "the right one"}
+    )
+    assert right.status_code == 429 and int(right.headers["retry-after"]) > 0
+
+
+async def test_registered_and_unknown_numbers_get_the_same_answers(api: Api) -> None:
+    await api.request("POST", "/auth/signup", json={"mobile_number": "+447700900111", "password": "long enough pw"})
+    for path in ("/auth/send-otp", "/auth/forgot-password"):
+        known = (await api.request("POST", path, json={"mobile_number": "+447700900111"})).json()
+        unknown = (await api.request("POST", path, json={"mobile_number": "+447700900222"})).json()
+        assert known.keys() == unknown.keys()
+        assert {k: v for k, v in known.items() if k != "otp"} == {k: v for k, v in unknown.items() if k != "otp"}
+    wrong = await api.request(
+        "POST", "/auth/login", json={"mobile_number": "+447700900111", "password": "wrong password"}
+    )
+    missing = await api.request(
+        "POST", "/auth/login", json={"mobile_number": "+447700900222", "password": "wrong password"}
+    )
+    assert (wrong.status_code, wrong.json()) == (missing.status_code, missing.json())
