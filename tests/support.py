@@ -57,3 +57,17 @@ def make_container(clock: MutableClock, settings: Settings | None = None) -> Con
     container = build_container(settings or make_settings())
     container.clock.override(providers.Object(clock))
     return container
+
+
+def production_settings(**overrides: str) -> Settings:
+    """Settings that production accepts (in-memory adapters, so no servers are needed)."""
+    return make_settings(
+        APP_ENV="production",
+        JWT_SECRET="x" * 40,
+        STRIPE_SECRET_KEY="sk_live_x",
+        STRIPE_PRICE_ID="price_x",
+        STRIPE_WEBHOOK_SECRET="whsec_live",
+        OTP_DELIVERY="log",
+        PASSWORD_HASH_PROFILE="default",
+        **overrides,
+    )

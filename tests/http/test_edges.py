@@ -9,7 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from entrypoints.asgi import build_app
 from tests.http.conftest import Api
-from tests.support import make_settings
+from tests.support import make_settings, production_settings
 
 
 @pytest.mark.parametrize(
@@ -61,15 +61,7 @@ async def test_cors_allows_only_the_listed_origins() -> None:
 
 
 async def test_production_adds_hsts() -> None:
-    settings = make_settings(
-        APP_ENV="production",
-        JWT_SECRET="x" * 40,
-        STRIPE_SECRET_KEY="sk_live_x",
-        STRIPE_PRICE_ID="price_x",
-        STRIPE_WEBHOOK_SECRET="whsec_live",
-        OTP_DELIVERY="log",
-        PASSWORD_HASH_PROFILE="default",
-    )
+    settings = production_settings()
     async with AsyncTestClient(app=build_app(settings)) as client:
         response = await client.get("/health")
     assert response.headers["strict-transport-security"].startswith("max-age=")

@@ -261,17 +261,9 @@ async def test_the_dev_routes_do_not_exist_in_production() -> None:
     from litestar.testing import AsyncTestClient
 
     from entrypoints.asgi import build_app
-    from tests.support import make_settings
+    from tests.support import production_settings
 
-    settings = make_settings(
-        APP_ENV="production",
-        JWT_SECRET="x" * 40,
-        STRIPE_SECRET_KEY="sk_live_x",
-        STRIPE_PRICE_ID="price_x",
-        STRIPE_WEBHOOK_SECRET="whsec_live",
-        OTP_DELIVERY="log",
-        PASSWORD_HASH_PROFILE="default",
-    )
+    settings = production_settings()
     async with AsyncTestClient(app=build_app(settings)) as client:
         response = await client.get("/dev/fake-checkout/cs_anything")
     assert response.status_code == 404 and response.json()["error"]["code"] == "NOT_FOUND"
