@@ -36,6 +36,7 @@ REDACTED_FIELDS = frozenset(
 def _drop_secrets(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
     for name in REDACTED_FIELDS & event.keys():
         event[name] = "[redacted]"
+    event.pop("color_message", None)  # uvicorn's ANSI-coloured copy of the message
     return event
 
 
