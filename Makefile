@@ -10,7 +10,7 @@ WORKER_THREADS ?= 64
 # newman (the Postman CLI) from the npm registry, for the collection test.
 NEWMAN := .tools/node_modules/.bin/newman
 
-.PHONY: help install run api worker migrate cli fake-llm postman test lint fmt clean
+.PHONY: help install run api worker migrate cli fake-llm postman bench bench-smoke wrk test lint fmt clean
 
 help:
 	@echo "make run     - API + worker on http://$(HOST):$(PORT) (docs at /schema/swagger), on PostgreSQL and Redis"
@@ -56,6 +56,17 @@ $(NEWMAN):
 
 test: $(STAMP) $(NEWMAN)
 	$(BIN)/pytest
+
+# The benchmark (see bench/run.py); wrk comes from Debian's packages.
+WRK := $(shell command -v wrk 2>/dev/null)
+wrk:
+	@test -n "$(WRK)" || (apt-get update -qq && apt-get install -y -qq wrk)
+
+bench: $(STAMP) wrk
+	$(BIN)/python -m bench.run
+
+bench-smoke: $(STAMP) wrk
+	$(BIN)/python -m bench.run --smoke
 
 # Regenerate docs/postman from the OpenAPI document.
 postman: $(STAMP)

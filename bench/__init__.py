@@ -1,0 +1,1 @@
+"""`make bench`: the service against its ceilings (see run.py)."""

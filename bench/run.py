@@ -1,0 +1,463 @@
+"""`make bench` (and `make bench-smoke`): the service against its ceilings.
+
+Starts the stack the way `make run` does (embedded PostgreSQL and Redis, the API and a
+worker, the fake model with a set latency), seeds realistic data, and drives load over
+loopback with wrk (throughput, latency) and an asyncio client (reply completion, time
+to first chunk, worker throughput, memory per open stream). A bare Litestar app that
+returns a static JSON object is served in the same run with the same server settings;
+figures are reported as ratios to it. Bounded: every scenario stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from adapters.postgres.migrate import upgrade  # noqa: E402
+from devstack.services import DATA, EmbeddedPostgres, EmbeddedRedis, free_port  # noqa: E402
+
+RESULTS = ROOT / ".bench"
+# The same for the bare app and the API: one process, uvloop, httptools.
+SERVER = ["--loop", "uvloop", "--http", "httptools", "--workers", "1", "--no-access-log", "--log-level", "warning"]
+
+
+@dataclass
+class Row:
+    scenario: str
+    rps: float | None
+    p50_ms: float | None
+    p99_ms: float | None
+    value: str
+    target: str
+    met: bool
+
+
+class Stack:
+    def __init__(self, smoke: bool) -> None:
+        self.smoke = smoke
+        self.logs = Path(tempfile.mkdtemp(prefix="bench-"))
+        self.postgres = EmbeddedPostgres(DATA / "bench-postgres", database="bench")
+        self.postgres.start()
+        self.postgres.create_database("bench", fresh=True)
+        self.database_url = self.postgres.url("bench")
+        self.redis = EmbeddedRedis(DATA / "bench-redis")
+        self.redis_url = self.redis.start()
+        upgrade(self.database_url)
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis_url,
+            "APP_ENV": "development",
+            "LOG_LEVEL": "warning",
+            "PASSWORD_HASH_PROFILE": "cheapest",
+            "WORKER_METRICS_PORT": "0",
+            "OTP_SENDS_PER_CLIENT": "1000",
+        }
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self._workers_started = 0
+
+    def spawn(self, name: str, command: list[str], **env: str) -> subprocess.Popen[bytes]:
+        log = (self.logs / f"{name}.log").open("ab")
+        process = subprocess.Popen(  # noqa: S603 - our interpreter and modules
+            command, env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
+        )
+        self.processes.append(process)
+        return process
+
+    def serve(self, name: str, target: str, *, factory: bool) -> tuple[subprocess.Popen[bytes], str]:
+        port = free_port()
+        command = [sys.executable, "-m", "uvicorn", *(["--factory"] if factory else []), target, "--port", str(port)]
+        process = self.spawn(name, [*command, *SERVER])
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/health" if factory else url, timeout=1).status_code == 200:
+                    return process, url
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError(f"{name} did not start; see {self.logs}")
+
+    def worker(self, *, threads: int, first: float, delay: float, chunks: int) -> subprocess.Popen[bytes]:
+        self._workers_started += 1
+        process = self.spawn(
+            "worker",
+            [sys.executable, "-m", "dramatiq", "entrypoints.worker", "--processes", "1", "--threads", str(threads)],
+            FAKE_LLM_FIRST_CHUNK_DELAY=str(first),
+            FAKE_LLM_CHUNK_DELAY=str(delay),
+            FAKE_LLM_CHUNKS=str(chunks),
+            LOG_LEVEL="info",  # its "ready" line tells when to start the clock
+        )
+        log = self.logs / "worker.log"
+        deadline = time.monotonic() + 30
+        while log.read_text(errors="replace").count("ready for action") < self._workers_started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the worker did not start")
+            time.sleep(0.05)
+        return process
+
+    @staticmethod
+    def stop(process: subprocess.Popen[bytes]) -> None:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def close(self) -> None:
+        for process in self.processes:
+            self.stop(process)
+        self.redis.stop()
+
+
+def wrk(
+    url: str, *, seconds: int, connections: int, script: str | None = None, env: dict[str, str] | None = None
+) -> tuple[float, float, float]:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    script_file = None
+    if script:
+        script_file = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)  # noqa: SIM115
+        script_file.write(script)
+        script_file.close()
+        command += ["-s", script_file.name]
+    output = subprocess.run(  # noqa: S603
+        [*command, url], capture_output=True, text=True, env={**os.environ, **(env or {})}, check=True
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+
+    def percentile(name: str) -> float:
+        value, unit = re.search(rf"\s{name}%\s+([\d.]+)(us|ms|s)", output).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors:
+        raise RuntimeError(f"{errors.group(1)} error responses from {url}:\n{output}")
+    return rps, percentile("50"), percentile("99")
+
+
+AUTH_SCRIPT = 'wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")\n'
+POST_SCRIPT = (
+    AUTH_SCRIPT
+    + """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"content": "What should I pack for three days in Goa?"}'
+local rooms = {}
+for room in string.gmatch(os.getenv("ROOMS"), "[^,]+") do rooms[#rooms + 1] = room end
+request = function()
+  return wrk.format(nil, "/chatroom/" .. rooms[math.random(#rooms)] .. "/message")
+end
+"""
+)
+
+
+async def sign_in(url: str, number: str) -> str:
+    async with httpx.AsyncClient(base_url=url) as client:
+        otp = (await client.post("/auth/send-otp", json={"mobile_number": number})).json()["otp"]
+        return str(
+            (await client.post("/auth/verify-otp", json={"mobile_number": number, "otp": otp})).json()["access_token"]
+        )
+
+
+async def seed(database_url: str, token_user: str) -> dict[str, Any]:
+    """20 rooms for the user (the cached list), one with 100 messages and one with
+    100,000, and 50 more rooms for concurrent conversations."""
+    dsn = database_url.replace("postgresql+asyncpg://", "postgresql://")
+    connection = await asyncpg.connect(dsn)
+    try:
+        user_id = await connection.fetchval("SELECT id FROM users WHERE mobile_number = $1", token_user)
+        await connection.execute("UPDATE users SET tier = 'pro' WHERE id = $1", user_id)
+        rooms = await connection.fetch(
+            """INSERT INTO chatrooms (id, owner_id, title, untitled, created_at, updated_at)
+               SELECT gen_random_uuid(), $1, 'Room ' || g, false,
+                      now() - g * interval '1 minute', now() - g * interval '1 minute'
+               FROM generate_series(1, 70) g RETURNING id""",
+            user_id,
+        )
+        ids = [str(r["id"]) for r in rooms]
+        for room, count in ((ids[0], 100), (ids[1], 100_000)):
+            await connection.execute(
+                """INSERT INTO messages (id, chatroom_id, role, content, status, created_at, completed_at, attempt)
+                   SELECT gen_random_uuid(), $1, CASE WHEN g % 2 = 1 THEN 'user' ELSE 'model' END,
+                          'Message ' || g || ': a reply of a realistic length, a sentence or two about the trip.',
+                          'completed', now() - ($2 - g) * interval '1 millisecond', now(), 1
+                   FROM generate_series(1, $2) g""",
+                uuid_of(room),
+                count,
+            )
+        await connection.execute("ANALYZE")
+    finally:
+        await connection.close()
+    return {"small": ids[0], "large": ids[1], "list": ids[:20], "conversations": ids[20:70]}
+
+
+def uuid_of(value: str) -> Any:
+    import uuid
+
+    return uuid.UUID(value)
+
+
+async def completed_count(database_url: str) -> int:
+    connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        return int(
+            await connection.fetchval("SELECT count(*) FROM messages WHERE role = 'model' AND status = 'completed'")
+        )
+    finally:
+        await connection.close()
+
+
+async def converse(url: str, token: str, room: str) -> tuple[float, float]:
+    """Send, open the stream at once, read to the end: (first chunk, done) in seconds."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
+        started = time.perf_counter()
+        reply = (await client.post(f"/chatroom/{room}/message", json={"content": "hello"})).json()["reply"]["id"]
+        first = None
+        async with client.stream("GET", f"/chatroom/{room}/messages/{reply}/stream") as stream:
+            async for line in stream.aiter_lines():
+                if line == "event: chunk" and first is None:
+                    first = time.perf_counter() - started
+                if line == "event: done":
+                    break
+        return first or 0.0, time.perf_counter() - started
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="a few seconds: check the benchmark still runs")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is missing: `make bench` installs it (apt-get install wrk)", file=sys.stderr)
+        return 2
+    seconds = 1 if args.smoke else 8
+    conns = 16 if args.smoke else 64
+    stack = Stack(args.smoke)
+    rows: list[Row] = []
+    try:
+        _bare, bare_url = stack.serve("bare", "bench.bare_app:app", factory=False)
+        api, api_url = stack.serve("api", "entrypoints.asgi:create", factory=True)
+        number = "+447700900001"
+        token = asyncio.run(sign_in(api_url, number))
+        rooms = asyncio.run(seed(stack.database_url, number))
+        auth = {"TOKEN": token}
+        wrk(bare_url, seconds=1, connections=conns)  # warm-up
+        base_rps, base_p50, base_p99 = wrk(bare_url, seconds=seconds, connections=conns)
+        rows.append(Row("bare Litestar: GET / (static JSON)", base_rps, base_p50, base_p99, "1.00 x", "ceiling", True))
+
+        def throughput(
+            name: str, path: str, target: float, script: str = AUTH_SCRIPT, env: dict[str, str] | None = None
+        ) -> None:
+            wrk(api_url + path, seconds=1, connections=conns, script=script, env={**auth, **(env or {})})
+            rps, p50, p99 = wrk(
+                api_url + path, seconds=seconds, connections=conns, script=script, env={**auth, **(env or {})}
+            )
+            ratio = rps / base_rps
+            rows.append(Row(name, rps, p50, p99, f"{ratio:.2f} x bare", f">= {target} x bare", ratio >= target))
+
+        throughput("GET /chatroom (cached, 20 rooms)", "/chatroom", 0.5)
+        throughput("GET /user/me", "/user/me", 0.5)
+        throughput(
+            "POST /chatroom/{id}/message (Pro: validate, persist, enqueue, 202)",
+            "/chatroom/x/message",
+            0.25,
+            POST_SCRIPT,
+            {"ROOMS": ",".join(rooms["list"])},
+        )
+        small = wrk(
+            f"{api_url}/chatroom/{rooms['small']}/messages",
+            seconds=seconds,
+            connections=8,
+            script=AUTH_SCRIPT,
+            env=auth,
+        )
+        large = wrk(
+            f"{api_url}/chatroom/{rooms['large']}/messages",
+            seconds=seconds,
+            connections=8,
+            script=AUTH_SCRIPT,
+            env=auth,
+        )
+        ratio = large[1] / small[1]
+        rows.append(Row("GET .../messages first page, 100 messages", *small, "reference", "", True))
+        rows.append(
+            Row(
+                "GET .../messages first page, 100,000 messages",
+                *large,
+                f"p50 {ratio:.2f} x the 100-message room",
+                "<= 1.5 x",
+                ratio <= 1.5,
+            )
+        )
+
+        # Reply completion: fake model L = 200 ms, 50 concurrent conversations.
+        worker = stack.worker(threads=64, first=0.05, delay=0.05, chunks=4)
+        conversations = rooms["conversations"][: 10 if args.smoke else 50]
+
+        async def all_conversations() -> list[tuple[float, float]]:
+            return await asyncio.gather(*(converse(api_url, token, room) for room in conversations))
+
+        asyncio.run(all_conversations())  # warm-up
+        results = asyncio.run(all_conversations())
+        median = statistics.median(done for _, done in results)
+        rows.append(
+            Row(
+                f"reply completion, L = 200 ms, {len(conversations)} concurrent",
+                None,
+                median * 1000,
+                max(d for _, d in results) * 1000,
+                f"median {median * 1000:.0f} ms = {median / 0.2:.2f} x L",
+                "<= 1.1 x L",
+                median <= 0.22,
+            )
+        )
+        stack.stop(worker)
+
+        # SSE time to first chunk: the fake model's first chunk at 300 ms.
+        worker = stack.worker(threads=64, first=0.3, delay=0.02, chunks=3)
+        samples = [
+            asyncio.run(converse(api_url, token, rooms["conversations"][i % 50]))[0]
+            for i in range(5 if args.smoke else 20)
+        ]
+        ttfc = statistics.median(samples)
+        rows.append(
+            Row(
+                "SSE time to first chunk (model: 300 ms)",
+                None,
+                ttfc * 1000,
+                max(samples) * 1000,
+                f"median {ttfc * 1000:.0f} ms = {ttfc / 0.3:.2f} x",
+                "<= 1.2 x 300 ms",
+                ttfc <= 0.36,
+            )
+        )
+        stack.stop(worker)
+
+        # One worker process, L = 1 s, a queue of replies.
+        queued = 50 if args.smoke else 500
+
+        async def queue_replies() -> None:
+            headers = {"Authorization": f"Bearer {token}"}
+            async with httpx.AsyncClient(base_url=api_url, headers=headers, timeout=30) as client:
+                for start in range(0, queued, 50):
+                    await asyncio.gather(
+                        *(
+                            client.post(f"/chatroom/{rooms['conversations'][i % 50]}/message", json={"content": "q"})
+                            for i in range(start, min(start + 50, queued))
+                        )
+                    )
+
+        before = asyncio.run(completed_count(stack.database_url))
+        asyncio.run(queue_replies())
+        worker = stack.worker(threads=128, first=0.2, delay=0.2, chunks=5)
+        started = time.perf_counter()
+        deadline = started + 120
+        while asyncio.run(completed_count(stack.database_url)) - before < queued and time.perf_counter() < deadline:
+            time.sleep(0.1)
+        elapsed = time.perf_counter() - started
+        done = asyncio.run(completed_count(stack.database_url)) - before
+        rate = done / elapsed
+        rows.append(
+            Row(
+                f"one worker, L = 1 s, {queued} queued replies",
+                rate,
+                None,
+                None,
+                f"{rate:.0f} replies/s ({done} in {elapsed:.1f} s)",
+                ">= 80 replies/s",
+                rate >= 80,
+            )
+        )
+        stack.stop(worker)
+
+        # Memory of the API process with open streams (no worker: the streams stay open).
+        streams = 20 if args.smoke else 200
+
+        async def hold_streams() -> float:
+            headers = {"Authorization": f"Bearer {token}"}
+            limits = httpx.Limits(max_connections=streams + 10)
+            async with httpx.AsyncClient(base_url=api_url, headers=headers, timeout=60, limits=limits) as client:
+                replies = []
+                for i in range(streams):
+                    room = rooms["conversations"][i % 50]
+                    replies.append(
+                        (
+                            room,
+                            (await client.post(f"/chatroom/{room}/message", json={"content": "m"})).json()["reply"][
+                                "id"
+                            ],
+                        )
+                    )
+                before = rss_kib(api.pid)
+                opened = [client.stream("GET", f"/chatroom/{room}/messages/{reply}/stream") for room, reply in replies]
+                responses = [await s.__aenter__() for s in opened]
+                await asyncio.sleep(2)
+                after = rss_kib(api.pid)
+                for s in opened:
+                    await s.__aexit__(None, None, None)
+                assert all(r.status_code == 200 for r in responses)
+                return (after - before) / streams
+
+        per_stream = asyncio.run(hold_streams())
+        rows.append(
+            Row(
+                f"API memory with {streams} open SSE streams",
+                None,
+                None,
+                None,
+                f"RSS {rss_kib(api.pid) / 1024:.0f} MiB, {per_stream:.0f} KiB per stream",
+                "<= 100 KiB per stream",
+                per_stream <= 100,
+            )
+        )
+    finally:
+        stack.close()
+    print_table(rows, smoke=args.smoke)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / ("smoke.json" if args.smoke else "results.json")).write_text(
+        json.dumps([asdict(r) for r in rows], indent=2)
+    )
+    return 0
+
+
+def print_table(rows: list[Row], *, smoke: bool) -> None:
+    def fmt(value: float | None, spec: str) -> str:
+        return "" if value is None else format(value, spec)
+
+    print(f"\n{'SMOKE RUN (numbers are not meaningful)' if smoke else 'make bench'} — {os.cpu_count()} cores\n")
+    print("| scenario | req/s | p50 ms | p99 ms | result | target | met |")
+    print("|---|---:|---:|---:|---|---|---|")
+    for r in rows:
+        cells = [r.scenario, fmt(r.rps, ".0f"), fmt(r.p50_ms, ".1f"), fmt(r.p99_ms, ".1f"), r.value, r.target]
+        print("| " + " | ".join([*cells, "yes" if r.met else "NO"]) + " |")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
