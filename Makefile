@@ -38,7 +38,7 @@ api: $(STAMP)
 	$(BIN)/uvicorn --factory entrypoints.asgi:create --host $(HOST) --port $(PORT) --no-access-log
 
 worker: $(STAMP)
-	$(BIN)/dramatiq entrypoints.worker --processes 1 --threads $(WORKER_THREADS)
+	dramatiq_worker_timeout=50 $(BIN)/dramatiq entrypoints.worker --processes 1 --threads $(WORKER_THREADS)
 
 migrate: $(STAMP)
 	$(BIN)/python -m devstack migrate

@@ -71,6 +71,7 @@ class Stack:
             "PASSWORD_HASH_PROFILE": "cheapest",
             "WORKER_METRICS_PORT": "0",
             "OTP_SENDS_PER_CLIENT": "1000",
+            "dramatiq_worker_timeout": "50",
         }
         self.processes: list[subprocess.Popen[bytes]] = []
         self._workers_started = 0

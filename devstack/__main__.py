@@ -28,6 +28,8 @@ def run(host: str, port: int, worker_threads: int) -> int:
     os.environ.update(env)
     os.environ.setdefault("HOST", host)
     os.environ.setdefault("PORT", str(port))
+    # An idle worker looks for new jobs every 50 ms instead of backing off to 1 s.
+    os.environ.setdefault("dramatiq_worker_timeout", "50")
     print(f"PostgreSQL: {os.environ['DATABASE_URL']}\nRedis:      {os.environ['REDIS_URL']}", flush=True)
     _migrate()
     python = sys.executable

@@ -38,6 +38,7 @@ FAST = {
     "SSE_HEARTBEAT_SECONDS": "0.5",
     "LOG_LEVEL": "INFO",
     "LOG_FORMAT": "json",
+    "dramatiq_worker_timeout": "50",
     "WORKER_METRICS_PORT": "0",
 }
 
@@ -66,7 +67,8 @@ class Service:
 
     def start_worker(self) -> None:
         self.worker = self._spawn(
-            "worker", [sys.executable, "-m", "dramatiq", "entrypoints.worker", "--processes", "1", "--threads", "16"]
+            "worker",
+            [sys.executable, "-m", "dramatiq", "entrypoints.worker", "--processes", "1", "--threads", "16"],
         )
         time.sleep(1.5)  # Dramatiq boots its worker process and consumers
 
