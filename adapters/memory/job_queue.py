@@ -40,11 +40,6 @@ class InMemoryJobQueue:
     async def depth(self) -> int:
         return len(self._tasks)
 
-    async def drain(self) -> None:
-        """Wait for every queued job (and jobs they queue) to finish."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()
