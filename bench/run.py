@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -52,8 +53,7 @@ class Row:
 
 
 class Stack:
-    def __init__(self, smoke: bool) -> None:
-        self.smoke = smoke
+    def __init__(self) -> None:
         self.logs = Path(tempfile.mkdtemp(prefix="bench-"))
         self.postgres = EmbeddedPostgres(DATA / "bench-postgres", database="bench")
         self.postgres.start()
@@ -203,19 +203,13 @@ async def seed(database_url: str, token_user: str) -> dict[str, Any]:
                           'Message ' || g || ': a reply of a realistic length, a sentence or two about the trip.',
                           'completed', now() - ($2 - g) * interval '1 millisecond', now(), 1
                    FROM generate_series(1, $2) g""",
-                uuid_of(room),
+                uuid.UUID(room),
                 count,
             )
         await connection.execute("ANALYZE")
     finally:
         await connection.close()
     return {"small": ids[0], "large": ids[1], "list": ids[:20], "conversations": ids[20:70]}
-
-
-def uuid_of(value: str) -> Any:
-    import uuid
-
-    return uuid.UUID(value)
 
 
 async def completed_count(database_url: str) -> int:
@@ -260,7 +254,7 @@ def main() -> int:
         return 2
     seconds = 1 if args.smoke else 8
     conns = 16 if args.smoke else 64
-    stack = Stack(args.smoke)
+    stack = Stack()
     rows: list[Row] = []
     try:
         _bare, bare_url = stack.serve("bare", "bench.bare_app:app", factory=False)

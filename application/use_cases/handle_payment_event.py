@@ -7,6 +7,7 @@ from enum import StrEnum
 from application.ports.repositories import UnitOfWork, UnitOfWorkFactory
 from application.ports.services import Clock, PaymentEvent, PaymentEventKind, PaymentGateway, Telemetry
 from domain.subscriptions import Subscription, SubscriptionSnapshot
+from domain.users import User
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,8 @@ class HandlePaymentEvent:
             if event.kind is PaymentEventKind.IGNORED:
                 await uow.commit()
                 return PaymentEventOutcome.IGNORED
-            subscription = await self._subscription_of(uow, user_id, event.customer_id)
-            if subscription is None:
+            user, subscription = await self._owner_and_subscription(uow, user_id, event.customer_id)
+            if user is None or subscription is None:
                 await uow.commit()
                 log.warning("payment event %s (%s) names no known user", event.id, event.type)
                 return PaymentEventOutcome.UNKNOWN_USER
@@ -63,8 +64,7 @@ class HandlePaymentEvent:
             if snapshot is not None:
                 subscription.apply(snapshot)
             await uow.subscriptions.save(subscription)
-            user = await uow.users.get(subscription.user_id)
-            if user is not None and user.tier is not subscription.tier:
+            if user.tier is not subscription.tier:
                 user.tier = subscription.tier
                 await uow.users.update(user)
             await uow.commit()
@@ -81,9 +81,17 @@ class HandlePaymentEvent:
         return fetched.snapshot, event.user_id or fetched.user_id
 
     @staticmethod
-    async def _subscription_of(uow: UnitOfWork, user_id: str | None, customer_id: str | None) -> Subscription | None:
-        if user_id is not None and await uow.users.get(user_id) is not None:
-            return await uow.subscriptions.get_or_create(user_id)
-        if customer_id is not None:
-            return await uow.subscriptions.get_by_customer(customer_id)
-        return None
+    async def _owner_and_subscription(
+        uow: UnitOfWork, user_id: str | None, customer_id: str | None
+    ) -> tuple[User | None, Subscription | None]:
+        """The user the event is about and their (locked) subscription record: by the user
+        id the event names, else by the provider's customer id."""
+        user = await uow.users.get(user_id) if user_id is not None else None
+        if user is not None:
+            return user, await uow.subscriptions.get_or_create(user.id)
+        if customer_id is None:
+            return None, None
+        subscription = await uow.subscriptions.get_by_customer(customer_id)
+        if subscription is None:
+            return None, None
+        return await uow.users.get(subscription.user_id), subscription

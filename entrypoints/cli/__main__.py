@@ -22,8 +22,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from adapters.postgres.migrate import downgrade, upgrade
+from application.use_cases.authenticate import Principal
 from application.use_cases.sign_up import SignUpCommand
-from application.use_cases.upgrade_to_pro import customer_for
 from domain.errors import DomainError
 from domain.users import Tier
 from entrypoints.container import Container, build_container
@@ -71,9 +71,8 @@ async def _run(container: Container, args: argparse.Namespace) -> dict[str, Any]
         if container.settings().payment_provider != "fake" or container.settings().is_production:
             raise SystemExit("fake-checkout is for development with the fake payment provider (no STRIPE_SECRET_KEY)")
         overview = await container.show_user().execute(args.mobile_number)
-        user_id = overview.user.id
-        customer = await customer_for(container.uow(), container.payments(), user_id, refuse_pro=True)
-        session = await container.payments().create_checkout(customer_id=customer, user_id=user_id)
+        # The operator acts for the user; UpgradeToPro reads only the user id.
+        session = await container.upgrade_to_pro().execute(Principal(user_id=overview.user.id, session_id="cli"))
         outcomes = await container.complete_test_checkout().execute(session.session_id)
         return {"session_id": session.session_id, "events": [o.value for o in outcomes]}
     raise AssertionError(args.command)

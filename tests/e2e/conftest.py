@@ -158,10 +158,15 @@ class Client:
         self.http.headers["Authorization"] = f"Bearer {token}"
 
     def wait_for_reply(self, room: str, reply: str, timeout: float = 30.0) -> dict[str, object]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            message = self.http.get(f"/chatroom/{room}/messages/{reply}").json()
-            if message["status"] in ("completed", "failed"):
-                return dict(message)
-            time.sleep(0.1)
-        raise AssertionError(f"reply {reply} not finished after {timeout}s: {message}")
+        return wait_for_reply(self.http, room, reply, timeout)
+
+
+def wait_for_reply(http: httpx.Client, room: str, reply: str, timeout: float = 30.0) -> dict[str, object]:
+    """Poll a reply as a client would, until it is finished."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message = http.get(f"/chatroom/{room}/messages/{reply}").json()
+        if message["status"] in ("completed", "failed"):
+            return dict(message)
+        time.sleep(0.1)
+    raise AssertionError(f"reply {reply} not finished after {timeout}s: {message}")

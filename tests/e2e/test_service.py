@@ -7,9 +7,10 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from devstack.services import free_port
-from tests.e2e.conftest import Client, Service, running_service
+from tests.e2e.conftest import Client, Service, running_service, wait_for_reply
 from tests.fakes.background import BackgroundServer
 from tests.stack import Stack
 
@@ -113,7 +114,8 @@ def test_a_worker_killed_mid_reply_is_replaced_and_the_reply_completes_once(serv
 
 
 def test_a_message_sent_while_redis_is_down_is_answered_when_it_returns(service: Service, stack: Stack) -> None:
-    assert stack.redis is not None, "needs the embedded Redis to stop it"
+    if stack.redis is None:
+        pytest.skip("needs the embedded Redis to stop it (REDIS_URL points elsewhere)")
     client = Client(service.url)
     room = client.http.post("/chatroom", json={}).json()["id"]
     stack.redis.stop()
@@ -171,7 +173,7 @@ def test_one_request_id_follows_a_message_into_the_worker_and_no_secret_is_logge
     room = http.post("/chatroom", json={}).json()["id"]
     sent = http.post(f"/chatroom/{room}/message", json={"content": content}, headers={"X-Request-ID": "trace-me-123"})
     assert sent.headers["x-request-id"] == "trace-me-123"
-    Client.wait_for_reply(type("C", (), {"http": http})(), room, sent.json()["reply"]["id"])  # type: ignore[arg-type]
+    wait_for_reply(http, room, sent.json()["reply"]["id"])
     time.sleep(0.5)  # let the worker flush its last lines
     api_lines = (service.logs / f"api-{service.url.rsplit(':', 1)[1]}.log").read_text().splitlines()
     worker_lines = (service.logs / "worker.log").read_text().splitlines()
