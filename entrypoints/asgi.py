@@ -18,7 +18,7 @@ from entrypoints.container import Container, build_container
 from entrypoints.http.app import create_app
 from entrypoints.http.middleware import RequestContextMiddleware
 from entrypoints.logs import configure_logging
-from entrypoints.resources import close_resources, open_resources
+from entrypoints.resources import close_resources, follow_cache_invalidations, open_resources
 from entrypoints.settings import Settings, SettingsError, load_settings
 
 
@@ -44,6 +44,7 @@ def _lifespan(container: Container) -> Callable[[Litestar], AbstractAsyncContext
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await open_resources(container)
+        follow_cache_invalidations(container)
         app.state.draining = asyncio.Event()
         _drain_on_signals(app.state.draining)
         try:

@@ -15,7 +15,6 @@ from dependency_injector import containers, providers
 from adapters.dramatiq.queue import DramatiqJobQueue, create_broker
 from adapters.gemini.model import GeminiLanguageModel
 from adapters.llm_support.wire import ModelHttpSettings, create_http_client
-from adapters.memory.cache import InMemoryChatroomCache
 from adapters.memory.database import InMemoryDatabase, InMemoryUnitOfWorkFactory
 from adapters.memory.job_queue import InMemoryJobQueue
 from adapters.memory.language_model import FakeLanguageModel
@@ -23,13 +22,14 @@ from adapters.memory.payments import FakePaymentGateway
 from adapters.memory.probes import InMemoryProbe
 from adapters.memory.rate_limiter import InMemoryRateLimiter
 from adapters.memory.reply_events import InMemoryReplyEventStream
+from adapters.near_cache import InProcessFeed, NearChatroomCache, NearIdentityCache, NearStore
 from adapters.openai.model import OpenAICompatibleLanguageModel
 from adapters.otp.senders import LogOtpSender, ResponseOtpSender
 from adapters.postgres.database import PostgresUnitOfWorkFactory, create_engine, session_factory
 from adapters.postgres.probe import PostgresProbe
 from adapters.prometheus.telemetry import PrometheusTelemetry
-from adapters.redis.cache import RedisChatroomCache
 from adapters.redis.client import create_client
+from adapters.redis.invalidations import RedisInvalidationFeed
 from adapters.redis.probe import RedisProbe
 from adapters.redis.rate_limiter import RedisRateLimiter
 from adapters.redis.reply_events import RedisReplyEventStream
@@ -180,11 +180,15 @@ class Container(containers.DeclarativeContainer):
         memory=providers.Singleton(InMemoryRateLimiter, clock),
         real=providers.Singleton(RedisRateLimiter, redis, clock),
     )
-    chatroom_cache = providers.Selector(
+    # Per-process copies of hot reads, kept honest by an invalidation feed (adapters.near_cache).
+    near_store = providers.Singleton(NearStore, ttl_seconds=settings.provided.near_cache_ttl_seconds)
+    invalidations = providers.Selector(
         settings.provided.adapters,
-        memory=providers.Singleton(InMemoryChatroomCache),
-        real=providers.Singleton(RedisChatroomCache, redis),
+        memory=providers.Singleton(InProcessFeed, near_store),
+        real=providers.Singleton(RedisInvalidationFeed, redis, near_store),
     )
+    chatroom_cache = providers.Singleton(NearChatroomCache, near_store, invalidations)
+    identity_cache = providers.Singleton(NearIdentityCache, near_store, invalidations)
     reply_events = providers.Selector(
         settings.provided.adapters,
         memory=providers.Singleton(InMemoryReplyEventStream),
@@ -297,9 +301,9 @@ class Container(containers.DeclarativeContainer):
         policy=login_policy,
         tokens=tokens,
     )
-    refresh_tokens = providers.Factory(RefreshTokens, uow=uow, clock=clock, tokens=tokens)
-    authenticate = providers.Factory(Authenticate, uow=uow, clock=clock, tokens=tokens)
-    log_out = providers.Factory(LogOut, uow=uow, clock=clock)
+    refresh_tokens = providers.Factory(RefreshTokens, uow=uow, clock=clock, tokens=tokens, identities=identity_cache)
+    authenticate = providers.Factory(Authenticate, uow=uow, clock=clock, tokens=tokens, identities=identity_cache)
+    log_out = providers.Factory(LogOut, uow=uow, clock=clock, identities=identity_cache)
     reset_password = providers.Factory(
         ResetPassword,
         uow=uow,
@@ -308,11 +312,12 @@ class Container(containers.DeclarativeContainer):
         passwords=passwords,
         limiter=limiter,
         policy=otp_policy,
+        identities=identity_cache,
     )
     change_password = providers.Factory(
-        ChangePassword, uow=uow, clock=clock, ids=ids, passwords=passwords, tokens=tokens
+        ChangePassword, uow=uow, clock=clock, ids=ids, passwords=passwords, tokens=tokens, identities=identity_cache
     )
-    get_profile = providers.Factory(GetProfile, uow=uow)
+    get_profile = providers.Factory(GetProfile, uow=uow, identities=identity_cache)
     get_usage = providers.Factory(GetUsage, uow=uow, clock=clock, quota=quota)
     create_chatroom = providers.Factory(CreateChatroom, uow=uow, clock=clock, ids=ids, cache=chatroom_cache)
     list_chatrooms = providers.Factory(ListChatrooms, uow=uow, cache=chatroom_cache)
@@ -328,13 +333,13 @@ class Container(containers.DeclarativeContainer):
     upgrade_to_pro = providers.Factory(UpgradeToPro, uow=uow, payments=payments)
     open_billing_portal = providers.Factory(OpenBillingPortal, uow=uow, payments=payments)
     handle_payment_event = providers.Factory(
-        HandlePaymentEvent, uow=uow, clock=clock, payments=payments, telemetry=telemetry
+        HandlePaymentEvent, uow=uow, clock=clock, payments=payments, telemetry=telemetry, identities=identity_cache
     )
     metrics = providers.Singleton(MetricsExporter, telemetry, job_queue)
 
     # Operator use cases (the admin CLI)
     show_user = providers.Factory(ShowUser, uow=uow, clock=clock, quota=quota)
-    set_tier = providers.Factory(SetTier, uow=uow)
+    set_tier = providers.Factory(SetTier, uow=uow, identities=identity_cache)
     reset_daily_usage = providers.Factory(ResetDailyUsage, uow=uow, clock=clock)
     retry_failed_replies = providers.Factory(RetryFailedReplies, uow=uow, clock=clock, queue=job_queue)
     complete_test_checkout = providers.Factory(

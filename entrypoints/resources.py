@@ -15,6 +15,12 @@ async def open_resources(container: Container) -> None:
         await ensure_schema_is_current(container.engine())
 
 
+def follow_cache_invalidations(container: Container) -> None:
+    """Only processes that serve reads follow the feed; the others keep no copies."""
+    if container.settings().adapters == "real":
+        container.invalidations().follow()
+
+
 async def close_resources(container: Container) -> None:
     if container.settings().llm_provider != "fake":
         await container.llm_http().aclose()
@@ -23,6 +29,7 @@ async def close_resources(container: Container) -> None:
     if container.settings().adapters == "memory":
         await container.job_queue().close()
         return
+    await container.invalidations().stop()
     await container.engine().dispose()
     for client in (container.redis(), container.redis_streams()):
         with contextlib.suppress(Exception):

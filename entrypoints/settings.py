@@ -81,6 +81,8 @@ class Settings:
     db_pool_size: int = 10
     db_max_overflow: int = 20
     sse_heartbeat_seconds: float = 15.0
+    # Worst-case age of a per-process cached copy if an invalidation is lost (adapters.near_cache).
+    near_cache_ttl_seconds: float = 30.0
     log_level: str = "INFO"
     # The worker serves its Prometheus metrics here (0: not at all).
     worker_metrics_port: int = 9191
@@ -211,6 +213,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         db_pool_size=r.positive_int("DB_POOL_SIZE", 10),
         db_max_overflow=r.get("DB_MAX_OVERFLOW", 20, int, "a whole number"),
         sse_heartbeat_seconds=r.seconds("SSE_HEARTBEAT_SECONDS", 15.0),
+        near_cache_ttl_seconds=r.seconds("NEAR_CACHE_TTL_SECONDS", 30.0),
         worker_metrics_port=r.get("WORKER_METRICS_PORT", 9191, int, "a port number"),
         log_level=r.choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper(),
         log_format=r.choice("LOG_FORMAT", "json" if app_env == "production" else "console", ("json", "console")),

@@ -7,6 +7,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 
 from domain.chat import TokenUsage
 
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 
 
@@ -43,6 +44,8 @@ class PrometheusTelemetry:
         self.payment_events = Counter(
             "payment_events_total", "Payment webhook events by type and outcome", ["type", "outcome"], registry=r
         )
+        # Looking a labelled child up costs more than using it; routes are templates, so few.
+        self._http_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def reply_finished(
         self, *, outcome: str, seconds: float, first_chunk_seconds: float | None, usage: TokenUsage | None
@@ -62,8 +65,17 @@ class PrometheusTelemetry:
         self.payment_events.labels(event_type, outcome).inc()
 
     def http_request(self, *, method: str, route: str, status: int, seconds: float) -> None:
-        self.http_requests.labels(method, route, str(status)).inc()
-        self.http_latency.labels(method, route).observe(seconds)
+        # A client can send any method name; only known ones become label values.
+        label = method if method in _METHODS else "OTHER"
+        key = (label, route, status)
+        children = self._http_children.get(key)
+        if children is None:
+            children = self._http_children[key] = (
+                self.http_requests.labels(label, route, str(status)),
+                self.http_latency.labels(label, route),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
 
     def render(self, *, queue_depth: int) -> bytes:
         self.queue_depth.set(queue_depth)

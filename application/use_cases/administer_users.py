@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from application.ports.repositories import UnitOfWorkFactory
-from application.ports.services import Clock
+from application.ports.services import Clock, IdentityCache
 from domain.errors import NotFound
 from domain.quota import DailyQuota, QuotaStatus, usage_day
 from domain.subscriptions import Subscription
@@ -43,8 +43,9 @@ class ShowUser:
 class SetTier:
     """Set a user's tier by hand (support, comps). A later payment event sets it again."""
 
-    def __init__(self, *, uow: UnitOfWorkFactory) -> None:
+    def __init__(self, *, uow: UnitOfWorkFactory, identities: IdentityCache) -> None:
         self._uow = uow
+        self._identities = identities
 
     async def execute(self, mobile_number: str, tier: Tier) -> User:
         async with self._uow() as uow:
@@ -54,6 +55,7 @@ class SetTier:
             user.tier = tier
             await uow.users.update(user)
             await uow.commit()
+        await self._identities.invalidate(user.id)
         return user
 
 

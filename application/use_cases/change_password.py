@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.ports.repositories import UnitOfWorkFactory
-from application.ports.services import Clock, IdGenerator, PasswordHasher, TokenService
+from application.ports.services import Clock, IdentityCache, IdGenerator, PasswordHasher, TokenService
 from application.use_cases._sign_in import SignedIn, open_session
 from application.use_cases.authenticate import Principal
 from domain.errors import InvalidCredentials, NotFound, ValidationError
@@ -29,12 +29,14 @@ class ChangePassword:
         ids: IdGenerator,
         passwords: PasswordHasher,
         tokens: TokenService,
+        identities: IdentityCache,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._ids = ids
         self._passwords = passwords
         self._tokens = tokens
+        self._identities = identities
 
     async def execute(self, command: ChangePasswordCommand) -> SignedIn:
         check_password_strength(command.new_password, field="new_password")
@@ -53,4 +55,5 @@ class ChangePassword:
             await uow.sessions.revoke_all_for_user(user.id, now)
             signed_in = await open_session(uow, tokens=self._tokens, ids=self._ids, user=user, now=now)
             await uow.commit()
+        await self._identities.invalidate(user.id)
         return signed_in

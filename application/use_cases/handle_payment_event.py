@@ -5,7 +5,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from application.ports.repositories import UnitOfWork, UnitOfWorkFactory
-from application.ports.services import Clock, PaymentEvent, PaymentEventKind, PaymentGateway, Telemetry
+from application.ports.services import (
+    Clock,
+    IdentityCache,
+    PaymentEvent,
+    PaymentEventKind,
+    PaymentGateway,
+    Telemetry,
+)
 from domain.subscriptions import Subscription, SubscriptionSnapshot
 from domain.users import User
 
@@ -34,11 +41,20 @@ class HandlePaymentEvent:
     acknowledged, so the provider does not retry them for days.
     """
 
-    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, payments: PaymentGateway, telemetry: Telemetry) -> None:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        payments: PaymentGateway,
+        telemetry: Telemetry,
+        identities: IdentityCache,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._payments = payments
         self._telemetry = telemetry
+        self._identities = identities
 
     async def execute(self, command: HandlePaymentEventCommand) -> PaymentEventOutcome:
         event = self._payments.verify_event(command.payload, command.signature)
@@ -64,10 +80,13 @@ class HandlePaymentEvent:
             if snapshot is not None:
                 subscription.apply(snapshot)
             await uow.subscriptions.save(subscription)
-            if user.tier is not subscription.tier:
+            tier_changed = user.tier is not subscription.tier
+            if tier_changed:
                 user.tier = subscription.tier
                 await uow.users.update(user)
             await uow.commit()
+        if tier_changed:
+            await self._identities.invalidate(user.id)
         return PaymentEventOutcome.APPLIED
 
     async def _subscription_state(self, event: PaymentEvent) -> tuple[SubscriptionSnapshot | None, str | None]:

@@ -35,18 +35,18 @@ class ListChatrooms:
     async def execute(self, command: ListChatroomsCommand) -> ChatroomPage:
         limit = check_page_size(command.limit)
         owner_id = command.principal.user_id
-        # One extra row tells whether there is a next page.
-        rows: list[Chatroom] | None = None
         if command.after is None:
-            rows = await self._cache.get_first_page(owner_id, limit)
-        if rows is None:
-            async with self._uow() as uow:
-                rows = list(await uow.chatrooms.list_by_activity(owner_id, limit=limit + 1, before=command.after))
-            if command.after is None:
-                await self._cache.put_first_page(owner_id, limit, rows)
+            rows = await self._cache.first_page(owner_id, limit, load=lambda: self._load(owner_id, limit, None))
+        else:
+            rows = await self._load(owner_id, limit, command.after)
         items = rows[:limit]
         next_position = None
         if len(rows) > limit:
             last = items[-1]
             next_position = Position(at=last.updated_at, id=last.id)
         return ChatroomPage(items=items, next=next_position)
+
+    async def _load(self, owner_id: str, limit: int, after: Position | None) -> list[Chatroom]:
+        # One extra row tells whether there is a next page.
+        async with self._uow() as uow:
+            return list(await uow.chatrooms.list_by_activity(owner_id, limit=limit + 1, before=after))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.ports.repositories import UnitOfWorkFactory
-from application.ports.services import Clock, TokenService
+from application.ports.services import Clock, IdentityCache, TokenService
 from application.use_cases._sign_in import SignedIn
 from domain.errors import Unauthenticated
 
@@ -17,10 +17,13 @@ class RefreshTokens:
     """Trade a refresh token for a new pair; the presented token is spent. Presenting a
     spent token again ends the whole session, since only a copy could do that."""
 
-    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, tokens: TokenService) -> None:
+    def __init__(
+        self, *, uow: UnitOfWorkFactory, clock: Clock, tokens: TokenService, identities: IdentityCache
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._tokens = tokens
+        self._identities = identities
 
     async def execute(self, command: RefreshTokensCommand) -> SignedIn:
         claims = self._tokens.read_refresh(command.refresh_token)
@@ -39,6 +42,8 @@ class RefreshTokens:
             )
             await uow.sessions.update(session)
             await uow.commit()
+        # Rotation moves the session's expiry; a spent token revokes it.
+        await self._identities.invalidate(user.id)
         if not rotated:
             raise Unauthenticated("The refresh token was already used or revoked. Sign in again.")
         return SignedIn(tokens=issued, user=user)

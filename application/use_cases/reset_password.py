@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.ports.repositories import UnitOfWorkFactory
-from application.ports.services import Clock, OtpHasher, PasswordHasher, RateLimiter
+from application.ports.services import Clock, IdentityCache, OtpHasher, PasswordHasher, RateLimiter
 from application.use_cases._otp import OtpPolicy, redeem_otp
 from domain.errors import InvalidOtp
 from domain.otp import OtpPurpose
@@ -30,6 +30,7 @@ class ResetPassword:
         passwords: PasswordHasher,
         limiter: RateLimiter,
         policy: OtpPolicy,
+        identities: IdentityCache,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -37,6 +38,7 @@ class ResetPassword:
         self._passwords = passwords
         self._limiter = limiter
         self._policy = policy
+        self._identities = identities
 
     async def execute(self, command: ResetPasswordCommand) -> None:
         mobile_number = MobileNumber.parse(command.mobile_number)
@@ -60,3 +62,4 @@ class ResetPassword:
             await uow.users.update(user)
             await uow.sessions.revoke_all_for_user(user.id, self._clock.now())
             await uow.commit()
+        await self._identities.invalidate(user.id)

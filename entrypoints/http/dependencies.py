@@ -49,6 +49,32 @@ USE_CASES = (
 )
 
 
+# Use cases that act for a signed-in caller. Each is built only once the caller is
+# known: nothing is constructed for a request that fails authentication, and every
+# dependency batch holds one provider, which Litestar awaits directly rather than in a
+# task group of its own (a third of the framework's cost per request, measured).
+FOR_CALLER = frozenset(
+    {
+        "log_out",
+        "change_password",
+        "get_profile",
+        "get_usage",
+        "create_chatroom",
+        "list_chatrooms",
+        "get_chatroom",
+        "rename_chatroom",
+        "delete_chatroom",
+        "send_message",
+        "get_message",
+        "list_messages",
+        "stream_reply",
+        "upgrade_to_pro",
+        "open_billing_portal",
+        "get_subscription_status",
+    }
+)
+
+
 def _plain(provider: Callable[[], Any]) -> Callable[[], Any]:
     def provide() -> Any:
         return provider()
@@ -56,9 +82,20 @@ def _plain(provider: Callable[[], Any]) -> Callable[[], Any]:
     return provide
 
 
+def _after_caller(provider: Callable[[], Any]) -> Callable[..., Any]:
+    # Typed Any so the framework passes the principal through without converting it.
+    def provide(principal: Any) -> Any:
+        return provider()
+
+    return provide
+
+
 def _principal(authenticate: Callable[[], Authenticate]) -> Callable[..., Any]:
     async def principal(request: Request[Any, Any, Any]) -> Principal:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        # Straight from the ASGI scope (names arrive lower-cased): building the framework's
+        # header map for one header cost more than the rest of authentication.
+        header = next((v for k, v in request.scope["headers"] if k == b"authorization"), b"")
+        scheme, _, token = header.decode("latin-1").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("Sign in and send the access token as 'Authorization: Bearer <token>'.")
         return await authenticate().execute(token.strip())
@@ -67,7 +104,10 @@ def _principal(authenticate: Callable[[], Authenticate]) -> Callable[..., Any]:
 
 
 def build_dependencies(container: Any) -> dict[str, Provide]:
-    dependencies = {name: Provide(_plain(getattr(container, name)), sync_to_thread=False) for name in USE_CASES}
+    dependencies = {
+        name: Provide((_after_caller if name in FOR_CALLER else _plain)(getattr(container, name)), sync_to_thread=False)
+        for name in USE_CASES
+    }
     dependencies["principal"] = Provide(_principal(container.authenticate))
     return dependencies
 

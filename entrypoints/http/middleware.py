@@ -76,22 +76,24 @@ class RequestContextMiddleware:
         finally:
             route = scope.get("path_template") or "unmatched"
             seconds = time.perf_counter() - started
-            log.info(
-                "request",
-                extra={
-                    "method": scope["method"],
-                    "route": route,
-                    "status": status,
-                    "duration_ms": round(seconds * 1000, 2),
-                },
-            )
+            if log.isEnabledFor(logging.INFO):
+                log.info(
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(seconds * 1000, 2),
+                    },
+                )
             if self._observe is not None:
                 self._observe(method=scope["method"], route=route, status=status, seconds=seconds)
             structlog.contextvars.unbind_contextvars("request_id")
 
 
 def _header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
+    # ASGI servers hand header names over lower-cased.
     for key, value in headers:
-        if key.lower() == name:
+        if key == name:
             return value.decode("latin-1")
     return None

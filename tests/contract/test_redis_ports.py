@@ -1,4 +1,4 @@
-"""Rate limiter, chatroom cache and reply event stream: in-memory twin and Redis alike."""
+"""Rate limiter and reply event stream: in-memory twin and Redis alike."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from application.ports.services import ReplyEvent, ReplyEventKind
-from domain.chat import Chatroom
 from entrypoints.container import Container
 from tests.support import MutableClock
 
@@ -27,20 +26,6 @@ async def test_rate_limiter_allows_the_limit_per_window_then_says_when(
     assert await limiter.hit("k", limit=3, window=window) is None
     await limiter.clear("k")
     assert [await limiter.hit("k", limit=3, window=window) for _ in range(3)] == [None, None, None]
-
-
-async def test_cache_keeps_first_pages_per_size_and_one_invalidation_drops_them_all(adapters: Container) -> None:
-    cache = adapters.chatroom_cache()
-    rooms = [Chatroom(f"r{i}", "u1", f"room {i}", T0, T0 + timedelta(minutes=i), untitled=i == 0) for i in range(3)]
-    assert await cache.get_first_page("u1", 20) is None
-    await cache.put_first_page("u1", 20, rooms)
-    await cache.put_first_page("u1", 2, rooms[:2])
-    assert await cache.get_first_page("u1", 20) == rooms
-    assert await cache.get_first_page("u1", 2) == rooms[:2]
-    assert await cache.get_first_page("u2", 20) is None
-    await cache.invalidate("u1")
-    assert await cache.get_first_page("u1", 20) is None
-    assert await cache.get_first_page("u1", 2) is None
 
 
 async def _collect(stream, reply_id: str, until_final: bool = True, idle: float = 0.05) -> list:  # type: ignore[no-untyped-def]

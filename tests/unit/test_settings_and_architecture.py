@@ -65,3 +65,30 @@ def test_the_real_stack_needs_its_urls_and_says_how_to_get_them() -> None:
 def test_the_layers_keep_the_dependency_rule() -> None:
     """domain <- application <- adapters/entrypoints; the core imports no framework."""
     assert lint_imports(no_cache=True) == 0
+
+
+def test_every_use_case_a_signed_in_handler_takes_is_built_after_the_caller() -> None:
+    """A use case missing from FOR_CALLER still works, but costs a task group per request
+    and is built even for callers who fail authentication."""
+    import inspect
+
+    from litestar.handlers import HTTPRouteHandler
+
+    from entrypoints.http.controllers import auth, chatrooms, dev, operations, subscriptions, users
+    from entrypoints.http.dependencies import FOR_CALLER, USE_CASES
+
+    handlers = [
+        value
+        for module in (auth, chatrooms, dev, operations, subscriptions, users)
+        for controller in vars(module).values()
+        if isinstance(controller, type)
+        for value in vars(controller).values()
+        if isinstance(value, HTTPRouteHandler)
+    ]
+    assert len(handlers) >= 25
+    with_caller, without_caller = set(), set()
+    for handler in handlers:
+        parameters = set(inspect.signature(handler.fn).parameters) & set(USE_CASES)
+        (with_caller if "principal" in inspect.signature(handler.fn).parameters else without_caller).update(parameters)
+    assert with_caller == FOR_CALLER
+    assert not (without_caller & FOR_CALLER)

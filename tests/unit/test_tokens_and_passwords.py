@@ -135,3 +135,19 @@ def test_refresh_ttl_is_thirty_days_and_access_fifteen_minutes() -> None:
     tokens = service(MutableClock()).issue(user_id="u", session_id="s", now=START)
     assert tokens.expires_in == 900
     assert tokens.refresh_expires_at - START == timedelta(days=30)
+
+
+def test_a_remembered_token_vouches_only_for_itself() -> None:
+    """Verified access tokens are remembered; a forged variant of one is not."""
+    svc = JwtTokenService(JwtSettings(keys={"k1": SECRET}, active_kid="k1"), MutableClock(), remember=2)
+    genuine = [svc.issue(user_id=f"u{i}", session_id="s", now=START).access_token for i in range(3)]
+    for token in genuine:
+        svc.read_access(token)
+    header, payload, signature = genuine[2].split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    forged_payload = base64.urlsafe_b64encode(json.dumps({**claims, "sub": "u0"}).encode()).rstrip(b"=").decode()
+    for forged in (f"{header}.{forged_payload}.{signature}", genuine[2] + "x", genuine[2][:-1]):
+        with pytest.raises(Unauthenticated):
+            svc.read_access(forged)
+    # Forgetting the oldest (the bound) costs a fresh check, not a wrong answer.
+    assert [svc.read_access(t).user_id for t in genuine] == ["u0", "u1", "u2"]
