@@ -371,7 +371,7 @@ def main() -> int:
 
         before = asyncio.run(completed_count(stack.database_url))
         asyncio.run(queue_replies())
-        worker = stack.worker(threads=128, first=0.2, delay=0.2, chunks=5)
+        worker = stack.worker(threads=256, first=0.2, delay=0.2, chunks=5)
         started = time.perf_counter()
         deadline = started + 120
         while asyncio.run(completed_count(stack.database_url)) - before < queued and time.perf_counter() < deadline:

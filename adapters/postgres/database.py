@@ -24,11 +24,15 @@ from domain.users import MobileNumber, Tier, User
 
 
 def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
-    """One engine per event loop. ``pool_pre_ping`` makes a database restart heal: a dead
-    pooled connection is noticed and replaced before a request gets it."""
+    """One engine per event loop.
+
+    No ``pool_pre_ping``: on asyncpg it costs three round trips (BEGIN, a ping, ROLLBACK)
+    per checkout, measured as a fifth of a reply's database time. A database restart
+    still heals: the first statement on a dead connection fails as a disconnect, which
+    makes SQLAlchemy discard the whole pool; that request answers 503 and the next ones
+    get fresh connections."""
     return create_async_engine(
         url,
-        pool_pre_ping=True,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_recycle=1800,

@@ -63,6 +63,11 @@ class _Started:
     turns: list[Turn]
 
 
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    room_untitled: bool
+
+
 class GenerateReply:
     """Write the model's reply to a user message, streaming it as it is written.
 
@@ -136,14 +141,16 @@ class GenerateReply:
             )
             return
         text = "".join(pieces)
-        if await self._complete(reply.id, attempt, text, usage):
+        stored = await self._complete(reply.id, attempt, text, usage)
+        if stored is not None:
             self._telemetry.reply_finished(
                 outcome="completed", seconds=time.monotonic() - began, first_chunk_seconds=first_chunk, usage=usage
             )
             await self._events.publish(
                 reply.id, ReplyEvent(kind=ReplyEventKind.DONE, attempt=attempt, offset=len(text))
             )
-            await self._name_chatroom(reply.chatroom_id, [*started.turns, Turn(MessageRole.MODEL, text)])
+            if stored.room_untitled:
+                await self._name_chatroom(reply.chatroom_id, [*started.turns, Turn(MessageRole.MODEL, text)])
 
     async def _start(self, reply_id: str) -> _Started | None:
         now = self._clock.now()
@@ -193,15 +200,19 @@ class GenerateReply:
             await uow.messages.update(reply)
             await uow.commit()
 
-    async def _complete(self, reply_id: str, attempt: int, text: str, usage: TokenUsage | None) -> bool:
+    async def _complete(self, reply_id: str, attempt: int, text: str, usage: TokenUsage | None) -> _Stored | None:
+        """Store the reply, or return None if this attempt no longer owns it. Whether the
+        room still needs a name is read in the same transaction, so a named room (nearly
+        all of them) costs no transaction of its own."""
         async with self._uow() as uow:
             reply = await uow.messages.get(reply_id)
             if reply is None or reply.is_finished or reply.attempt != attempt:
-                return False
+                return None
             reply.complete(text=text, usage=usage, now=self._clock.now())
             await uow.messages.update(reply)
+            chatroom = await uow.chatrooms.get(reply.chatroom_id)
             await uow.commit()
-        return True
+        return _Stored(room_untitled=chatroom is not None and chatroom.untitled)
 
     async def _fail(self, reply_id: str, attempt: int, reason: str) -> None:
         async with self._uow() as uow:
@@ -221,10 +232,6 @@ class GenerateReply:
 
     async def _name_chatroom(self, chatroom_id: str, turns: list[Turn]) -> None:
         """Give an untitled room a title from its first exchange; best effort."""
-        async with self._uow() as uow:
-            chatroom = await uow.chatrooms.get(chatroom_id)
-        if chatroom is None or not chatroom.untitled:
-            return
         try:
             suggestion = (await self._model.suggest_title(turns)).strip().strip("\"'*#").strip()
         except LanguageModelError as error:
