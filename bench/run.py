@@ -222,12 +222,14 @@ async def completed_count(database_url: str) -> int:
         await connection.close()
 
 
-async def converse(url: str, token: str, room: str) -> tuple[float, float]:
-    """Send, open the stream at once, read to the end: (first chunk, done) in seconds."""
+async def converse(url: str, token: str, room: str) -> tuple[float, float, float]:
+    """Send, open the stream at once, read to the end: (first chunk, done, 202) in seconds
+    from the send."""
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
         started = time.perf_counter()
         reply = (await client.post(f"/chatroom/{room}/message", json={"content": "hello"})).json()["reply"]["id"]
+        accepted = time.perf_counter() - started
         first = None
         async with client.stream("GET", f"/chatroom/{room}/messages/{reply}/stream") as stream:
             async for line in stream.aiter_lines():
@@ -235,7 +237,7 @@ async def converse(url: str, token: str, room: str) -> tuple[float, float]:
                     first = time.perf_counter() - started
                 if line == "event: done":
                     break
-        return first or 0.0, time.perf_counter() - started
+        return first or 0.0, time.perf_counter() - started, accepted
 
 
 def rss_kib(pid: int) -> int:
@@ -316,19 +318,21 @@ def main() -> int:
         worker = stack.worker(threads=64, first=0.05, delay=0.05, chunks=4)
         conversations = rooms["conversations"][: 10 if args.smoke else 50]
 
-        async def all_conversations() -> list[tuple[float, float]]:
+        async def all_conversations() -> list[tuple[float, float, float]]:
             return await asyncio.gather(*(converse(api_url, token, room) for room in conversations))
 
         asyncio.run(all_conversations())  # warm-up
         results = asyncio.run(all_conversations())
-        median = statistics.median(done for _, done in results)
+        median = statistics.median(done for _, done, _ in results)
+        # Shown, not judged: how much of it is the wait for the 202 under a burst of sends.
+        after_202 = statistics.median(done - accepted for _, done, accepted in results)
         rows.append(
             Row(
                 f"reply completion, L = 200 ms, {len(conversations)} concurrent",
                 None,
                 median * 1000,
-                max(d for _, d in results) * 1000,
-                f"median {median * 1000:.0f} ms = {median / 0.2:.2f} x L",
+                max(d for _, d, _ in results) * 1000,
+                f"median {median * 1000:.0f} ms = {median / 0.2:.2f} x L ({after_202 * 1000:.0f} ms after the 202)",
                 "<= 1.1 x L",
                 median <= 0.22,
             )

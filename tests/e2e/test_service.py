@@ -91,6 +91,22 @@ def test_fifty_concurrent_sends_across_two_api_processes_accept_exactly_five(ser
     assert (statuses.count(202), statuses.count(429)) == (5, 45)
 
 
+def test_a_change_made_through_one_api_process_is_seen_by_another_at_once(service: Service) -> None:
+    """Each API process keeps its own copies of sessions, profiles and chatroom lists;
+    the invalidation feed must reach the other process before its next request."""
+    second = service.start_api()
+    client = Client(service.url)
+    other = httpx.Client(base_url=second, headers=dict(client.http.headers), timeout=10)
+    other.get("/user/me").raise_for_status()  # the second process now holds copies
+    assert other.get("/chatroom").json()["items"] == []
+
+    room = client.http.post("/chatroom", json={"title": "Trip"}).json()["id"]
+    assert [r["id"] for r in other.get("/chatroom").json()["items"]] == [room]
+    assert client.http.post("/auth/logout").status_code == 204
+    assert other.get("/user/me").status_code == 401
+    assert other.get("/chatroom").status_code == 401
+
+
 def test_a_worker_killed_mid_reply_is_replaced_and_the_reply_completes_once(service: Service) -> None:
     client = Client(service.url)
     room = client.http.post("/chatroom", json={}).json()["id"]
