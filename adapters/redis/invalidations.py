@@ -60,6 +60,10 @@ class RedisInvalidationFeed:
             except (RedisError, OSError, TimeoutError) as error:
                 if self._store.trusted:
                     log.warning("cache invalidations interrupted (%s): caching paused", type(error).__name__)
+            except Exception:
+                # Whatever it was (a malformed message, say), this task must not die while
+                # the store trusts it: distrust, and follow again.
+                log.exception("cache invalidations failed: caching paused")
             self._store.distrust()
             await asyncio.sleep(self._reconnect_after)
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from adapters.near_cache import NearChatroomCache, NearIdentityCache, NearStore
 from adapters.redis.client import create_client
-from adapters.redis.invalidations import RedisInvalidationFeed
+from adapters.redis.invalidations import CHANNEL, RedisInvalidationFeed
 from domain.chat import Chatroom
 from domain.sessions import AuthSession
 from domain.users import MobileNumber, Tier, User
@@ -192,3 +192,24 @@ async def test_a_process_that_cannot_follow_the_feed_keeps_nothing() -> None:
     finally:
         await feed.stop()
         await nowhere.aclose()
+
+
+async def test_a_malformed_message_on_the_channel_pauses_caching_rather_than_stopping_invalidations(
+    stack: Stack,
+) -> None:
+    store, feed, rooms, _ = _process(stack)
+    feed.follow()
+    publisher = create_client(stack.redis_url, socket_timeout=2.0)
+    try:
+        await _until(lambda: store.trusted)
+        await publisher.publish(CHANNEL, b"\xff\xfe not text")
+        await _until(lambda: not store.trusted, seconds=2)  # dropped everything...
+        await _until(lambda: store.trusted)  # ...and is following again
+        loader = CountingLoader(_rooms("u1", 1))
+        await rooms.first_page("u1", 20, loader)
+        await rooms.invalidate("u1")
+        await rooms.first_page("u1", 20, loader)
+        assert loader.calls == 2
+    finally:
+        await feed.stop()
+        await publisher.aclose()
