@@ -18,36 +18,20 @@ from domain.errors import Unauthenticated
 
 BEARER_AUTH: list[dict[str, list[str]]] = [{"BearerAuth": []}]
 
-USE_CASES = (
+# Use cases anyone may call (signing in, webhooks, health).
+PUBLIC = (
     "sign_up",
     "send_otp",
     "verify_otp",
     "log_in",
     "refresh_tokens",
-    "log_out",
     "forgot_password",
     "reset_password",
-    "change_password",
-    "get_profile",
-    "get_usage",
-    "create_chatroom",
-    "list_chatrooms",
-    "get_chatroom",
-    "rename_chatroom",
-    "delete_chatroom",
-    "send_message",
-    "get_message",
-    "list_messages",
-    "stream_reply",
-    "upgrade_to_pro",
-    "open_billing_portal",
     "handle_payment_event",
-    "get_subscription_status",
     "check_readiness",
     "complete_test_checkout",
     "metrics",
 )
-
 
 # Use cases that act for a signed-in caller. Each is built only once the caller is
 # known: nothing is constructed for a request that fails authentication, and every
@@ -73,6 +57,8 @@ FOR_CALLER = frozenset(
         "get_subscription_status",
     }
 )
+
+USE_CASES = (*PUBLIC, *sorted(FOR_CALLER))
 
 
 def _plain(provider: Callable[[], Any]) -> Callable[[], Any]:
