@@ -41,7 +41,8 @@ from adapters.stripe.gateway import create_client as create_stripe_client
 from adapters.stripe.gateway import create_http_client as create_stripe_http_client
 from adapters.system.clock import SystemClock
 from adapters.system.ids import Uuid7Generator
-from application.use_cases._otp import OtpPolicy
+from application.services.one_time_codes import OneTimeCodes, OtpPolicy
+from application.services.throttles import AuthThrottle, ThrottlePolicy
 from application.use_cases.administer_users import ResetDailyUsage, SetTier, ShowUser
 from application.use_cases.authenticate import Authenticate
 from application.use_cases.change_password import ChangePassword
@@ -59,7 +60,7 @@ from application.use_cases.get_usage import GetUsage
 from application.use_cases.handle_payment_event import HandlePaymentEvent
 from application.use_cases.list_chatrooms import ListChatrooms
 from application.use_cases.list_messages import ListMessages
-from application.use_cases.log_in import LogIn, LoginPolicy
+from application.use_cases.log_in import LogIn
 from application.use_cases.log_out import LogOut
 from application.use_cases.open_billing_portal import OpenBillingPortal
 from application.use_cases.refresh_tokens import RefreshTokens
@@ -140,11 +141,9 @@ class Container(containers.DeclarativeContainer):
     # Rules and policies
     quota = providers.Singleton(DailyQuota, basic_limit=settings.provided.basic_daily_limit)
     otp_policy = providers.Singleton(
-        OtpPolicy,
-        ttl=providers.Callable(lambda s: timedelta(seconds=s.otp_ttl_seconds), settings),
-        sends_per_client=settings.provided.otp_sends_per_client,
+        OtpPolicy, ttl=providers.Callable(lambda s: timedelta(seconds=s.otp_ttl_seconds), settings)
     )
-    login_policy = providers.Singleton(LoginPolicy)
+    throttle_policy = providers.Singleton(ThrottlePolicy, code_sends_per_client=settings.provided.otp_sends_per_client)
     context_policy = providers.Singleton(ContextPolicy, token_budget=settings.provided.context_token_budget)
     generation_policy = providers.Singleton(
         GenerationPolicy, lease=providers.Callable(lambda s: timedelta(seconds=s.reply_lease_seconds), settings)
@@ -189,6 +188,10 @@ class Container(containers.DeclarativeContainer):
     )
     chatroom_cache = providers.Singleton(NearChatroomCache, near_store, invalidations)
     identity_cache = providers.Singleton(NearIdentityCache, near_store, invalidations)
+    one_time_codes = providers.Singleton(
+        OneTimeCodes, clock=clock, ids=ids, hasher=otp_hasher, sender=otp_sender, policy=otp_policy
+    )
+    auth_throttle = providers.Singleton(AuthThrottle, limiter=limiter, policy=throttle_policy)
     reply_events = providers.Selector(
         settings.provided.adapters,
         memory=providers.Singleton(InMemoryReplyEventStream),
@@ -261,45 +264,13 @@ class Container(containers.DeclarativeContainer):
         real=providers.Singleton(DramatiqJobQueue, broker),
     )
     sign_up = providers.Factory(SignUp, uow=uow, clock=clock, ids=ids, passwords=passwords)
-    send_otp = providers.Factory(
-        SendOtp,
-        uow=uow,
-        clock=clock,
-        ids=ids,
-        otp_hasher=otp_hasher,
-        otp_sender=otp_sender,
-        limiter=limiter,
-        policy=otp_policy,
-    )
-    forgot_password = providers.Factory(
-        ForgotPassword,
-        uow=uow,
-        clock=clock,
-        ids=ids,
-        otp_hasher=otp_hasher,
-        otp_sender=otp_sender,
-        limiter=limiter,
-        policy=otp_policy,
-    )
+    send_otp = providers.Factory(SendOtp, uow=uow, codes=one_time_codes, throttle=auth_throttle)
+    forgot_password = providers.Factory(ForgotPassword, uow=uow, codes=one_time_codes, throttle=auth_throttle)
     verify_otp = providers.Factory(
-        VerifyOtp,
-        uow=uow,
-        clock=clock,
-        ids=ids,
-        otp_hasher=otp_hasher,
-        limiter=limiter,
-        policy=otp_policy,
-        tokens=tokens,
+        VerifyOtp, uow=uow, clock=clock, ids=ids, codes=one_time_codes, throttle=auth_throttle, tokens=tokens
     )
     log_in = providers.Factory(
-        LogIn,
-        uow=uow,
-        clock=clock,
-        ids=ids,
-        passwords=passwords,
-        limiter=limiter,
-        policy=login_policy,
-        tokens=tokens,
+        LogIn, uow=uow, clock=clock, ids=ids, passwords=passwords, throttle=auth_throttle, tokens=tokens
     )
     refresh_tokens = providers.Factory(RefreshTokens, uow=uow, clock=clock, tokens=tokens, identities=identity_cache)
     authenticate = providers.Factory(Authenticate, uow=uow, clock=clock, tokens=tokens, identities=identity_cache)
@@ -308,10 +279,9 @@ class Container(containers.DeclarativeContainer):
         ResetPassword,
         uow=uow,
         clock=clock,
-        otp_hasher=otp_hasher,
+        codes=one_time_codes,
+        throttle=auth_throttle,
         passwords=passwords,
-        limiter=limiter,
-        policy=otp_policy,
         identities=identity_cache,
     )
     change_password = providers.Factory(

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from application.ports.repositories import UnitOfWorkFactory
 from application.ports.services import Clock, IdentityCache, IdGenerator, PasswordHasher, TokenService
-from application.use_cases._sign_in import SignedIn, open_session
+from application.services.sign_in import SignedIn, open_session
 from application.use_cases.authenticate import Principal
 from domain.errors import InvalidCredentials, NotFound, ValidationError
 from domain.passwords import check_password_strength

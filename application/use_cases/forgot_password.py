@@ -1,13 +1,33 @@
 from __future__ import annotations
 
-from application.use_cases._otp import OtpRequest, OtpRequestCommand
+from dataclasses import dataclass
+
+from application.ports.repositories import UnitOfWorkFactory
+from application.services.one_time_codes import CodeSent, OneTimeCodes
+from application.services.throttles import AuthThrottle
 from domain.otp import OtpPurpose
+from domain.users import MobileNumber
 
-ForgotPasswordCommand = OtpRequestCommand
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ForgotPasswordCommand:
+    mobile_number: str
+    client: str | None = None
 
 
-class ForgotPassword(OtpRequest):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ForgotPassword:
     """Send a password-reset code. An unknown number gets the same answer and a real
     (useless) code, so neither the answer nor its timing tells who is registered."""
 
-    purpose = OtpPurpose.RESET
+    uow: UnitOfWorkFactory
+    codes: OneTimeCodes
+    throttle: AuthThrottle
+
+    async def execute(self, command: ForgotPasswordCommand) -> CodeSent:
+        mobile_number = MobileNumber.parse(command.mobile_number)
+        await self.throttle.code_request(mobile_number, OtpPurpose.RESET, command.client)
+        async with self.uow() as uow:
+            issued = await self.codes.issue(uow, mobile_number=mobile_number, purpose=OtpPurpose.RESET)
+            await uow.commit()
+        return await self.codes.deliver(issued)

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from application.ports.repositories import UnitOfWorkFactory
 from application.ports.services import Clock, IdentityCache, TokenService
-from application.use_cases._sign_in import SignedIn
+from application.services.sign_in import SignedIn
 from domain.errors import Unauthenticated
 
 

@@ -3,9 +3,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.ports.repositories import UnitOfWorkFactory
-from application.ports.services import Clock, IdGenerator, OtpHasher, RateLimiter, TokenService
-from application.use_cases._otp import OtpPolicy, redeem_otp
-from application.use_cases._sign_in import SignedIn, open_session
+from application.ports.services import Clock, IdGenerator, TokenService
+from application.services.one_time_codes import OneTimeCodes
+from application.services.sign_in import SignedIn, open_session
+from application.services.throttles import AuthThrottle
+from domain.errors import InvalidOtp
 from domain.otp import OtpPurpose
 from domain.users import MobileNumber, Tier, User
 
@@ -16,46 +18,30 @@ class VerifyOtpCommand:
     otp: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class VerifyOtp:
     """Sign in with the code sent to a number; a number we have not seen becomes a user."""
 
-    def __init__(
-        self,
-        *,
-        uow: UnitOfWorkFactory,
-        clock: Clock,
-        ids: IdGenerator,
-        otp_hasher: OtpHasher,
-        limiter: RateLimiter,
-        policy: OtpPolicy,
-        tokens: TokenService,
-    ) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._ids = ids
-        self._hasher = otp_hasher
-        self._limiter = limiter
-        self._policy = policy
-        self._tokens = tokens
+    uow: UnitOfWorkFactory
+    clock: Clock
+    ids: IdGenerator
+    codes: OneTimeCodes
+    throttle: AuthThrottle
+    tokens: TokenService
 
     async def execute(self, command: VerifyOtpCommand) -> SignedIn:
         mobile_number = MobileNumber.parse(command.mobile_number)
-        async with self._uow() as uow:
-            await redeem_otp(
-                uow,
-                hasher=self._hasher,
-                limiter=self._limiter,
-                policy=self._policy,
-                mobile_number=mobile_number,
-                purpose=OtpPurpose.LOGIN,
-                code=command.otp,
-                clock=self._clock,
-            )
-            now = self._clock.now()
+        await self.throttle.code_check(mobile_number, OtpPurpose.LOGIN)
+        async with self.uow() as uow:
+            spent = await self.codes.check(uow, mobile_number=mobile_number, purpose=OtpPurpose.LOGIN, code=command.otp)
+            if spent is None:
+                await uow.commit()  # the wrong try counts against the code
+                raise InvalidOtp()
+            now = self.clock.now()
             user = await uow.users.get_by_mobile(mobile_number)
             if user is None:
                 user = User(
-                    id=self._ids.new_id(),
+                    id=self.ids.new_id(),
                     mobile_number=mobile_number,
                     name=None,
                     tier=Tier.BASIC,
@@ -63,6 +49,6 @@ class VerifyOtp:
                     created_at=now,
                 )
                 await uow.users.add(user)
-            signed_in = await open_session(uow, tokens=self._tokens, ids=self._ids, user=user, now=now)
+            signed_in = await open_session(uow, tokens=self.tokens, ids=self.ids, user=user, now=now)
             await uow.commit()
         return signed_in

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta, Struct
 
-from application.use_cases._otp import OtpSent
-from application.use_cases._sign_in import SignedIn
+from application.services.one_time_codes import CodeSent
+from application.services.sign_in import SignedIn
 from application.use_cases.get_subscription_status import SubscriptionStatusResult
 from domain.chat import Chatroom, Message, TokenUsage
 from domain.quota import QuotaStatus
@@ -233,7 +233,7 @@ def token_response(signed_in: SignedIn) -> TokenResponse:
     )
 
 
-def otp_sent_response(sent: OtpSent) -> OtpSentResponse:
+def otp_sent_response(sent: CodeSent) -> OtpSentResponse:
     return OtpSentResponse(message=sent.message, expires_in=sent.expires_in, otp=sent.otp)
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from application.use_cases._sign_in import SignedIn
+from application.services.sign_in import SignedIn
 from application.use_cases.authenticate import Principal
 from application.use_cases.send_otp import SendOtpCommand
 from application.use_cases.verify_otp import VerifyOtpCommand

@@ -20,6 +20,7 @@ class SignedIn:
 async def open_session(
     uow: UnitOfWork, *, tokens: TokenService, ids: IdGenerator, user: User, now: datetime
 ) -> SignedIn:
+    """Stage a new session for ``user`` in ``uow``; it counts once the use case commits."""
     session_id = ids.new_id()
     issued = tokens.issue(user_id=user.id, session_id=session_id, now=now)
     await uow.sessions.add(

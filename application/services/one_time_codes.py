@@ -1,0 +1,96 @@
+"""One-time codes: sent to a number for one purpose, spent once. Every use case that
+proves a number (signing in, resetting a password) goes through here.
+
+Nothing here commits. ``issue`` stages the challenge and ``check`` stages the spent or
+miscounted challenge in the caller's unit of work; the use case commits, and delivers
+the code only after its commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from application.ports.repositories import UnitOfWork
+from application.ports.services import Clock, IdGenerator, OtpHasher, OtpSender
+from domain.errors import InvalidOtp
+from domain.otp import OtpChallenge, OtpPurpose, looks_like_otp, new_otp_code
+from domain.users import MobileNumber
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OtpPolicy:
+    ttl: timedelta = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CodeSent:
+    message: str
+    expires_in: int
+    otp: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCode:
+    """A challenge staged in a unit of work, and the code to deliver once it commits."""
+
+    challenge: OtpChallenge
+    code: str
+
+
+class OneTimeCodes:
+    def __init__(
+        self, *, clock: Clock, ids: IdGenerator, hasher: OtpHasher, sender: OtpSender, policy: OtpPolicy
+    ) -> None:
+        self._clock = clock
+        self._ids = ids
+        self._hasher = hasher
+        self._sender = sender
+        self._policy = policy
+
+    async def issue(self, uow: UnitOfWork, *, mobile_number: MobileNumber, purpose: OtpPurpose) -> IssuedCode:
+        """Stage a fresh challenge for the number and purpose, voiding the last one."""
+        code = new_otp_code()
+        challenge_id = self._ids.new_id()
+        challenge = OtpChallenge.issue(
+            id=challenge_id,
+            mobile_number=mobile_number,
+            purpose=purpose,
+            code_hash=self._hasher.hash(code, challenge_id=challenge_id),
+            now=self._clock.now(),
+            ttl=self._policy.ttl,
+        )
+        await uow.otps.replace(challenge)
+        return IssuedCode(challenge=challenge, code=code)
+
+    async def deliver(self, issued: IssuedCode) -> CodeSent:
+        """Send the code of a committed challenge. Answers the same whoever the number is."""
+        expires_in = int(self._policy.ttl.total_seconds())
+        challenge = issued.challenge
+        revealed = await self._sender.send(
+            mobile_number=challenge.mobile_number, code=issued.code, purpose=challenge.purpose, expires_in=expires_in
+        )
+        return CodeSent(
+            message="If the number can receive messages, a code is on its way.",
+            expires_in=expires_in,
+            otp=revealed,
+        )
+
+    async def check(
+        self, uow: UnitOfWork, *, mobile_number: MobileNumber, purpose: OtpPurpose, code: str
+    ) -> OtpChallenge | None:
+        """Spend the live challenge on ``code``: the spent challenge, or None when the code
+        is wrong, used, expired or out of tries. Either way the change is staged in
+        ``uow``: a caller refusing a wrong code commits first, so the wrong try counts."""
+        challenge = await uow.otps.get(mobile_number, purpose)
+        if challenge is None:
+            return None
+        matches = looks_like_otp(code) and self._hasher.matches(
+            code, code_hash=challenge.code_hash, challenge_id=challenge.id
+        )
+        try:
+            challenge.redeem(code_matches=matches, now=self._clock.now())
+        except InvalidOtp:
+            await uow.otps.update(challenge)
+            return None
+        await uow.otps.update(challenge)
+        return challenge
