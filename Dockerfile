@@ -1,7 +1,9 @@
 # One image for the API, the worker and the migration step; compose picks the command.
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+# What gets deployed is production unless told otherwise: it refuses to start without
+# real secrets and a real code delivery. docker compose sets development for local tries.
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 APP_ENV=production
 WORKDIR /app
 
 COPY pyproject.toml README.md ./
@@ -14,4 +16,5 @@ RUN pip install . && useradd --create-home --uid 10001 app
 USER app
 
 EXPOSE 8000
-CMD ["uvicorn", "--factory", "entrypoints.asgi:create", "--host", "0.0.0.0", "--port", "8000", "--no-access-log"]
+# --no-proxy-headers: the app reads X-Forwarded-For itself, through TRUSTED_PROXY_HOPS.
+CMD ["uvicorn", "--factory", "entrypoints.asgi:create", "--host", "0.0.0.0", "--port", "8000", "--no-access-log", "--no-proxy-headers"]

@@ -34,11 +34,12 @@ run: $(STAMP)
 	$(BIN)/python -m devstack run --host $(HOST) --port $(PORT) --worker-threads $(WORKER_THREADS)
 
 # The pieces on their own, against DATABASE_URL and REDIS_URL.
+# Development unless APP_ENV says otherwise (the service itself defaults to production).
 api: $(STAMP)
-	$(BIN)/uvicorn --factory entrypoints.asgi:create --host $(HOST) --port $(PORT) --no-access-log
+	APP_ENV=$${APP_ENV:-development} $(BIN)/uvicorn --factory entrypoints.asgi:create --host $(HOST) --port $(PORT) --no-access-log --no-proxy-headers
 
 worker: $(STAMP)
-	dramatiq_worker_timeout=50 $(BIN)/dramatiq entrypoints.worker --processes 1 --threads $(WORKER_THREADS)
+	APP_ENV=$${APP_ENV:-development} dramatiq_worker_timeout=50 $(BIN)/dramatiq entrypoints.worker --processes 1 --threads $(WORKER_THREADS)
 
 migrate: $(STAMP)
 	$(BIN)/python -m devstack migrate

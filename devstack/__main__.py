@@ -23,7 +23,13 @@ def _migrate() -> None:
     upgrade(os.environ["DATABASE_URL"])
 
 
+def _development() -> None:
+    """The service defaults to production; `make run` and friends are for trying it here."""
+    os.environ.setdefault("APP_ENV", "development")
+
+
 def run(host: str, port: int, worker_threads: int) -> int:
+    _development()
     env, servers = env_or_embedded("dev")
     os.environ.update(env)
     os.environ.setdefault("HOST", host)
@@ -46,6 +52,7 @@ def run(host: str, port: int, worker_threads: int) -> int:
                 "--port",
                 str(port),
                 "--no-access-log",
+                "--no-proxy-headers",
                 "--timeout-graceful-shutdown",
                 "10",
             ]
@@ -91,6 +98,7 @@ def run(host: str, port: int, worker_threads: int) -> int:
 
 
 def migrate() -> int:
+    _development()
     env, _servers = env_or_embedded("dev")
     os.environ.update(env)
     _migrate()
@@ -99,6 +107,7 @@ def migrate() -> int:
 
 
 def cli(arguments: list[str]) -> int:
+    _development()
     env, _servers = env_or_embedded("dev")
     os.environ.update(env)
     from entrypoints.cli.__main__ import main as cli_main

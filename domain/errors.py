@@ -92,7 +92,25 @@ class TooManyAttempts(RateLimited):
         )
 
 
+class TooManyRequests(RateLimited):
+    """A brake on how much one user may ask of the service at once (sends per minute,
+    replies in flight, open streams), whatever their tier."""
+
+    code = "TOO_MANY_REQUESTS"
+
+
 class DependencyUnavailable(DomainError):
-    """A backing service is down and the request could not be served safely."""
+    """A backing service is down or saturated and the request could not be served
+    safely. ``retry_after_seconds`` says when trying again makes sense, if known."""
 
     code = "UNAVAILABLE"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: list[dict[str, str]] | None = None,
+        retry_after_seconds: int | None = None,
+    ) -> None:
+        super().__init__(message, details=details)
+        self.retry_after_seconds = retry_after_seconds

@@ -64,7 +64,26 @@ class User:
     tier: Tier
     password_hash: str | None
     created_at: datetime
+    # When somebody first proved they hold the number, by entering a code sent to it.
+    # A password never opens an account whose number nobody has proven.
+    verified_at: datetime | None = None
 
     @property
     def has_password(self) -> bool:
         return self.password_hash is not None
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    def prove_number(self, now: datetime) -> bool:
+        """Somebody just entered a code sent to this number. On an account nobody had
+        proven before, a password set earlier was set by somebody who never showed they
+        hold the number (anyone could sign a number up): it is dropped. Returns True
+        when that happened, so the caller can end the sessions it opened and say so."""
+        if self.verified_at is not None:
+            return False
+        self.verified_at = now
+        dropped = self.password_hash is not None
+        self.password_hash = None
+        return dropped

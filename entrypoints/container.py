@@ -24,7 +24,14 @@ from adapters.memory.rate_limiter import InMemoryRateLimiter
 from adapters.memory.reply_events import InMemoryReplyEventStream
 from adapters.near_cache import InProcessFeed, NearChatroomCache, NearIdentityCache, NearStore
 from adapters.openai.model import OpenAICompatibleLanguageModel
-from adapters.otp.senders import LogOtpSender, ResponseOtpSender
+from adapters.otp.senders import (
+    LogOtpSender,
+    ResponseOtpSender,
+    TwilioOtpSender,
+    TwilioSettings,
+    WebhookOtpSender,
+)
+from adapters.otp.senders import create_http_client as create_otp_http_client
 from adapters.postgres.database import PostgresUnitOfWorkFactory, create_engine, session_factory
 from adapters.postgres.probe import PostgresProbe
 from adapters.prometheus.telemetry import PrometheusTelemetry
@@ -43,7 +50,7 @@ from adapters.system.clock import SystemClock
 from adapters.system.ids import Uuid7Generator
 from application.services.one_time_codes import OneTimeCodes, OtpPolicy
 from application.services.throttles import AuthThrottle, ThrottlePolicy
-from application.use_cases.administer_users import ResetDailyUsage, SetTier, ShowUser
+from application.use_cases.administer_users import CreateUser, ResetDailyUsage, SetTier, ShowUser
 from application.use_cases.authenticate import Authenticate
 from application.use_cases.change_password import ChangePassword
 from application.use_cases.check_readiness import CheckReadiness
@@ -68,12 +75,14 @@ from application.use_cases.rename_chatroom import RenameChatroom
 from application.use_cases.requeue_stalled_replies import RequeueStalledReplies, SweepPolicy
 from application.use_cases.reset_password import ResetPassword
 from application.use_cases.retry_failed_replies import RetryFailedReplies
+from application.use_cases.send_confirmation_code import SendConfirmationCode
 from application.use_cases.send_message import SendMessage
 from application.use_cases.send_otp import SendOtp
 from application.use_cases.sign_up import SignUp
 from application.use_cases.stream_reply import StreamPolicy, StreamReply
 from application.use_cases.upgrade_to_pro import UpgradeToPro
 from application.use_cases.verify_otp import VerifyOtp
+from application.use_cases.verify_sign_up import VerifySignUp
 from domain.quota import DailyQuota
 from entrypoints.metrics import MetricsExporter
 from entrypoints.settings import Settings
@@ -92,6 +101,15 @@ def _otp_pepper(settings: Settings) -> bytes:
     # Derived rather than configured separately: one fewer secret to manage, and
     # rotating JWT_SECRET only voids the codes in flight.
     return hmac.new(settings.jwt_secret.encode(), b"otp-pepper", hashlib.sha256).digest()
+
+
+def _twilio_settings(settings: Settings) -> TwilioSettings:
+    return TwilioSettings(
+        account_sid=settings.twilio_account_sid or "",
+        auth_token=settings.twilio_auth_token or "",
+        sender=settings.twilio_from or "",
+        api_base=settings.twilio_api_base,
+    )
 
 
 def _model_settings(settings: Settings, *, base_url: str, api_key: str | None, model: str) -> ModelHttpSettings:
@@ -127,13 +145,26 @@ class Container(containers.DeclarativeContainer):
     # Plain services
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(Uuid7Generator)
-    passwords = providers.Singleton(Argon2PasswordHasher, profile=settings.provided.password_hash_profile)
+    passwords = providers.Singleton(
+        Argon2PasswordHasher,
+        profile=settings.provided.password_hash_profile,
+        threads=settings.provided.password_hash_threads,
+        max_waiting=settings.provided.password_hash_queue,
+    )
     otp_hasher = providers.Singleton(HmacOtpHasher, pepper=providers.Callable(_otp_pepper, settings))
     tokens = providers.Singleton(JwtTokenService, providers.Callable(_jwt_settings, settings), clock)
+    otp_http = providers.Singleton(create_otp_http_client)
     otp_sender = providers.Selector(
         settings.provided.otp_delivery,
         response=providers.Singleton(ResponseOtpSender),
         log=providers.Singleton(LogOtpSender),
+        twilio=providers.Singleton(TwilioOtpSender, otp_http, providers.Callable(_twilio_settings, settings)),
+        webhook=providers.Singleton(
+            WebhookOtpSender,
+            otp_http,
+            url=settings.provided.otp_webhook_url,
+            secret=settings.provided.otp_webhook_secret,
+        ),
     )
 
     telemetry = providers.Singleton(PrometheusTelemetry)
@@ -143,7 +174,14 @@ class Container(containers.DeclarativeContainer):
     otp_policy = providers.Singleton(
         OtpPolicy, ttl=providers.Callable(lambda s: timedelta(seconds=s.otp_ttl_seconds), settings)
     )
-    throttle_policy = providers.Singleton(ThrottlePolicy, code_sends_per_client=settings.provided.otp_sends_per_client)
+    throttle_policy = providers.Singleton(
+        ThrottlePolicy,
+        code_sends_per_client=settings.provided.otp_sends_per_client,
+        attempts_per_client=settings.provided.auth_attempts_per_client,
+        consecutive_failures=settings.provided.auth_consecutive_failures,
+        password_logins_per_minute=settings.provided.logins_per_minute,
+        sign_ups_per_minute=settings.provided.sign_ups_per_minute,
+    )
     context_policy = providers.Singleton(ContextPolicy, token_budget=settings.provided.context_token_budget)
     generation_policy = providers.Singleton(
         GenerationPolicy, lease=providers.Callable(lambda s: timedelta(seconds=s.reply_lease_seconds), settings)
@@ -158,12 +196,18 @@ class Container(containers.DeclarativeContainer):
         max_overflow=settings.provided.db_max_overflow,
     )
     sessions = providers.Singleton(session_factory, engine)
-    redis = providers.Singleton(create_client, settings.provided.redis_url, socket_timeout=2.0)
+    redis = providers.Singleton(
+        create_client,
+        settings.provided.redis_url,
+        socket_timeout=2.0,
+        max_connections=settings.provided.redis_max_connections,
+    )
     # Readers of reply streams block for up to a heartbeat; their socket timeout must be longer.
     redis_streams = providers.Singleton(
         create_client,
         settings.provided.redis_url,
         socket_timeout=providers.Callable(lambda s: s.sse_heartbeat_seconds + 5.0, settings),
+        max_connections=settings.provided.redis_stream_connections,
     )
     broker = providers.Singleton(create_broker, settings.provided.redis_url)
     database = providers.Singleton(InMemoryDatabase)
@@ -263,11 +307,31 @@ class Container(containers.DeclarativeContainer):
         ),
         real=providers.Singleton(DramatiqJobQueue, broker),
     )
-    sign_up = providers.Factory(SignUp, uow=uow, clock=clock, ids=ids, passwords=passwords)
+    sign_up = providers.Factory(SignUp, uow=uow, codes=one_time_codes, throttle=auth_throttle, passwords=passwords)
+    verify_sign_up = providers.Factory(
+        VerifySignUp,
+        uow=uow,
+        clock=clock,
+        ids=ids,
+        codes=one_time_codes,
+        throttle=auth_throttle,
+        tokens=tokens,
+        identities=identity_cache,
+    )
+    send_confirmation_code = providers.Factory(
+        SendConfirmationCode, uow=uow, codes=one_time_codes, throttle=auth_throttle
+    )
     send_otp = providers.Factory(SendOtp, uow=uow, codes=one_time_codes, throttle=auth_throttle)
     forgot_password = providers.Factory(ForgotPassword, uow=uow, codes=one_time_codes, throttle=auth_throttle)
     verify_otp = providers.Factory(
-        VerifyOtp, uow=uow, clock=clock, ids=ids, codes=one_time_codes, throttle=auth_throttle, tokens=tokens
+        VerifyOtp,
+        uow=uow,
+        clock=clock,
+        ids=ids,
+        codes=one_time_codes,
+        throttle=auth_throttle,
+        tokens=tokens,
+        identities=identity_cache,
     )
     log_in = providers.Factory(
         LogIn, uow=uow, clock=clock, ids=ids, passwords=passwords, throttle=auth_throttle, tokens=tokens
@@ -285,7 +349,15 @@ class Container(containers.DeclarativeContainer):
         identities=identity_cache,
     )
     change_password = providers.Factory(
-        ChangePassword, uow=uow, clock=clock, ids=ids, passwords=passwords, tokens=tokens, identities=identity_cache
+        ChangePassword,
+        uow=uow,
+        clock=clock,
+        ids=ids,
+        codes=one_time_codes,
+        throttle=auth_throttle,
+        passwords=passwords,
+        tokens=tokens,
+        identities=identity_cache,
     )
     get_profile = providers.Factory(GetProfile, uow=uow, identities=identity_cache)
     get_usage = providers.Factory(GetUsage, uow=uow, clock=clock, quota=quota)
@@ -308,6 +380,7 @@ class Container(containers.DeclarativeContainer):
     metrics = providers.Singleton(MetricsExporter, telemetry, job_queue)
 
     # Operator use cases (the admin CLI)
+    create_user = providers.Factory(CreateUser, uow=uow, clock=clock, ids=ids, passwords=passwords)
     show_user = providers.Factory(ShowUser, uow=uow, clock=clock, quota=quota)
     set_tier = providers.Factory(SetTier, uow=uow, identities=identity_cache)
     reset_daily_usage = providers.Factory(ResetDailyUsage, uow=uow, clock=clock)

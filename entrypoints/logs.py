@@ -23,6 +23,7 @@ REDACTED_FIELDS = frozenset(
         "token",
         "access_token",
         "refresh_token",
+        "signup_token",
         "authorization",
         "api_key",
         "secret",

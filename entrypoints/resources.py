@@ -22,6 +22,9 @@ def follow_cache_invalidations(container: Container) -> None:
 
 
 async def close_resources(container: Container) -> None:
+    container.passwords().close()
+    if container.settings().otp_delivery in ("twilio", "webhook"):
+        await container.otp_http().aclose()
     if container.settings().llm_provider != "fake":
         await container.llm_http().aclose()
     if container.settings().payment_provider == "stripe":

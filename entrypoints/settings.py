@@ -25,9 +25,14 @@ class SettingsError(Exception):
         self.problems = problems
 
 
+OTP_DELIVERIES = ("response", "log", "twilio", "webhook")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
-    app_env: str = "development"
+    # Unset means production: a deployment that forgets to say what it is gets the safe
+    # behaviour. `make run`, the tests and docker compose say development explicitly.
+    app_env: str = "production"
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = "http://127.0.0.1:8000"
@@ -44,10 +49,39 @@ class Settings:
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     otp_delivery: str = "response"
+    # OTP_DELIVERY=log writes live codes into the log; production takes it only on purpose.
+    otp_delivery_log_in_production: bool = False
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from: str | None = None
+    twilio_api_base: str = "https://api.twilio.com"
+    otp_webhook_url: str | None = None
+    otp_webhook_secret: str | None = None
     otp_ttl_seconds: int = 300
     # Code requests allowed per client address per 15 minutes (a shared NAT can need more).
     otp_sends_per_client: int = 30
+    # Sign-in attempts (codes and passwords) per client address per 15 minutes.
+    auth_attempts_per_client: int = 100
+    # Failed attempts in a row on one number before it is refused (at most 100: NIST).
+    auth_consecutive_failures: int = 50
+    # For the whole service, every process together.
+    logins_per_minute: int = 600
+    sign_ups_per_minute: int = 120
     password_hash_profile: str = "default"
+    # Threads that hash passwords (argon2id, 64 MiB each) and how many hashes may wait.
+    password_hash_threads: int = 1
+    password_hash_queue: int = 32
+    # Proxies in front of the API that append to X-Forwarded-For; 0: use the peer address.
+    trusted_proxy_hops: int = 0
+    # Brakes on one user, whatever the tier.
+    sends_per_minute: int = 30
+    replies_in_flight_per_user: int = 5
+    max_streams_per_session: int = 5
+    redis_max_connections: int = 100
+    redis_stream_connections: int = 500
+    # /metrics on the public API needs "Authorization: Bearer <METRICS_TOKEN>"; without a
+    # token it is served in development only.
+    metrics_token: str | None = None
     basic_daily_limit: int = 5
     max_body_bytes: int = 64 * 1024
     context_token_budget: int = 8000
@@ -97,6 +131,10 @@ class Settings:
     @property
     def payment_provider(self) -> str:
         return "stripe" if self.stripe_secret_key else "fake"
+
+    @property
+    def metrics_public(self) -> bool:
+        return not self.is_production and self.metrics_token is None
 
     @property
     def dev_tools_enabled(self) -> bool:
@@ -160,7 +198,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
     values.update(os.environ if environ is None else environ)
     r = _Reader(values)
 
-    app_env = r.choice("APP_ENV", "development", ENVIRONMENTS)
+    app_env = r.choice("APP_ENV", "production", ENVIRONMENTS)
     host = r.raw("HOST") or "127.0.0.1"
     port = r.positive_int("PORT", 8000)
     gemini_api_key = r.raw("GEMINI_API_KEY")
@@ -177,10 +215,30 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         jwt_kid=r.raw("JWT_KID") or "k1",
         access_token_ttl_seconds=r.positive_int("ACCESS_TOKEN_TTL_SECONDS", 900),
         refresh_token_ttl_seconds=r.positive_int("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600),
-        otp_delivery=r.choice("OTP_DELIVERY", "log" if app_env == "production" else "response", ("response", "log")),
+        otp_delivery=_otp_delivery(r, app_env),
+        otp_delivery_log_in_production=r.choice("OTP_DELIVERY_LOG_IN_PRODUCTION", "no", ("yes", "no")) == "yes",
+        twilio_account_sid=r.raw("TWILIO_ACCOUNT_SID"),
+        twilio_auth_token=r.raw("TWILIO_AUTH_TOKEN"),
+        twilio_from=r.raw("TWILIO_FROM"),
+        twilio_api_base=r.raw("TWILIO_API_BASE") or "https://api.twilio.com",
+        otp_webhook_url=r.raw("OTP_WEBHOOK_URL"),
+        otp_webhook_secret=r.raw("OTP_WEBHOOK_SECRET"),
         otp_ttl_seconds=r.positive_int("OTP_TTL_SECONDS", 300),
         otp_sends_per_client=r.positive_int("OTP_SENDS_PER_CLIENT", 30),
+        auth_attempts_per_client=r.positive_int("AUTH_ATTEMPTS_PER_CLIENT", 100),
+        auth_consecutive_failures=r.positive_int("AUTH_CONSECUTIVE_FAILURES", 50),
+        logins_per_minute=r.positive_int("LOGINS_PER_MINUTE", 600),
+        sign_ups_per_minute=r.positive_int("SIGN_UPS_PER_MINUTE", 120),
         password_hash_profile=r.choice("PASSWORD_HASH_PROFILE", "default", ("default", "cheapest")),
+        password_hash_threads=r.positive_int("PASSWORD_HASH_THREADS", 1),
+        password_hash_queue=r.positive_int("PASSWORD_HASH_QUEUE", 32),
+        trusted_proxy_hops=r.get("TRUSTED_PROXY_HOPS", 0, int, "a whole number"),
+        sends_per_minute=r.positive_int("SENDS_PER_MINUTE", 30),
+        replies_in_flight_per_user=r.positive_int("REPLIES_IN_FLIGHT_PER_USER", 5),
+        max_streams_per_session=r.positive_int("MAX_STREAMS_PER_SESSION", 5),
+        redis_max_connections=r.positive_int("REDIS_MAX_CONNECTIONS", 100),
+        redis_stream_connections=r.positive_int("REDIS_STREAM_CONNECTIONS", 500),
+        metrics_token=r.raw("METRICS_TOKEN"),
         basic_daily_limit=r.positive_int("BASIC_DAILY_LIMIT", 5),
         max_body_bytes=r.positive_int("MAX_BODY_BYTES", 64 * 1024),
         context_token_budget=r.positive_int("CONTEXT_TOKEN_BUDGET", 8000),
@@ -227,6 +285,17 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
     return settings
 
 
+def _otp_delivery(r: _Reader, app_env: str) -> str:
+    if r.raw("OTP_DELIVERY"):
+        return r.choice("OTP_DELIVERY", "response", OTP_DELIVERIES)
+    if r.raw("TWILIO_ACCOUNT_SID"):
+        return "twilio"
+    if r.raw("OTP_WEBHOOK_URL"):
+        return "webhook"
+    # Production has no default: _otp_delivery_problems names OTP_DELIVERY.
+    return "" if app_env == "production" else "response"
+
+
 def _unsafe_choices(s: Settings) -> list[str]:
     problems = []
     if s.adapters == "real":
@@ -236,6 +305,16 @@ def _unsafe_choices(s: Settings) -> list[str]:
                     f"{name} is not set. `make run` starts embedded PostgreSQL and Redis for you;"
                     " or set ADAPTERS=memory for a throwaway in-process service"
                 )
+    problems += _otp_delivery_problems(s)
+    if s.trusted_proxy_hops < 0:
+        problems.append("TRUSTED_PROXY_HOPS must not be negative")
+    if s.auth_consecutive_failures > 100:
+        problems.append("AUTH_CONSECUTIVE_FAILURES must be at most 100 (NIST SP 800-63B §5.2.2)")
+    if s.stripe_secret_key and s.stripe_webhook_secret == DEV_STRIPE_WEBHOOK_SECRET:
+        problems.append(
+            "STRIPE_WEBHOOK_SECRET must be set whenever STRIPE_SECRET_KEY is: the development secret is in the"
+            " source code, so anyone could sign webhooks with it (`stripe listen` prints a whsec_... secret)"
+        )
     if s.stripe_secret_key and not s.stripe_price_id:
         problems.append("STRIPE_SECRET_KEY is set but STRIPE_PRICE_ID is not: name the Pro plan's price (price_...)")
     if s.is_production and not s.stripe_secret_key:
@@ -266,8 +345,38 @@ def _unsafe_choices(s: Settings) -> list[str]:
         problems.append(f"every key in JWT_PREVIOUS_KEYS must be at least {MIN_SECRET_BYTES} bytes")
     if s.otp_delivery == "response":
         problems.append("OTP_DELIVERY=response would hand codes to anyone who asks; production refuses it")
+    if s.otp_delivery == "log" and not s.otp_delivery_log_in_production:
+        problems.append(
+            "OTP_DELIVERY=log writes every live code into the log; production refuses it unless"
+            " OTP_DELIVERY_LOG_IN_PRODUCTION=yes says that is meant (use twilio or webhook)"
+        )
+    if s.otp_delivery == "webhook" and len((s.otp_webhook_secret or "").encode()) < MIN_SECRET_BYTES:
+        problems.append(f"OTP_WEBHOOK_SECRET must be at least {MIN_SECRET_BYTES} bytes in production")
     if s.password_hash_profile != "default":
         problems.append("PASSWORD_HASH_PROFILE=cheapest is for tests; production refuses it")
     if s.stripe_webhook_secret == DEV_STRIPE_WEBHOOK_SECRET:
         problems.append("STRIPE_WEBHOOK_SECRET must be set in production")
     return problems
+
+
+def _otp_delivery_problems(s: Settings) -> list[str]:
+    if s.otp_delivery == "":
+        return [
+            "OTP_DELIVERY must be set in production: twilio (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM)"
+            " or webhook (OTP_WEBHOOK_URL, OTP_WEBHOOK_SECRET). For a local try, set APP_ENV=development"
+        ]
+    if s.otp_delivery == "twilio":
+        missing = [
+            name
+            for name, value in (
+                ("TWILIO_ACCOUNT_SID", s.twilio_account_sid),
+                ("TWILIO_AUTH_TOKEN", s.twilio_auth_token),
+                ("TWILIO_FROM", s.twilio_from),
+            )
+            if not value
+        ]
+        if missing:
+            return [f"OTP_DELIVERY=twilio needs {', '.join(missing)}"]
+    if s.otp_delivery == "webhook" and not (s.otp_webhook_url and s.otp_webhook_secret):
+        return ["OTP_DELIVERY=webhook needs OTP_WEBHOOK_URL and OTP_WEBHOOK_SECRET (the HMAC key the gateway checks)"]
+    return []

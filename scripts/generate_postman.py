@@ -67,11 +67,34 @@ FLOW: list[tuple[str, str, str, dict[str, Any] | None, str | None, list[str]]] =
     (
         "Auth",
         "POST",
+        "/auth/send-confirmation-code",
+        None,
+        TOKEN,
+        [
+            "pm.test('200', () => pm.response.to.have.status(200));",
+        ],
+    ),
+    (
+        "Auth",
+        "POST",
         "/auth/signup",
-        {"mobile_number": "{{second_number}}", "name": "Second user"},
+        {"mobile_number": "{{second_number}}", "name": "Second user", "password": "{{password}} at first"},
         None,
         [
-            "pm.test('201', () => pm.response.to.have.status(201));",
+            "pm.test('202', () => pm.response.to.have.status(202));",
+            "pm.collectionVariables.set('signup_otp', pm.response.json().otp);",
+            "pm.collectionVariables.set('signup_token', pm.response.json().signup_token);",
+        ],
+    ),
+    (
+        "Auth",
+        "POST",
+        "/auth/verify-signup",
+        {"mobile_number": "{{second_number}}", "otp": "{{signup_otp}}", "signup_token": "{{signup_token}}"},
+        None,
+        [
+            "pm.test('signed up', () => pm.response.to.have.status(200));",
+            "pm.test('with a password', () => pm.expect(pm.response.json().user.has_password).to.eql(true));",
         ],
     ),
     (
@@ -310,7 +333,7 @@ def openapi_document() -> dict[str, Any]:
     from entrypoints.http.app import create_app
     from entrypoints.settings import load_settings
 
-    settings = load_settings({"ADAPTERS": "memory"}, env_file=None)
+    settings = load_settings({"APP_ENV": "development", "ADAPTERS": "memory"}, env_file=None)
     app = create_app(build_container(settings), max_body_bytes=settings.max_body_bytes)
     return app.openapi_schema.to_schema()
 
@@ -373,6 +396,8 @@ def collection(document: dict[str, Any]) -> dict[str, Any]:
                 "access_token",
                 "refresh_token",
                 "reset_otp",
+                "signup_otp",
+                "signup_token",
                 "second_token",
                 "chatroom_id",
                 "message_id",

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from dependency_injector import providers
 
-from application.ports.services import ReplyJob
+from application.ports.services import CodeDelivery, ReplyJob
 from entrypoints.container import Container, build_container
 from entrypoints.settings import Settings, load_settings
 
@@ -31,6 +31,22 @@ class MutableClock:
 
     def advance(self, **delta: float) -> None:
         self.current += timedelta(**delta)
+
+
+class Phones:
+    """Stands in for the phones codes are sent to: keeps every text, and hands the code
+    back in the response too (as OTP_DELIVERY=response does), so a test can play both the
+    person holding the phone and a stranger who never sees it."""
+
+    def __init__(self) -> None:
+        self.deliveries: list[CodeDelivery] = []
+
+    async def send(self, delivery: CodeDelivery) -> str | None:
+        self.deliveries.append(delivery)
+        return delivery.code
+
+    def last_to(self, number: str) -> CodeDelivery:
+        return [d for d in self.deliveries if d.mobile_number.value == number][-1]
 
 
 class ManualJobQueue:
@@ -68,6 +84,7 @@ def production_settings(**overrides: str) -> Settings:
         STRIPE_PRICE_ID="price_x",
         STRIPE_WEBHOOK_SECRET="whsec_live",
         OTP_DELIVERY="log",
+        OTP_DELIVERY_LOG_IN_PRODUCTION="yes",
         PASSWORD_HASH_PROFILE="default",
         **overrides,
     )

@@ -17,7 +17,7 @@ from adapters.postgres import tables as t
 from application.ports.repositories import Position
 from domain.chat import Chatroom, Message, MessageRole, MessageStatus, TokenUsage
 from domain.errors import Conflict, DependencyUnavailable
-from domain.otp import OtpChallenge, OtpPurpose
+from domain.otp import OtpChallenge, OtpPurpose, SignUpDetails
 from domain.sessions import AuthSession
 from domain.subscriptions import Subscription, SubscriptionStatus
 from domain.users import MobileNumber, Tier, User
@@ -136,6 +136,7 @@ def _user(row: Any) -> User:
         tier=Tier(row.tier),
         password_hash=row.password_hash,
         created_at=row.created_at,
+        verified_at=row.verified_at,
     )
 
 
@@ -150,6 +151,7 @@ class PostgresUserRepository(_Repository):
                 tier=user.tier.value,
                 password_hash=user.password_hash,
                 created_at=user.created_at,
+                verified_at=user.verified_at,
             )
             .on_conflict_do_nothing()
             .returning(t.users.c.id)
@@ -172,11 +174,18 @@ class PostgresUserRepository(_Repository):
         await self._execute(
             update(t.users)
             .where(t.users.c.id == uuid.UUID(user.id))
-            .values(name=user.name, tier=user.tier.value, password_hash=user.password_hash)
+            .values(
+                name=user.name, tier=user.tier.value, password_hash=user.password_hash, verified_at=user.verified_at
+            )
         )
 
 
 def _challenge(row: Any) -> OtpChallenge:
+    signup = None
+    if row.signup_flow_hash is not None:
+        signup = SignUpDetails(
+            flow_hash=row.signup_flow_hash, password_hash=row.signup_password_hash, name=row.signup_name
+        )
     return OtpChallenge(
         id=str(row.id),
         mobile_number=MobileNumber(row.mobile_number),
@@ -186,6 +195,7 @@ def _challenge(row: Any) -> OtpChallenge:
         expires_at=row.expires_at,
         attempts=row.attempts,
         consumed_at=row.consumed_at,
+        signup=signup,
     )
 
 
@@ -198,6 +208,9 @@ class PostgresOtpChallengeRepository(_Repository):
             "expires_at": challenge.expires_at,
             "attempts": challenge.attempts,
             "consumed_at": challenge.consumed_at,
+            "signup_flow_hash": challenge.signup.flow_hash if challenge.signup else None,
+            "signup_password_hash": challenge.signup.password_hash if challenge.signup else None,
+            "signup_name": challenge.signup.name if challenge.signup else None,
         }
         await self._execute(
             insert(t.otp_challenges)

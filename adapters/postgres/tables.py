@@ -33,6 +33,7 @@ users = Table(
     Column("tier", String(8), nullable=False),
     Column("password_hash", Text),
     Column("created_at", Timestamp, nullable=False),
+    Column("verified_at", Timestamp),
 )
 
 otp_challenges = Table(
@@ -46,6 +47,10 @@ otp_challenges = Table(
     Column("expires_at", Timestamp, nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("consumed_at", Timestamp),
+    # What a sign-up asked for, inert until its code is entered with its flow token.
+    Column("signup_flow_hash", String(64)),
+    Column("signup_password_hash", Text),
+    Column("signup_name", Text),
     PrimaryKeyConstraint("mobile_number", "purpose"),
 )
 

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from domain.chat import Chatroom, TokenUsage
 from domain.context import Turn
-from domain.otp import OtpPurpose
+from domain.otp import CodeNotice, OtpPurpose
 from domain.sessions import AuthSession
 from domain.subscriptions import SubscriptionSnapshot
 from domain.users import MobileNumber, User
@@ -25,9 +25,12 @@ class IdGenerator(Protocol):
 
 
 class PasswordHasher(Protocol):
-    def hash(self, password: str) -> str: ...
-    def verify(self, password_hash: str, password: str) -> bool: ...
-    def burn_time(self) -> None:
+    """Deliberately slow hashing, done off the event loop. Each method raises
+    DependencyUnavailable (with a retry delay) when too much hashing is already waiting."""
+
+    async def hash(self, password: str) -> str: ...
+    async def verify(self, password_hash: str, password: str) -> bool: ...
+    async def burn_time(self) -> None:
         """Spend the time one verification takes, so an unknown number answers as slowly
         as a known one with a wrong password."""
 
@@ -69,18 +72,44 @@ class TokenService(Protocol):
         """Raises Unauthenticated for anything but a valid, unexpired refresh token."""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CodeDelivery:
+    """A code on its way to a number: ``text`` is the message to send as is; the other
+    fields are there for gateways that write their own."""
+
+    mobile_number: MobileNumber
+    code: str
+    purpose: OtpPurpose
+    notice: CodeNotice
+    text: str
+    expires_in: int
+
+
 class OtpSender(Protocol):
-    async def send(self, *, mobile_number: MobileNumber, code: str, purpose: OtpPurpose, expires_in: int) -> str | None:
+    async def send(self, delivery: CodeDelivery) -> str | None:
         """Deliver the code; return it only when the delivery channel is the API response
-        itself (development), else None."""
+        itself (development), else None. Raises DependencyUnavailable when the gateway
+        is down or refuses our credentials; a number it cannot reach is logged, not
+        raised, so the answer stays the same for every number."""
 
 
 class RateLimiter(Protocol):
+    """Counters shared by every process. Each method raises DependencyUnavailable when
+    the counters cannot be consulted: a security throttle then refuses (fails closed),
+    a mere brake may decide to let the request through."""
+
     async def hit(self, key: str, *, limit: int, window: timedelta) -> int | None:
         """Count one hit on ``key``; return None when within ``limit`` per ``window``,
         else the seconds until the next hit would be allowed."""
 
     async def clear(self, key: str) -> None: ...
+
+    async def occupy(self, key: str, holder: str, *, limit: int, ttl: timedelta) -> bool:
+        """Take (or renew) one of ``limit`` slots under ``key`` for ``holder``; False when
+        all are taken by others. A slot not renewed within ``ttl`` frees itself, so a
+        holder that died without ``vacate`` does not keep it."""
+
+    async def vacate(self, key: str, holder: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

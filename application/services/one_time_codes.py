@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from application.ports.repositories import UnitOfWork
-from application.ports.services import Clock, IdGenerator, OtpHasher, OtpSender
+from application.ports.services import Clock, CodeDelivery, IdGenerator, OtpHasher, OtpSender
 from domain.errors import InvalidOtp
-from domain.otp import OtpChallenge, OtpPurpose, looks_like_otp, new_otp_code
+from domain.otp import CodeNotice, OtpChallenge, OtpPurpose, SignUpDetails, code_text, looks_like_otp, new_otp_code
 from domain.users import MobileNumber
 
 
@@ -47,7 +47,14 @@ class OneTimeCodes:
         self._sender = sender
         self._policy = policy
 
-    async def issue(self, uow: UnitOfWork, *, mobile_number: MobileNumber, purpose: OtpPurpose) -> IssuedCode:
+    async def issue(
+        self,
+        uow: UnitOfWork,
+        *,
+        mobile_number: MobileNumber,
+        purpose: OtpPurpose,
+        signup: SignUpDetails | None = None,
+    ) -> IssuedCode:
         """Stage a fresh challenge for the number and purpose, voiding the last one."""
         code = new_otp_code()
         challenge_id = self._ids.new_id()
@@ -58,16 +65,25 @@ class OneTimeCodes:
             code_hash=self._hasher.hash(code, challenge_id=challenge_id),
             now=self._clock.now(),
             ttl=self._policy.ttl,
+            signup=signup,
         )
         await uow.otps.replace(challenge)
         return IssuedCode(challenge=challenge, code=code)
 
-    async def deliver(self, issued: IssuedCode) -> CodeSent:
-        """Send the code of a committed challenge. Answers the same whoever the number is."""
+    async def deliver(self, issued: IssuedCode, notice: CodeNotice) -> CodeSent:
+        """Send the code of a committed challenge, with a text that says ``notice``. The
+        answer is the same whoever the number is and whatever the notice."""
         expires_in = int(self._policy.ttl.total_seconds())
         challenge = issued.challenge
         revealed = await self._sender.send(
-            mobile_number=challenge.mobile_number, code=issued.code, purpose=challenge.purpose, expires_in=expires_in
+            CodeDelivery(
+                mobile_number=challenge.mobile_number,
+                code=issued.code,
+                purpose=challenge.purpose,
+                notice=notice,
+                text=code_text(notice, issued.code, expires_in=expires_in),
+                expires_in=expires_in,
+            )
         )
         return CodeSent(
             message="If the number can receive messages, a code is on its way.",
@@ -76,11 +92,18 @@ class OneTimeCodes:
         )
 
     async def check(
-        self, uow: UnitOfWork, *, mobile_number: MobileNumber, purpose: OtpPurpose, code: str
+        self,
+        uow: UnitOfWork,
+        *,
+        mobile_number: MobileNumber,
+        purpose: OtpPurpose,
+        code: str,
+        flow_token: str | None = None,
     ) -> OtpChallenge | None:
-        """Spend the live challenge on ``code``: the spent challenge, or None when the code
-        is wrong, used, expired or out of tries. Either way the change is staged in
-        ``uow``: a caller refusing a wrong code commits first, so the wrong try counts."""
+        """Spend the live challenge on ``code`` (and, for a sign-up, the flow token its
+        starter was given): the spent challenge, or None when the code is wrong, used,
+        expired or out of tries. Either way the change is staged in ``uow``: a caller
+        refusing a wrong code commits first, so the wrong try counts."""
         challenge = await uow.otps.get(mobile_number, purpose)
         if challenge is None:
             return None
@@ -88,7 +111,7 @@ class OneTimeCodes:
             code, code_hash=challenge.code_hash, challenge_id=challenge.id
         )
         try:
-            challenge.redeem(code_matches=matches, now=self._clock.now())
+            challenge.redeem(code_matches=matches, now=self._clock.now(), flow_token=flow_token)
         except InvalidOtp:
             await uow.otps.update(challenge)
             return None

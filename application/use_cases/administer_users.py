@@ -7,11 +7,44 @@ from dataclasses import dataclass
 from datetime import date
 
 from application.ports.repositories import UnitOfWorkFactory
-from application.ports.services import Clock, IdentityCache
-from domain.errors import NotFound
+from application.ports.services import Clock, IdentityCache, IdGenerator, PasswordHasher
+from domain.errors import Conflict, NotFound
+from domain.passwords import check_password_strength
 from domain.quota import DailyQuota, QuotaStatus, usage_day
 from domain.subscriptions import Subscription
-from domain.users import MobileNumber, Tier, User
+from domain.users import MobileNumber, Tier, User, clean_name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateUser:
+    """Register a user by hand. The operator vouches for the number, so the account
+    counts as verified and its password opens it at once."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+    ids: IdGenerator
+    passwords: PasswordHasher
+
+    async def execute(self, mobile_number: str, *, name: str | None = None, password: str | None = None) -> User:
+        number = MobileNumber.parse(mobile_number)
+        if password is not None:
+            check_password_strength(password)
+        now = self.clock.now()
+        user = User(
+            id=self.ids.new_id(),
+            mobile_number=number,
+            name=clean_name(name),
+            tier=Tier.BASIC,
+            password_hash=await self.passwords.hash(password) if password is not None else None,
+            created_at=now,
+            verified_at=now,
+        )
+        async with self.uow() as uow:
+            if await uow.users.get_by_mobile(number) is not None:
+                raise Conflict("This mobile number is already registered.")
+            await uow.users.add(user)
+            await uow.commit()
+        return user
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -17,11 +17,13 @@ class ResetPasswordCommand:
     mobile_number: str
     otp: str
     new_password: str
+    client: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ResetPassword:
-    """Set a new password with a reset code; every session of the user ends."""
+    """Set a new password with a reset code; every session of the user ends. The code
+    proves the number, so the account counts as verified from then on."""
 
     uow: UnitOfWorkFactory
     clock: Clock
@@ -34,7 +36,8 @@ class ResetPassword:
         mobile_number = MobileNumber.parse(command.mobile_number)
         # Checked before the code is spent, so a weak password does not burn it.
         check_password_strength(command.new_password, field="new_password")
-        await self.throttle.code_check(mobile_number, OtpPurpose.RESET)
+        await self.throttle.code_check(mobile_number, OtpPurpose.RESET, command.client)
+        password_hash = await self.passwords.hash(command.new_password)
         async with self.uow() as uow:
             spent = await self.codes.check(uow, mobile_number=mobile_number, purpose=OtpPurpose.RESET, code=command.otp)
             if spent is None:
@@ -43,8 +46,11 @@ class ResetPassword:
             user = await uow.users.get_by_mobile(mobile_number)
             if user is None:
                 raise InvalidOtp()
-            user.password_hash = self.passwords.hash(command.new_password)
+            now = self.clock.now()
+            user.prove_number(now)
+            user.password_hash = password_hash
             await uow.users.update(user)
-            await uow.sessions.revoke_all_for_user(user.id, self.clock.now())
+            await uow.sessions.revoke_all_for_user(user.id, now)
             await uow.commit()
+        await self.throttle.succeeded(mobile_number)
         await self.identities.invalidate(user.id)

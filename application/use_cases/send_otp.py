@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from application.ports.repositories import UnitOfWorkFactory
 from application.services.one_time_codes import CodeSent, OneTimeCodes
 from application.services.throttles import AuthThrottle
-from domain.otp import OtpPurpose
+from domain.otp import CodeNotice, OtpPurpose
 from domain.users import MobileNumber
 
 
@@ -30,4 +30,4 @@ class SendOtp:
         async with self.uow() as uow:
             issued = await self.codes.issue(uow, mobile_number=mobile_number, purpose=OtpPurpose.LOGIN)
             await uow.commit()
-        return await self.codes.deliver(issued)
+        return await self.codes.deliver(issued, CodeNotice.SIGN_IN)

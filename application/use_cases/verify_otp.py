@@ -3,9 +3,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.ports.repositories import UnitOfWorkFactory
-from application.ports.services import Clock, IdGenerator, TokenService
+from application.ports.services import Clock, IdentityCache, IdGenerator, TokenService
 from application.services.one_time_codes import OneTimeCodes
-from application.services.sign_in import SignedIn, open_session
+from application.services.sign_in import SignedIn, SignInNotice, number_proven, open_session
 from application.services.throttles import AuthThrottle
 from domain.errors import InvalidOtp
 from domain.otp import OtpPurpose
@@ -16,11 +16,14 @@ from domain.users import MobileNumber, Tier, User
 class VerifyOtpCommand:
     mobile_number: str
     otp: str
+    client: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VerifyOtp:
-    """Sign in with the code sent to a number; a number we have not seen becomes a user."""
+    """Sign in with the code sent to a number; a number we have not seen becomes a user.
+    The first code sign-in of an account nobody had proven drops a password set on it
+    before, ends the sessions that password opened, and says so."""
 
     uow: UnitOfWorkFactory
     clock: Clock
@@ -28,10 +31,11 @@ class VerifyOtp:
     codes: OneTimeCodes
     throttle: AuthThrottle
     tokens: TokenService
+    identities: IdentityCache
 
     async def execute(self, command: VerifyOtpCommand) -> SignedIn:
         mobile_number = MobileNumber.parse(command.mobile_number)
-        await self.throttle.code_check(mobile_number, OtpPurpose.LOGIN)
+        await self.throttle.code_check(mobile_number, OtpPurpose.LOGIN, command.client)
         async with self.uow() as uow:
             spent = await self.codes.check(uow, mobile_number=mobile_number, purpose=OtpPurpose.LOGIN, code=command.otp)
             if spent is None:
@@ -39,6 +43,8 @@ class VerifyOtp:
                 raise InvalidOtp()
             now = self.clock.now()
             user = await uow.users.get_by_mobile(mobile_number)
+            notices: tuple[SignInNotice, ...] = ()
+            first_proof = user is not None and not user.is_verified
             if user is None:
                 user = User(
                     id=self.ids.new_id(),
@@ -47,8 +53,14 @@ class VerifyOtp:
                     tier=Tier.BASIC,
                     password_hash=None,
                     created_at=now,
+                    verified_at=now,
                 )
                 await uow.users.add(user)
-            signed_in = await open_session(uow, tokens=self.tokens, ids=self.ids, user=user, now=now)
+            else:
+                notices = await number_proven(uow, user, now)
+            signed_in = await open_session(uow, tokens=self.tokens, ids=self.ids, user=user, now=now, notices=notices)
             await uow.commit()
+        await self.throttle.succeeded(mobile_number)
+        if first_proof:
+            await self.identities.invalidate(user.id)
         return signed_in

@@ -23,7 +23,6 @@ from typing import Any
 
 from adapters.postgres.migrate import downgrade, upgrade
 from application.use_cases.authenticate import Principal
-from application.use_cases.sign_up import SignUpCommand
 from domain.errors import DomainError
 from domain.users import Tier
 from entrypoints.container import Container, build_container
@@ -44,9 +43,7 @@ def _user_json(user: Any) -> dict[str, Any]:
 
 async def _run(container: Container, args: argparse.Namespace) -> dict[str, Any]:
     if args.command == "create-user":
-        user = await container.sign_up().execute(
-            SignUpCommand(mobile_number=args.mobile_number, password=args.password, name=args.name)
-        )
+        user = await container.create_user().execute(args.mobile_number, name=args.name, password=args.password)
         if args.pro:
             user = await container.set_tier().execute(args.mobile_number, Tier.PRO)
         return {"user": _user_json(user)}

@@ -15,12 +15,14 @@ from litestar.di import Provide
 
 from application.use_cases.authenticate import Authenticate, Principal
 from domain.errors import Unauthenticated
+from entrypoints.http.clients import client_address
 
 BEARER_AUTH: list[dict[str, list[str]]] = [{"BearerAuth": []}]
 
 # Use cases anyone may call (signing in, webhooks, health).
 PUBLIC = (
     "sign_up",
+    "verify_sign_up",
     "send_otp",
     "verify_otp",
     "log_in",
@@ -41,6 +43,7 @@ FOR_CALLER = frozenset(
     {
         "log_out",
         "change_password",
+        "send_confirmation_code",
         "get_profile",
         "get_usage",
         "create_chatroom",
@@ -95,8 +98,19 @@ def build_dependencies(container: Any) -> dict[str, Provide]:
         for name in USE_CASES
     }
     dependencies["principal"] = Provide(_principal(container.authenticate))
+    dependencies["caller_address"] = Provide(
+        _caller_address(container.settings().trusted_proxy_hops), sync_to_thread=False
+    )
     return dependencies
 
 
-def client_address(request: Request[Any, Any, Any]) -> str | None:
-    return request.client.host if request.client else None
+def _caller_address(trusted_hops: int) -> Callable[..., str | None]:
+    def caller_address(request: Request[Any, Any, Any]) -> str | None:
+        scope = request.scope
+        peer = scope.get("client")
+        forwarded = (
+            [v.decode("latin-1") for k, v in scope["headers"] if k == b"x-forwarded-for"] if trusted_hops else []
+        )
+        return client_address(peer[0] if peer else None, forwarded, trusted_hops=trusted_hops)
+
+    return caller_address

@@ -86,6 +86,8 @@ def domain_error_handler(_: Request[Any, Any, Any], error: DomainError) -> Respo
     headers: dict[str, str] = {}
     if isinstance(error, RateLimited):
         headers["Retry-After"] = str(error.retry_after_seconds)
+    if isinstance(error, DependencyUnavailable) and error.retry_after_seconds is not None:
+        headers["Retry-After"] = str(error.retry_after_seconds)
     if isinstance(error, Unauthenticated):
         headers["WWW-Authenticate"] = 'Bearer realm="api"'
     return envelope(status_of(error), error.code, error.message, details=error.details, headers=headers or None)

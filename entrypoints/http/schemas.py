@@ -9,8 +9,9 @@ import msgspec
 from msgspec import Meta, Struct
 
 from application.services.one_time_codes import CodeSent
-from application.services.sign_in import SignedIn
+from application.services.sign_in import SignedIn, SignInNotice
 from application.use_cases.get_subscription_status import SubscriptionStatusResult
+from application.use_cases.sign_up import SignUpStarted
 from domain.chat import Chatroom, Message, TokenUsage
 from domain.quota import QuotaStatus
 from domain.users import User
@@ -66,9 +67,18 @@ class ResetPasswordRequest(Struct):
     new_password: PasswordField
 
 
+class VerifySignUpRequest(Struct):
+    mobile_number: MobileNumberField
+    otp: OtpField
+    signup_token: Annotated[str, Meta(max_length=256, description="The signup_token /auth/signup answered")]
+
+
 class ChangePasswordRequest(Struct):
     new_password: PasswordField
+    # Required when the account has a password.
     old_password: PasswordField | None = None
+    # Required to set a first password: a code from /auth/send-confirmation-code.
+    otp: OtpField | None = None
 
 
 class UserResponse(Struct):
@@ -76,11 +86,18 @@ class UserResponse(Struct):
     mobile_number: str
     name: str | None
     tier: Literal["basic", "pro"]
+    # Whether /auth/login can open the account, and so what /auth/change-password needs.
+    has_password: bool
     created_at: datetime
 
 
-class SignUpResponse(Struct):
-    user: UserResponse
+class SignUpStartedResponse(Struct, omit_defaults=True):
+    message: str
+    expires_in: int
+    # Give it back with the code to /auth/verify-signup: only this client can finish this sign-up.
+    signup_token: str
+    # Present only with OTP_DELIVERY=response (development).
+    otp: str | None = None
 
 
 class OtpSentResponse(Struct, omit_defaults=True):
@@ -90,12 +107,19 @@ class OtpSentResponse(Struct, omit_defaults=True):
     otp: str | None = None
 
 
+class NoticeResponse(Struct):
+    code: Annotated[str, Meta(examples=["PASSWORD_REMOVED"])]
+    message: str
+
+
 class TokenResponse(Struct):
     access_token: str
     refresh_token: str
     expires_in: int
     user: UserResponse
     token_type: str = "bearer"
+    # Things the person signing in should know about their account (usually none).
+    notices: list[NoticeResponse] = msgspec.field(default_factory=list)
 
 
 class MessageResponse(Struct):
@@ -220,8 +244,20 @@ def user_response(user: User) -> UserResponse:
         mobile_number=user.mobile_number.value,
         name=user.name,
         tier=user.tier.value,
+        has_password=user.has_password,
         created_at=user.created_at,
     )
+
+
+NOTICE_MESSAGES = {
+    SignInNotice.PASSWORD_REMOVED: (
+        "Nobody had confirmed this number with a code before, so the password set on the account earlier was"
+        " removed and its other sessions were ended. Set a new password with /auth/change-password."
+    ),
+    SignInNotice.ACCOUNT_EXISTS: (
+        "This number already had an account: you are signed in to it, and its password was not changed."
+    ),
+}
 
 
 def token_response(signed_in: SignedIn) -> TokenResponse:
@@ -230,6 +266,14 @@ def token_response(signed_in: SignedIn) -> TokenResponse:
         refresh_token=signed_in.tokens.refresh_token,
         expires_in=signed_in.tokens.expires_in,
         user=user_response(signed_in.user),
+        notices=[NoticeResponse(code=notice.value, message=NOTICE_MESSAGES[notice]) for notice in signed_in.notices],
+    )
+
+
+def sign_up_started_response(started: SignUpStarted) -> SignUpStartedResponse:
+    sent = started.sent
+    return SignUpStartedResponse(
+        message=sent.message, expires_in=sent.expires_in, signup_token=started.signup_token, otp=sent.otp
     )
 
 

@@ -58,7 +58,16 @@ class Service:
         port = free_port()
         process = self._spawn(
             f"api-{port}",
-            [sys.executable, "-m", "uvicorn", "--factory", "entrypoints.asgi:create", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "entrypoints.asgi:create",
+                "--port",
+                str(port),
+                "--no-proxy-headers",
+            ],
         )
         url = f"http://127.0.0.1:{port}"
         self.apis.append((process, url))

@@ -182,9 +182,12 @@ def test_a_declined_answer_fails_readably_and_does_not_count(gemini_service: Ser
 def test_one_request_id_follows_a_message_into_the_worker_and_no_secret_is_logged(service: Service) -> None:
     number, password, content = "+447700900555", "a password nobody may see", "my very private question 7319"
     http = httpx.Client(base_url=service.url, timeout=10)
-    http.post("/auth/signup", json={"mobile_number": number, "password": password})
-    otp = http.post("/auth/send-otp", json={"mobile_number": number}).json()["otp"]
-    tokens = http.post("/auth/verify-otp", json={"mobile_number": number, "otp": otp}).json()
+    started = http.post("/auth/signup", json={"mobile_number": number, "password": password}).json()
+    otp, signup_token = started["otp"], started["signup_token"]
+    http.post(
+        "/auth/verify-signup", json={"mobile_number": number, "otp": otp, "signup_token": signup_token}
+    ).raise_for_status()
+    tokens = http.post("/auth/login", json={"mobile_number": number, "password": password}).json()
     http.headers["Authorization"] = f"Bearer {tokens['access_token']}"
     room = http.post("/chatroom", json={}).json()["id"]
     sent = http.post(f"/chatroom/{room}/message", json={"content": content}, headers={"X-Request-ID": "trace-me-123"})
@@ -200,7 +203,8 @@ def test_one_request_id_follows_a_message_into_the_worker_and_no_secret_is_logge
     assert any(e["event"] == "request" and e["route"] == "/chatroom/{chatroom_id}/message" for e in traced_api)
     assert {e["event"] for e in traced_worker} >= {"writing reply", "reply job done"}
     everything = "\n".join(api_lines + worker_lines)
-    for secret in (otp, tokens["access_token"], tokens["refresh_token"], password, content, "my very private"):
+    secrets = (otp, signup_token, tokens["access_token"], tokens["refresh_token"], password, content, "my very private")
+    for secret in secrets:
         assert secret not in everything, f"leaked into the logs: {secret[:12]}..."
 
 

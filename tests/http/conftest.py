@@ -40,6 +40,24 @@ class Api:
         assert verified.status_code == 200, verified.text
         return str(verified.json()["access_token"])
 
+    async def sign_up(self, number: str, password: str, name: str | None = None) -> dict[str, Any]:
+        """The whole sign-up flow: ask for a code, give it back with the sign-up token."""
+        started = await self.request(
+            "POST", "/auth/signup", json={"mobile_number": number, "password": password, "name": name}
+        )
+        assert started.status_code == 202, started.text
+        verified = await self.request(
+            "POST",
+            "/auth/verify-signup",
+            json={
+                "mobile_number": number,
+                "otp": started.json()["otp"],
+                "signup_token": started.json()["signup_token"],
+            },
+        )
+        assert verified.status_code == 200, verified.text
+        return dict(verified.json())
+
     async def chatroom(self, token: str, title: str | None = None) -> str:
         response = await self.request("POST", "/chatroom", token, json={"title": title} if title else {})
         assert response.status_code == 201, response.text

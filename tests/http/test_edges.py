@@ -101,7 +101,7 @@ async def test_code_requests_are_throttled_per_client_address_across_numbers() -
 
 
 async def test_password_guessing_is_throttled_per_number(api: Api) -> None:
-    await api.request("POST", "/auth/signup", json={"mobile_number": "+447700900777", "password": "the right one"})
+    await api.sign_up("+447700900777", "the right one")
     wrong = {"mobile_number": "+447700900777", "password": "a wrong guess"}
     statuses = [(await api.request("POST", "/auth/login", json=wrong)).status_code for _ in range(11)]
     assert statuses == [401] * 10 + [429]
@@ -112,7 +112,7 @@ async def test_password_guessing_is_throttled_per_number(api: Api) -> None:
 
 
 async def test_registered_and_unknown_numbers_get_the_same_answers(api: Api) -> None:
-    await api.request("POST", "/auth/signup", json={"mobile_number": "+447700900111", "password": "long enough pw"})
+    await api.sign_up("+447700900111", "long enough pw")
     for path in ("/auth/send-otp", "/auth/forgot-password"):
         known = (await api.request("POST", path, json={"mobile_number": "+447700900111"})).json()
         unknown = (await api.request("POST", path, json={"mobile_number": "+447700900222"})).json()

@@ -10,15 +10,9 @@ OTHER = "+14155550100"
 
 
 async def test_signup_then_password_login_refresh_logout(api: Api) -> None:
-    created = await api.request(
-        "POST",
-        "/auth/signup",
-        json={"mobile_number": "0044 7700 900123", "password": "long enough pw", "name": " Ada "},
-    )
-    assert created.status_code == 201
-    assert created.json()["user"]["mobile_number"] == "+447700900123" and created.json()["user"]["name"] == "Ada"
-    again = await api.request("POST", "/auth/signup", json={"mobile_number": "+447700900123"})
-    assert again.status_code == 409 and again.json()["error"]["code"] == "CONFLICT"
+    created = await api.sign_up("0044 7700 900123", "long enough pw", name=" Ada ")
+    assert created["user"]["mobile_number"] == "+447700900123" and created["user"]["name"] == "Ada"
+    assert created["user"]["has_password"] is True and created["notices"] == []
     bad = await api.request("POST", "/auth/login", json={"mobile_number": "+447700900123", "password": "nope nope"})
     assert bad.status_code == 401 and bad.json()["error"]["code"] == "INVALID_CREDENTIALS"
     login = await api.request(

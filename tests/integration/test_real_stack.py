@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from dependency_injector import providers
@@ -13,7 +14,7 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.memory.job_queue import InMemoryJobQueue
-from adapters.postgres.migrate import downgrade, head_revision, upgrade
+from adapters.postgres.migrate import current_revision, downgrade, head_revision, upgrade
 from adapters.postgres.tables import metadata
 from entrypoints.asgi import build_app
 from entrypoints.container import Container
@@ -22,11 +23,25 @@ from tests.stack import Stack
 
 
 async def _tables(url: str) -> set[str]:
+    return set(await _columns(url))
+
+
+async def _columns(url: str) -> dict[str, set[tuple[str, bool]]]:
+    """Each table's columns as (name, nullable), as the database has them."""
+
+    def read(sync: Any) -> dict[str, set[tuple[str, bool]]]:
+        inspector = inspect(sync)
+        return {
+            table: {(column["name"], bool(column["nullable"])) for column in inspector.get_columns(table)}
+            for table in inspector.get_table_names()
+            if table != "alembic_version"
+        }
+
     engine = create_async_engine(url)
     async with engine.connect() as connection:
-        names = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+        columns = await connection.run_sync(read)
     await engine.dispose()
-    return names - {"alembic_version"}
+    return columns
 
 
 @pytest.fixture
@@ -43,8 +58,14 @@ async def test_migrations_go_up_and_down_and_match_the_tables_the_code_uses(scra
     await asyncio.to_thread(downgrade, scratch_database, "base")
     assert await _tables(scratch_database) == set()
     await asyncio.to_thread(upgrade, scratch_database)
-    assert await _tables(scratch_database) == set(metadata.tables)
-    assert head_revision() == "0001"
+    code_columns = {
+        name: {(column.name, bool(column.nullable)) for column in table.columns}
+        for name, table in metadata.tables.items()
+    }
+    assert await _columns(scratch_database) == code_columns
+    engine = create_async_engine(scratch_database)
+    assert await current_revision(engine) == head_revision()
+    await engine.dispose()
 
 
 async def test_the_api_refuses_an_unmigrated_database(scratch_database: str, real_container: Container) -> None:
@@ -128,6 +149,20 @@ async def test_with_redis_down_reads_still_work_and_ready_says_which(real_api: A
             {"dependency": "database", "status": "ok"},
             {"dependency": "redis", "status": "unavailable"},
         ]
+        # The throttles that stop guessing live in Redis: without them, nothing is let
+        # through unchecked (before, every throttle allowed everything).
+        number = {"mobile_number": "+447700900321"}
+        for path, body in (
+            ("/auth/send-otp", number),
+            ("/auth/verify-otp", {**number, "otp": "123456"}),
+            ("/auth/login", {**number, "password": "any password"}),
+            ("/auth/signup", {**number, "password": "any password"}),
+            ("/auth/forgot-password", number),
+            ("/auth/reset-password", {**number, "otp": "123456", "new_password": "a new password"}),
+        ):
+            refused = await real_api.request("POST", path, json=body)
+            assert refused.status_code == 503 and refused.json()["error"]["code"] == "UNAVAILABLE", path
+            assert int(refused.headers["retry-after"]) > 0
     finally:
         stack.redis.start()
     assert (await real_api.request("GET", "/ready")).status_code == 200

@@ -39,10 +39,22 @@ def test_production_through_compose_needs_only_the_secrets_in_env() -> None:
         "STRIPE_SECRET_KEY": "sk_live_x",
         "STRIPE_PRICE_ID": "price_x",
         "STRIPE_WEBHOOK_SECRET": "whsec_live",
+        "TWILIO_ACCOUNT_SID": "AC123",
+        "TWILIO_AUTH_TOKEN": "token",
+        "TWILIO_FROM": "+15005550006",
     }
     environment = _resolved(COMPOSE["services"]["api"]["environment"], outside)
     settings = load_settings(environment, env_file=None)
-    assert settings.is_production and settings.otp_delivery == "log"
+    assert settings.is_production and settings.otp_delivery == "twilio"
+
+
+def test_compose_is_development_on_loopback_and_the_image_is_production() -> None:
+    environment = _resolved(COMPOSE["services"]["api"]["environment"], outside={})
+    assert load_settings(environment, env_file=None).app_env == "development"
+    assert all(str(port).startswith("127.0.0.1:") for port in COMPOSE["services"]["api"]["ports"])
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^ENV .*\bAPP_ENV=production\b", dockerfile, re.M)
+    assert "--no-proxy-headers" in dockerfile
 
 
 def test_the_services_start_in_order_and_report_health() -> None:

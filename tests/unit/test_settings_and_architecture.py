@@ -6,15 +6,54 @@ from importlinter.cli import lint_imports
 from entrypoints.settings import DEV_JWT_SECRET, SettingsError, load_settings
 
 URLS = {"DATABASE_URL": "postgresql+asyncpg://localhost/app", "REDIS_URL": "redis://localhost:6379/0"}
+DEV = {"APP_ENV": "development", **URLS}
 STRIPE = {"STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_PRICE_ID": "price_x", "STRIPE_WEBHOOK_SECRET": "whsec_real"}
+TWILIO = {"TWILIO_ACCOUNT_SID": "AC123", "TWILIO_AUTH_TOKEN": "token", "TWILIO_FROM": "+15005550006"}
 
 
-def test_defaults_are_the_development_setup() -> None:
-    settings = load_settings(URLS, env_file=None)
+def test_development_defaults_run_without_any_key() -> None:
+    settings = load_settings(DEV, env_file=None)
     assert settings.adapters == "real"
     assert (settings.app_env, settings.host, settings.port) == ("development", "127.0.0.1", 8000)
     assert settings.otp_delivery == "response" and settings.llm_provider == "fake"
     assert settings.basic_daily_limit == 5 and settings.jwt_secret == DEV_JWT_SECRET
+    assert settings.dev_tools_enabled and settings.metrics_public
+
+
+def test_an_unset_app_env_is_production_and_refuses_to_start_without_secrets() -> None:
+    """Forgetting APP_ENV must not hand out codes in responses or open the fake checkout."""
+    with pytest.raises(SettingsError) as caught:
+        load_settings(URLS, env_file=None)
+    text = str(caught.value)
+    for name in ("JWT_SECRET", "OTP_DELIVERY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "APP_ENV=development"):
+        assert name in text
+    settings = load_settings({"JWT_SECRET": "x" * 32, **STRIPE, **TWILIO, **URLS}, env_file=None)
+    assert settings.is_production and not settings.dev_tools_enabled and not settings.metrics_public
+
+
+@pytest.mark.parametrize("app_env", ["development", "test"])
+def test_a_real_stripe_key_never_takes_the_development_webhook_secret(app_env: str) -> None:
+    environ = {"APP_ENV": app_env, "STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_PRICE_ID": "price_x", **URLS}
+    with pytest.raises(SettingsError, match="STRIPE_WEBHOOK_SECRET must be set whenever STRIPE_SECRET_KEY is"):
+        load_settings(environ, env_file=None)
+    load_settings({**environ, "STRIPE_WEBHOOK_SECRET": "whsec_from_stripe_listen"}, env_file=None)
+
+
+def test_production_takes_codes_in_the_log_only_when_told_so_on_purpose() -> None:
+    production = {"APP_ENV": "production", "JWT_SECRET": "x" * 32, **STRIPE, **URLS}
+    for unsafe in ("response", "log"):
+        with pytest.raises(SettingsError, match=f"OTP_DELIVERY={unsafe}"):
+            load_settings({**production, "OTP_DELIVERY": unsafe}, env_file=None)
+    logged = load_settings(
+        {**production, "OTP_DELIVERY": "log", "OTP_DELIVERY_LOG_IN_PRODUCTION": "yes"}, env_file=None
+    )
+    assert logged.otp_delivery == "log"
+    with pytest.raises(SettingsError, match="TWILIO_AUTH_TOKEN, TWILIO_FROM"):
+        load_settings({**production, "TWILIO_ACCOUNT_SID": "AC123"}, env_file=None)
+    with pytest.raises(SettingsError, match="OTP_WEBHOOK_SECRET"):
+        load_settings({**production, "OTP_WEBHOOK_URL": "https://sms.example/send"}, env_file=None)
+    webhook = {"OTP_WEBHOOK_URL": "https://sms.example/send", "OTP_WEBHOOK_SECRET": "s" * 32}
+    assert load_settings({**production, **webhook}, env_file=None).otp_delivery == "webhook"
 
 
 def test_production_refuses_unsafe_defaults_and_names_each_one() -> None:
@@ -30,8 +69,10 @@ def test_production_refuses_unsafe_defaults_and_names_each_one() -> None:
 
 
 def test_production_starts_with_real_secrets() -> None:
-    settings = load_settings({"APP_ENV": "production", "JWT_SECRET": "x" * 32, **STRIPE, **URLS}, env_file=None)
-    assert settings.otp_delivery == "log" and settings.is_production
+    settings = load_settings(
+        {"APP_ENV": "production", "JWT_SECRET": "x" * 32, **STRIPE, **TWILIO, **URLS}, env_file=None
+    )
+    assert settings.otp_delivery == "twilio" and settings.is_production
 
 
 @pytest.mark.parametrize(
@@ -46,20 +87,20 @@ def test_production_starts_with_real_secrets() -> None:
 )
 def test_a_bad_value_is_reported_with_its_variable(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
-        load_settings({name: value, **URLS}, env_file=None)
+        load_settings({name: value, **DEV}, env_file=None)
 
 
 def test_an_env_file_is_read_and_the_environment_wins(tmp_path) -> None:  # type: ignore[no-untyped-def]
     env_file = tmp_path / ".env"
     env_file.write_text("BASIC_DAILY_LIMIT=7\nPORT=9000\n")
-    settings = load_settings({"PORT": "9100", **URLS}, env_file=env_file)
+    settings = load_settings({"PORT": "9100", **DEV}, env_file=env_file)
     assert (settings.basic_daily_limit, settings.port) == (7, 9100)
 
 
 def test_the_real_stack_needs_its_urls_and_says_how_to_get_them() -> None:
     with pytest.raises(SettingsError, match="make run"):
-        load_settings({}, env_file=None)
-    assert load_settings({"ADAPTERS": "memory"}, env_file=None).adapters == "memory"
+        load_settings({"APP_ENV": "development"}, env_file=None)
+    assert load_settings({"APP_ENV": "development", "ADAPTERS": "memory"}, env_file=None).adapters == "memory"
 
 
 def test_the_layers_keep_the_dependency_rule() -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from datetime import timedelta
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from adapters.security.otp_hashing import HmacOtpHasher
 from adapters.security.passwords import Argon2PasswordHasher
 from adapters.security.tokens import JwtSettings, JwtTokenService
-from domain.errors import Unauthenticated
+from domain.errors import DependencyUnavailable, Unauthenticated
 from tests.support import START, MutableClock
 
 SECRET = "s" * 40
@@ -112,13 +113,25 @@ def test_after_a_key_rotation_old_tokens_stay_valid_until_they_expire() -> None:
         retired.read_access(old.access_token)
 
 
-def test_passwords_hash_and_verify() -> None:
+async def test_passwords_hash_and_verify() -> None:
     hasher = Argon2PasswordHasher("cheapest")
-    hashed = hasher.hash("correct horse")
+    hashed = await hasher.hash("correct horse")
     assert hashed != "correct horse" and hashed.startswith("$argon2")
-    assert hasher.verify(hashed, "correct horse")
-    assert not hasher.verify(hashed, "wrong horse")
-    assert not hasher.verify("not a hash", "correct horse")
+    assert await hasher.verify(hashed, "correct horse")
+    assert not await hasher.verify(hashed, "wrong horse")
+    assert not await hasher.verify("not a hash", "correct horse")
+    hasher.close()
+
+
+async def test_password_hashing_refuses_to_queue_without_end() -> None:
+    """A flood of sign-ins waits in a short queue, then is told to come back (503), rather
+    than piling up behind the hashing threads."""
+    hasher = Argon2PasswordHasher("default", threads=1, max_waiting=2)
+    outcomes = await asyncio.gather(*(hasher.hash(f"password {i}") for i in range(6)), return_exceptions=True)
+    refused = [o for o in outcomes if isinstance(o, DependencyUnavailable)]
+    assert len(refused) == 3 and all(o.retry_after_seconds == 1 for o in refused)
+    assert all(isinstance(o, str) and o.startswith("$argon2") for o in outcomes if o not in refused)
+    hasher.close()
 
 
 def test_otp_hashes_are_peppered_and_bound_to_the_challenge() -> None:
@@ -151,3 +164,20 @@ def test_a_remembered_token_vouches_only_for_itself() -> None:
             svc.read_access(forged)
     # Forgetting the oldest (the bound) costs a fresh check, not a wrong answer.
     assert [svc.read_access(t).user_id for t in genuine] == ["u0", "u1", "u2"]
+
+
+def test_the_client_address_is_read_through_the_trusted_proxies_only() -> None:
+    from entrypoints.http.clients import client_address
+
+    assert client_address("10.0.0.5", ["1.2.3.4"], trusted_hops=0) == "10.0.0.5"
+    assert client_address("10.0.0.5", ["6.6.6.6, 1.2.3.4"], trusted_hops=1) == "1.2.3.4"
+    assert client_address("10.0.0.5", ["6.6.6.6", "1.2.3.4, 10.0.0.9"], trusted_hops=2) == "1.2.3.4"
+    # Fewer entries than proxies: the request did not come through them; the peer it is.
+    assert client_address("10.0.0.5", [], trusted_hops=1) == "10.0.0.5"
+    # Garbage where an address should be falls back to the peer, never to the garbage.
+    assert client_address("10.0.0.5", ["not-an-ip"], trusted_hops=1) == "10.0.0.5"
+    # IPv6 callers are keyed by their /64; IPv4-mapped addresses as IPv4.
+    assert client_address("2001:db8::1", [], trusted_hops=0) == "2001:db8::/64"
+    assert client_address("2001:db8::ffff:1", [], trusted_hops=0) == "2001:db8::/64"
+    assert client_address("::ffff:192.0.2.1", [], trusted_hops=0) == "192.0.2.1"
+    assert client_address("testclient", [], trusted_hops=0) == "testclient"

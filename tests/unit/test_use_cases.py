@@ -18,9 +18,9 @@ from application.use_cases.list_chatrooms import ListChatroomsCommand
 from application.use_cases.log_in import LogInCommand
 from application.use_cases.refresh_tokens import RefreshTokensCommand
 from application.use_cases.reset_password import ResetPasswordCommand
+from application.use_cases.send_confirmation_code import SendConfirmationCodeCommand
 from application.use_cases.send_message import SendMessageCommand
 from application.use_cases.send_otp import SendOtpCommand
-from application.use_cases.sign_up import SignUpCommand
 from application.use_cases.stream_reply import StreamItemKind, StreamReplyCommand
 from application.use_cases.verify_otp import VerifyOtpCommand
 from domain.chat import MessageRole, MessageStatus
@@ -37,7 +37,7 @@ from domain.subscriptions import SubscriptionStatus
 from domain.users import Tier
 from entrypoints.container import Container
 from tests.support import ManualJobQueue, MutableClock
-from tests.unit.helpers import NUMBER, set_tier, sign_in
+from tests.unit.helpers import NUMBER, set_tier, sign_in, sign_up
 
 # Signing in
 
@@ -90,9 +90,7 @@ async def test_sends_are_throttled_per_number_with_a_retry_after(container: Cont
 
 
 async def test_password_login_gives_one_answer_for_every_kind_of_failure(container: Container) -> None:
-    await container.sign_up().execute(SignUpCommand(mobile_number=NUMBER, password="long enough pw"))
-    with pytest.raises(Conflict):
-        await container.sign_up().execute(SignUpCommand(mobile_number=NUMBER))
+    await sign_up(container, NUMBER, "long enough pw")
     await sign_in(container, "+14155550100")  # registered, but without a password
     failures = [(NUMBER, "wrong password"), ("+14155550100", "anything at all"), ("+447700900123", "unknown number")]
     messages = set()
@@ -129,8 +127,9 @@ async def test_logout_ends_the_session_at_once(container: Container) -> None:
 async def test_changing_the_password_ends_other_sessions_but_not_this_device(container: Container) -> None:
     principal, first = await sign_in(container)
     _, other_device = await sign_in(container)
+    code = await container.send_confirmation_code().execute(SendConfirmationCodeCommand(principal=principal))
     changed = await container.change_password().execute(
-        ChangePasswordCommand(principal=principal, new_password="a new password")
+        ChangePasswordCommand(principal=principal, new_password="a new password", otp=code.otp)
     )
     for old_token in (first.tokens.access_token, other_device.tokens.access_token):
         with pytest.raises(Unauthenticated):

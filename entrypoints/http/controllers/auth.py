@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Controller, Request, post
+from litestar import Controller, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
@@ -13,10 +11,12 @@ from application.use_cases.log_in import LogIn, LogInCommand
 from application.use_cases.log_out import LogOut
 from application.use_cases.refresh_tokens import RefreshTokens, RefreshTokensCommand
 from application.use_cases.reset_password import ResetPassword, ResetPasswordCommand
+from application.use_cases.send_confirmation_code import SendConfirmationCode, SendConfirmationCodeCommand
 from application.use_cases.send_otp import SendOtp, SendOtpCommand
 from application.use_cases.sign_up import SignUp, SignUpCommand
 from application.use_cases.verify_otp import VerifyOtp, VerifyOtpCommand
-from entrypoints.http.dependencies import BEARER_AUTH, client_address
+from application.use_cases.verify_sign_up import VerifySignUp, VerifySignUpCommand
+from entrypoints.http.dependencies import BEARER_AUTH
 from entrypoints.http.openapi import errors
 from entrypoints.http.schemas import (
     ChangePasswordRequest,
@@ -27,49 +27,82 @@ from entrypoints.http.schemas import (
     RefreshRequest,
     ResetPasswordRequest,
     SignUpRequest,
-    SignUpResponse,
+    SignUpStartedResponse,
     TokenResponse,
     VerifyOtpRequest,
+    VerifySignUpRequest,
     otp_sent_response,
+    sign_up_started_response,
     token_response,
-    user_response,
 )
+
+CallerAddress = NamedDependency[str | None]
 
 
 class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
 
-    @post("/signup", status_code=201, responses=errors(400, 409, 413, 422))
-    async def sign_up(self, data: JSONBody[SignUpRequest], sign_up: NamedDependency[SignUp]) -> SignUpResponse:
-        """Register a number, optionally with a password and a name."""
-        user = await sign_up.execute(
-            SignUpCommand(mobile_number=data.mobile_number, password=data.password, name=data.name)
+    @post("/signup", status_code=202, responses=errors(400, 413, 422, 429, 503))
+    async def sign_up(
+        self, data: JSONBody[SignUpRequest], sign_up: NamedDependency[SignUp], caller_address: CallerAddress
+    ) -> SignUpStartedResponse:
+        """Start a sign-up: a code is sent to the number. Nothing is created until the code comes back, with
+        the `signup_token` of this answer, to `/auth/verify-signup`. Every number gets the same answer."""
+        started = await sign_up.execute(
+            SignUpCommand(
+                mobile_number=data.mobile_number, password=data.password, name=data.name, client=caller_address
+            )
         )
-        return SignUpResponse(user=user_response(user))
+        return sign_up_started_response(started)
 
-    @post("/send-otp", status_code=200, responses=errors(400, 413, 422, 429))
+    @post("/verify-signup", status_code=200, responses=errors(400, 401, 413, 422, 429, 503))
+    async def verify_sign_up(
+        self,
+        data: JSONBody[VerifySignUpRequest],
+        verify_sign_up: NamedDependency[VerifySignUp],
+        caller_address: CallerAddress,
+    ) -> TokenResponse:
+        """Finish a sign-up with the code and the `signup_token`: the account is created and signed in. If the
+        number already had an account, that account is signed in instead (notice `ACCOUNT_EXISTS`)."""
+        signed_in = await verify_sign_up.execute(
+            VerifySignUpCommand(
+                mobile_number=data.mobile_number,
+                otp=data.otp,
+                signup_token=data.signup_token,
+                client=caller_address,
+            )
+        )
+        return token_response(signed_in)
+
+    @post("/send-otp", status_code=200, responses=errors(400, 413, 422, 429, 503))
     async def send_otp(
-        self, request: Request[Any, Any, Any], data: JSONBody[MobileNumberRequest], send_otp: NamedDependency[SendOtp]
+        self, data: JSONBody[MobileNumberRequest], send_otp: NamedDependency[SendOtp], caller_address: CallerAddress
     ) -> OtpSentResponse:
         """Send a sign-in code. Same answer for registered and new numbers."""
-        sent = await send_otp.execute(SendOtpCommand(mobile_number=data.mobile_number, client=client_address(request)))
+        sent = await send_otp.execute(SendOtpCommand(mobile_number=data.mobile_number, client=caller_address))
         return otp_sent_response(sent)
 
-    @post("/verify-otp", status_code=200, responses=errors(400, 401, 413, 422, 429))
+    @post("/verify-otp", status_code=200, responses=errors(400, 401, 413, 422, 429, 503))
     async def verify_otp(
-        self, data: JSONBody[VerifyOtpRequest], verify_otp: NamedDependency[VerifyOtp]
+        self, data: JSONBody[VerifyOtpRequest], verify_otp: NamedDependency[VerifyOtp], caller_address: CallerAddress
     ) -> TokenResponse:
         """Sign in with the code; a new number becomes a user."""
         return token_response(
-            await verify_otp.execute(VerifyOtpCommand(mobile_number=data.mobile_number, otp=data.otp))
+            await verify_otp.execute(
+                VerifyOtpCommand(mobile_number=data.mobile_number, otp=data.otp, client=caller_address)
+            )
         )
 
-    @post("/login", status_code=200, responses=errors(400, 401, 413, 422, 429))
-    async def log_in(self, data: JSONBody[LoginRequest], log_in: NamedDependency[LogIn]) -> TokenResponse:
-        """Sign in with a password."""
+    @post("/login", status_code=200, responses=errors(400, 401, 413, 422, 429, 503))
+    async def log_in(
+        self, data: JSONBody[LoginRequest], log_in: NamedDependency[LogIn], caller_address: CallerAddress
+    ) -> TokenResponse:
+        """Sign in with a password (only for an account whose number was confirmed with a code)."""
         return token_response(
-            await log_in.execute(LogInCommand(mobile_number=data.mobile_number, password=data.password))
+            await log_in.execute(
+                LogInCommand(mobile_number=data.mobile_number, password=data.password, client=caller_address)
+            )
         )
 
     @post("/refresh", status_code=200, responses=errors(400, 401, 413, 422))
@@ -81,41 +114,77 @@ class AuthController(Controller):
 
     @post("/logout", status_code=204, security=BEARER_AUTH, responses=errors(401))
     async def log_out(self, principal: NamedDependency[Principal], log_out: NamedDependency[LogOut]) -> None:
-        """End this session: its access and refresh tokens stop working."""
+        """End this session: its access and refresh tokens stop working, and its open reply streams end."""
         await log_out.execute(principal)
 
-    @post("/forgot-password", status_code=200, responses=errors(400, 413, 422, 429))
+    @post("/forgot-password", status_code=200, responses=errors(400, 413, 422, 429, 503))
     async def forgot_password(
         self,
-        request: Request[Any, Any, Any],
         data: JSONBody[MobileNumberRequest],
         forgot_password: NamedDependency[ForgotPassword],
+        caller_address: CallerAddress,
     ) -> OtpSentResponse:
         """Send a password-reset code. Same answer for registered and unknown numbers."""
         sent = await forgot_password.execute(
-            ForgotPasswordCommand(mobile_number=data.mobile_number, client=client_address(request))
+            ForgotPasswordCommand(mobile_number=data.mobile_number, client=caller_address)
         )
         return otp_sent_response(sent)
 
-    @post("/reset-password", status_code=200, responses=errors(400, 401, 413, 422, 429))
+    @post("/reset-password", status_code=200, responses=errors(400, 401, 413, 422, 429, 503))
     async def reset_password(
-        self, data: JSONBody[ResetPasswordRequest], reset_password: NamedDependency[ResetPassword]
+        self,
+        data: JSONBody[ResetPasswordRequest],
+        reset_password: NamedDependency[ResetPassword],
+        caller_address: CallerAddress,
     ) -> MessageResponse:
         """Set a new password with a reset code; every session of the user ends."""
         await reset_password.execute(
-            ResetPasswordCommand(mobile_number=data.mobile_number, otp=data.otp, new_password=data.new_password)
+            ResetPasswordCommand(
+                mobile_number=data.mobile_number, otp=data.otp, new_password=data.new_password, client=caller_address
+            )
         )
         return MessageResponse(message="Your password has been reset. Sign in with the new password.")
 
-    @post("/change-password", status_code=200, security=BEARER_AUTH, responses=errors(400, 401, 413, 422))
+    @post(
+        "/send-confirmation-code",
+        status_code=200,
+        security=BEARER_AUTH,
+        responses=errors(401, 429, 503),
+    )
+    async def send_confirmation_code(
+        self,
+        principal: NamedDependency[Principal],
+        send_confirmation_code: NamedDependency[SendConfirmationCode],
+        caller_address: CallerAddress,
+    ) -> OtpSentResponse:
+        """Send a code to your own number, for changes that need fresh proof you hold it (a first password)."""
+        sent = await send_confirmation_code.execute(
+            SendConfirmationCodeCommand(principal=principal, client=caller_address)
+        )
+        return otp_sent_response(sent)
+
+    @post(
+        "/change-password",
+        status_code=200,
+        security=BEARER_AUTH,
+        responses=errors(400, 401, 409, 413, 422, 429, 503),
+    )
     async def change_password(
         self,
         principal: NamedDependency[Principal],
         data: JSONBody[ChangePasswordRequest],
         change_password: NamedDependency[ChangePassword],
+        caller_address: CallerAddress,
     ) -> TokenResponse:
-        """Change the password. Earlier sessions end; this one continues with the new token pair returned."""
+        """Change the password (`old_password`), or set a first one (`otp` from `/auth/send-confirmation-code`).
+        Earlier sessions end; this one continues with the new token pair returned."""
         signed_in = await change_password.execute(
-            ChangePasswordCommand(principal=principal, new_password=data.new_password, old_password=data.old_password)
+            ChangePasswordCommand(
+                principal=principal,
+                new_password=data.new_password,
+                old_password=data.old_password,
+                otp=data.otp,
+                client=caller_address,
+            )
         )
         return token_response(signed_in)
