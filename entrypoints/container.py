@@ -48,6 +48,7 @@ from adapters.stripe.gateway import create_client as create_stripe_client
 from adapters.stripe.gateway import create_http_client as create_stripe_http_client
 from adapters.system.clock import SystemClock
 from adapters.system.ids import Uuid7Generator
+from application.services.live_sessions import LiveSessions
 from application.services.one_time_codes import OneTimeCodes, OtpPolicy
 from application.services.throttles import AuthThrottle, ThrottlePolicy
 from application.use_cases.administer_users import CreateUser, ResetDailyUsage, SetTier, ShowUser
@@ -186,7 +187,11 @@ class Container(containers.DeclarativeContainer):
     generation_policy = providers.Singleton(
         GenerationPolicy, lease=providers.Callable(lambda s: timedelta(seconds=s.reply_lease_seconds), settings)
     )
-    stream_policy = providers.Singleton(StreamPolicy, heartbeat_seconds=settings.provided.sse_heartbeat_seconds)
+    stream_policy = providers.Singleton(
+        StreamPolicy,
+        heartbeat_seconds=settings.provided.sse_heartbeat_seconds,
+        max_per_session=settings.provided.max_streams_per_session,
+    )
 
     # Real infrastructure: built only when the real adapter set is selected.
     engine = providers.Singleton(
@@ -337,7 +342,8 @@ class Container(containers.DeclarativeContainer):
         LogIn, uow=uow, clock=clock, ids=ids, passwords=passwords, throttle=auth_throttle, tokens=tokens
     )
     refresh_tokens = providers.Factory(RefreshTokens, uow=uow, clock=clock, tokens=tokens, identities=identity_cache)
-    authenticate = providers.Factory(Authenticate, uow=uow, clock=clock, tokens=tokens, identities=identity_cache)
+    live_sessions = providers.Singleton(LiveSessions, uow=uow, clock=clock, identities=identity_cache)
+    authenticate = providers.Factory(Authenticate, tokens=tokens, sessions=live_sessions)
     log_out = providers.Factory(LogOut, uow=uow, clock=clock, identities=identity_cache)
     reset_password = providers.Factory(
         ResetPassword,
@@ -371,7 +377,15 @@ class Container(containers.DeclarativeContainer):
     )
     get_message = providers.Factory(GetMessage, uow=uow)
     list_messages = providers.Factory(ListMessages, uow=uow)
-    stream_reply = providers.Factory(StreamReply, uow=uow, events=reply_events, policy=stream_policy)
+    stream_reply = providers.Factory(
+        StreamReply,
+        uow=uow,
+        events=reply_events,
+        policy=stream_policy,
+        limiter=limiter,
+        sessions=live_sessions,
+        ids=ids,
+    )
     upgrade_to_pro = providers.Factory(UpgradeToPro, uow=uow, payments=payments)
     open_billing_portal = providers.Factory(OpenBillingPortal, uow=uow, payments=payments)
     handle_payment_event = providers.Factory(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from application.ports.services import ReplyEvent
 
@@ -25,7 +25,7 @@ class InMemoryReplyEventStream:
         if event.is_final:
             asyncio.get_running_loop().call_later(self._retention, self._drop, reply_id)
 
-    async def follow(self, reply_id: str, *, idle_timeout: float) -> AsyncIterator[ReplyEvent | None]:
+    async def follow(self, reply_id: str, *, idle_timeout: float) -> AsyncGenerator[ReplyEvent | None, None]:
         seen = 0
         while True:
             events = self._events.get(reply_id, [])

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from redis.asyncio import Redis
@@ -43,7 +43,7 @@ class RedisReplyEventStream:
         except (RedisError, OSError) as error:
             log.warning("reply event not published: %s", type(error).__name__)
 
-    async def follow(self, reply_id: str, *, idle_timeout: float) -> AsyncIterator[ReplyEvent | None]:
+    async def follow(self, reply_id: str, *, idle_timeout: float) -> AsyncGenerator[ReplyEvent | None, None]:
         key, last = self._key(reply_id), "0-0"
         block_ms = max(1, int(idle_timeout * 1000))
         while True:

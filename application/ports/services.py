@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -265,7 +265,7 @@ class ReplyEvent:
 
 class ReplyEventStream(Protocol):
     async def publish(self, reply_id: str, event: ReplyEvent) -> None: ...
-    def follow(self, reply_id: str, *, idle_timeout: float) -> AsyncIterator[ReplyEvent | None]:
+    def follow(self, reply_id: str, *, idle_timeout: float) -> AsyncGenerator[ReplyEvent | None, None]:
         """Every event of the reply from the first, then new ones as they come; yields
         None after ``idle_timeout`` seconds without one. Ends only when the caller stops."""
 

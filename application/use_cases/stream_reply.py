@@ -1,15 +1,23 @@
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 
 from application.ports.repositories import UnitOfWorkFactory
-from application.ports.services import ReplyEvent, ReplyEventKind, ReplyEventStream
+from application.ports.services import IdGenerator, RateLimiter, ReplyEvent, ReplyEventKind, ReplyEventStream
+from application.services.live_sessions import LiveSessions
 from application.use_cases._chatrooms import owned_message
 from application.use_cases.authenticate import Principal
 from domain.chat import Message, MessageStatus
+from domain.errors import DependencyUnavailable, TooManyRequests
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +55,9 @@ class StreamItemKind(StrEnum):
     ERROR = "error"
     # Nothing new yet; lets the transport keep the connection alive.
     HEARTBEAT = "heartbeat"
+    # The session the stream was opened in has ended (logout, password change): the
+    # stream ends here, and reconnecting needs a new sign-in.
+    SESSION_ENDED = "session_ended"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,6 +67,12 @@ class StreamItem:
     text: str = ""
     message: Message | None = None
     error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    key: str
+    holder: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,27 +89,81 @@ class StreamPolicy:
     # A reply nobody is writing (no worker running) should not hold a connection forever;
     # the client reconnects with its last event id and loses nothing.
     max_wait_seconds: float = 600.0
+    # Streams one session may hold open at once, across every API process.
+    max_per_session: int = 5
+
+    @property
+    def slot_ttl(self) -> timedelta:
+        """An open stream renews its slot at least every heartbeat; a process that died
+        with streams open frees their slots after this."""
+        return timedelta(seconds=3 * self.heartbeat_seconds + 5)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StreamReply:
     """Relay a reply as it is written, from wherever the client left off.
 
     A finished reply is answered from the database, so a client can resume even after
-    the live events are gone; a live one is relayed from the reply event stream.
+    the live events are gone; a live one is relayed from the reply event stream. A
+    session holds at most ``max_per_session`` streams open, and each one ends at its
+    next heartbeat once the session has ended.
     """
 
-    def __init__(self, *, uow: UnitOfWorkFactory, events: ReplyEventStream, policy: StreamPolicy) -> None:
-        self._uow = uow
-        self._events = events
-        self._policy = policy
+    uow: UnitOfWorkFactory
+    events: ReplyEventStream
+    policy: StreamPolicy
+    limiter: RateLimiter
+    sessions: LiveSessions
+    ids: IdGenerator
 
     async def execute(self, command: StreamReplyCommand) -> AsyncIterator[StreamItem]:
-        """Checks access before returning, so a missing reply is an error, not an empty stream."""
+        """Checks access and takes a stream slot before returning, so a missing reply or
+        one stream too many is an error, not an empty stream."""
         message = await self._load(command)
-        return self._relay(command, message, StreamPosition.parse(command.last_event_id))
+        slot = _Slot(key=f"streams:{command.principal.session_id}", holder=self.ids.new_id())
+        if not await self._occupy(slot):
+            raise TooManyRequests(
+                f"This session already has {self.policy.max_per_session} reply streams open. Close one first.",
+                retry_after_seconds=int(self.policy.heartbeat_seconds) or 1,
+            )
+        return self._guarded(command, message, slot)
+
+    async def _guarded(
+        self, command: StreamReplyCommand, message: Message, slot: _Slot
+    ) -> AsyncGenerator[StreamItem, None]:
+        """The relay, while the session lives; the slot is held until the stream ends."""
+        principal = command.principal
+        next_check = time.monotonic() + self.policy.heartbeat_seconds
+        try:
+            relay = self._relay(command, message, StreamPosition.parse(command.last_event_id))
+            async with contextlib.aclosing(relay) as items:
+                async for item in items:
+                    if time.monotonic() >= next_check:
+                        if not await self.sessions.is_live(principal.user_id, principal.session_id):
+                            yield StreamItem(kind=StreamItemKind.SESSION_ENDED)
+                            return
+                        await self._occupy(slot)
+                        next_check = time.monotonic() + self.policy.heartbeat_seconds
+                    yield item
+        finally:
+            # Shielded: a stream usually ends because its client went away, and the
+            # framework's cancellation would otherwise cut this short.
+            with contextlib.suppress(asyncio.CancelledError, DependencyUnavailable):
+                await asyncio.shield(self.limiter.vacate(slot.key, slot.holder))
+
+    async def _occupy(self, slot: _Slot) -> bool:
+        try:
+            return await self.limiter.occupy(
+                slot.key, slot.holder, limit=self.policy.max_per_session, ttl=self.policy.slot_ttl
+            )
+        except DependencyUnavailable:
+            # A brake, not a lock: the reply streams need Redis themselves, and the
+            # bounded connection pool still caps what one process holds.
+            log.warning("stream slots unavailable; stream allowed")
+            return True
 
     async def _load(self, command: StreamReplyCommand) -> Message:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             return await owned_message(
                 uow,
                 chatroom_id=command.chatroom_id,
@@ -102,13 +173,27 @@ class StreamReply:
 
     async def _relay(
         self, command: StreamReplyCommand, message: Message, position: StreamPosition | None
-    ) -> AsyncIterator[StreamItem]:
+    ) -> AsyncGenerator[StreamItem, None]:
         if message.is_finished:
             for item in self._rest_of_record(message, position):
                 yield item
             return
-        deadline = time.monotonic() + self._policy.max_wait_seconds
-        async for event in self._events.follow(message.id, idle_timeout=self._policy.heartbeat_seconds):
+        follow = self.events.follow(message.id, idle_timeout=self.policy.heartbeat_seconds)
+        async with (
+            contextlib.aclosing(follow) as events,
+            contextlib.aclosing(self._relay_events(command, events, position)) as items,
+        ):
+            async for item in items:
+                yield item
+
+    async def _relay_events(
+        self,
+        command: StreamReplyCommand,
+        events: AsyncIterator[ReplyEvent | None],
+        position: StreamPosition | None,
+    ) -> AsyncGenerator[StreamItem, None]:
+        deadline = time.monotonic() + self.policy.max_wait_seconds
+        async for event in events:
             if event is None:
                 current = await self._load(command)
                 if current.is_finished:

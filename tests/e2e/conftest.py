@@ -123,12 +123,14 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0)
 
 
 @contextlib.contextmanager
-def running_service(stack: Stack, logs: Path, **env: str) -> Iterator[Service]:
+def running_service(stack: Stack, logs: Path, *, worker: bool = True, **env: str) -> Iterator[Service]:
+    """The API (and, unless told otherwise, a worker) on emptied stores."""
     asyncio.run(stack.empty())
     running = Service(env={**os.environ, **FAST, **stack.env(), **env}, logs=logs)
     try:
         running.start_api()
-        running.start_worker()
+        if worker:
+            running.start_worker()
         yield running
     finally:
         running.stop()

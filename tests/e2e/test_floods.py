@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import statistics
 import time
 from collections import Counter
@@ -16,21 +15,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import FAST, Service
+from tests.e2e.conftest import Service, running_service
 from tests.stack import Stack
 
 
 @pytest.fixture
 def api_only(stack: Stack, tmp_path: Path) -> Iterator[Service]:
     """One API process with production's password hashing cost, and no worker."""
-    asyncio.run(stack.empty())
-    env = {**os.environ, **FAST, **stack.env(), "PASSWORD_HASH_PROFILE": "default", "LOG_LEVEL": "WARNING"}
-    service = Service(env=env, logs=tmp_path)
-    try:
-        service.start_api()
+    with running_service(
+        stack, tmp_path, worker=False, PASSWORD_HASH_PROFILE="default", LOG_LEVEL="WARNING"
+    ) as service:
         yield service
-    finally:
-        service.stop()
 
 
 async def _flood_logins(url: str, seconds: float, concurrency: int) -> Counter[int]:

@@ -1,14 +1,11 @@
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
-from litestar.response import ServerSentEvent, ServerSentEventMessage
+from litestar.response import ServerSentEvent
 
 from application.pagination import MAX_PAGE_SIZE, decode_cursor, encode_cursor
 from application.use_cases.authenticate import Principal
@@ -20,7 +17,7 @@ from application.use_cases.list_chatrooms import DEFAULT_CHATROOM_PAGE, ListChat
 from application.use_cases.list_messages import DEFAULT_MESSAGE_PAGE, ListMessages, ListMessagesCommand
 from application.use_cases.rename_chatroom import RenameChatroom, RenameChatroomCommand
 from application.use_cases.send_message import SendMessage, SendMessageCommand
-from application.use_cases.stream_reply import StreamItem, StreamItemKind, StreamReply, StreamReplyCommand
+from application.use_cases.stream_reply import StreamReply, StreamReplyCommand
 from domain.quota import QuotaStatus
 from entrypoints.http.dependencies import BEARER_AUTH
 from entrypoints.http.openapi import errors
@@ -35,9 +32,9 @@ from entrypoints.http.schemas import (
     SendMessageRequest,
     SendMessageResponse,
     chatroom_response,
-    encode_json,
     message_body,
 )
+from entrypoints.http.sse import sse_messages, until_draining
 
 PageSize = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE, description="Items per page")]
 
@@ -211,7 +208,7 @@ class ChatroomController(Controller):
     @get(
         "/{chatroom_id:str}/messages/{message_id:str}/stream",
         media_type="text/event-stream",
-        responses=errors(401, 404),
+        responses=errors(401, 404, 429),
     )
     async def stream_message(
         self,
@@ -228,66 +225,12 @@ class ChatroomController(Controller):
         """The reply as Server-Sent Events: `chunk` events (`{"text"}`), then `done` (the message) or
         `error`. A `reset` event means generation restarted: drop the text received so far.
         Every event has an id; reconnect with `Last-Event-ID` to resume. When the server
-        shuts down, an open stream ends with a `reconnect` event (and `retry: 1000`)."""
+        shuts down, an open stream ends with a `reconnect` event (and `retry: 1000`); when
+        the session ends (logout, password change), with an `unauthenticated` event. A
+        session holds at most `MAX_STREAMS_PER_SESSION` streams open (429 beyond)."""
         items = await stream_reply.execute(
             StreamReplyCommand(
                 principal=principal, chatroom_id=chatroom_id, message_id=message_id, last_event_id=last_event_id
             )
         )
-        return ServerSentEvent(_sse(_until_draining(items, request.app.state.get("draining"))))
-
-
-async def _until_draining(
-    items: AsyncIterator[StreamItem], draining: asyncio.Event | None
-) -> AsyncIterator[StreamItem | None]:
-    """The items, until the server starts shutting down; then one None and the end."""
-    if draining is None:
-        async for item in items:
-            yield item
-        return
-    iterator = aiter(items)
-    stop = asyncio.ensure_future(draining.wait())
-    try:
-        while True:
-            following = asyncio.ensure_future(anext(iterator))
-            await asyncio.wait({following, stop}, return_when=asyncio.FIRST_COMPLETED)
-            if not following.done():
-                following.cancel()
-                yield None
-                return
-            try:
-                item = following.result()
-            except StopAsyncIteration:
-                return
-            yield item
-    finally:
-        stop.cancel()
-
-
-async def _sse(items: AsyncIterator[StreamItem | None]) -> AsyncIterator[ServerSentEventMessage]:
-    last_id: str | None = None
-    async for item in items:
-        if item is None:
-            # Shutting down: the client reconnects (to another instance) from where it was.
-            yield ServerSentEventMessage(
-                event="reconnect",
-                id=last_id,
-                retry=1000,
-                data=json.dumps({"reason": "The server is restarting. Reconnect with Last-Event-ID."}),
-            )
-            return
-        last_id = item.id or last_id
-        if item.kind is StreamItemKind.HEARTBEAT:
-            yield ServerSentEventMessage(data=None, comment="keep-alive")
-        elif item.kind is StreamItemKind.CHUNK:
-            yield ServerSentEventMessage(event="chunk", id=item.id, data=json.dumps({"text": item.text}))
-        elif item.kind is StreamItemKind.RESET:
-            yield ServerSentEventMessage(event="reset", id=item.id, data="{}")
-        elif item.kind is StreamItemKind.DONE:
-            assert item.message is not None
-            yield ServerSentEventMessage(event="done", id=item.id, data=encode_json(message_body(item.message)))
-        else:
-            payload: dict[str, Any] = {"error": item.error}
-            if item.message is not None:
-                payload["message"] = json.loads(encode_json(message_body(item.message)))
-            yield ServerSentEventMessage(event="error", id=item.id, data=json.dumps(payload))
+        return ServerSentEvent(sse_messages(until_draining(items, request.app.state.get("draining"))))
