@@ -104,6 +104,10 @@ class Message:
     # While a worker writes the reply it holds a lease; another worker may take the
     # reply over only once the lease has run out (the first worker died or hung).
     lease_until: datetime | None = None
+    # The message this reply answers was given back to the daily quota because the reply
+    # failed. At most once per reply: a reply retried and failing again gives nothing
+    # back twice, and one that then completes is counted again.
+    refunded: bool = False
 
     @classmethod
     def from_user(cls, *, id: str, chatroom_id: str, content: str, now: datetime) -> Message:
@@ -162,7 +166,9 @@ class Message:
         """Give the lease up early, so a retry need not wait for it to run out."""
         self.lease_until = None
 
-    def complete(self, *, text: str, usage: TokenUsage | None, now: datetime) -> None:
+    def complete(self, *, text: str, usage: TokenUsage | None, now: datetime) -> bool:
+        """Store the answer. Returns True when an earlier failure had given the message
+        back to the quota: the user got an answer after all, so it counts again."""
         if self.is_finished:
             raise Conflict("This reply is already finished.")
         self.content = text
@@ -170,11 +176,17 @@ class Message:
         self.status = MessageStatus.COMPLETED
         self.completed_at = now
         self.lease_until = None
+        charge_again, self.refunded = self.refunded, False
+        return charge_again
 
-    def fail(self, *, error: str, now: datetime) -> None:
+    def fail(self, *, error: str, now: datetime) -> bool:
+        """End without an answer. Returns True when the message should go back to the
+        quota: the first time this reply fails, never again."""
         if self.is_finished:
             raise Conflict("This reply is already finished.")
         self.error = error
         self.status = MessageStatus.FAILED
         self.completed_at = now
         self.lease_until = None
+        give_back, self.refunded = not self.refunded, True
+        return give_back

@@ -77,7 +77,7 @@ from application.use_cases.requeue_stalled_replies import RequeueStalledReplies,
 from application.use_cases.reset_password import ResetPassword
 from application.use_cases.retry_failed_replies import RetryFailedReplies
 from application.use_cases.send_confirmation_code import SendConfirmationCode
-from application.use_cases.send_message import SendMessage
+from application.use_cases.send_message import SendMessage, SendPolicy
 from application.use_cases.send_otp import SendOtp
 from application.use_cases.sign_up import SignUp
 from application.use_cases.stream_reply import StreamPolicy, StreamReply
@@ -372,8 +372,21 @@ class Container(containers.DeclarativeContainer):
     get_chatroom = providers.Factory(GetChatroom, uow=uow)
     rename_chatroom = providers.Factory(RenameChatroom, uow=uow, clock=clock, cache=chatroom_cache)
     delete_chatroom = providers.Factory(DeleteChatroom, uow=uow, cache=chatroom_cache)
+    send_policy = providers.Singleton(
+        SendPolicy,
+        sends_per_minute=settings.provided.sends_per_minute,
+        replies_in_flight=settings.provided.replies_in_flight_per_user,
+    )
     send_message = providers.Factory(
-        SendMessage, uow=uow, clock=clock, ids=ids, quota=quota, queue=job_queue, cache=chatroom_cache
+        SendMessage,
+        uow=uow,
+        clock=clock,
+        ids=ids,
+        quota=quota,
+        queue=job_queue,
+        cache=chatroom_cache,
+        limiter=limiter,
+        policy=send_policy,
     )
     get_message = providers.Factory(GetMessage, uow=uow)
     list_messages = providers.Factory(ListMessages, uow=uow)

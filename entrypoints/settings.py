@@ -75,7 +75,7 @@ class Settings:
     trusted_proxy_hops: int = 0
     # Brakes on one user, whatever the tier.
     sends_per_minute: int = 30
-    replies_in_flight_per_user: int = 5
+    replies_in_flight_per_user: int = 10
     max_streams_per_session: int = 5
     redis_max_connections: int = 100
     redis_stream_connections: int = 500
@@ -234,7 +234,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         password_hash_queue=r.positive_int("PASSWORD_HASH_QUEUE", 32),
         trusted_proxy_hops=r.get("TRUSTED_PROXY_HOPS", 0, int, "a whole number"),
         sends_per_minute=r.positive_int("SENDS_PER_MINUTE", 30),
-        replies_in_flight_per_user=r.positive_int("REPLIES_IN_FLIGHT_PER_USER", 5),
+        replies_in_flight_per_user=r.positive_int("REPLIES_IN_FLIGHT_PER_USER", 10),
         max_streams_per_session=r.positive_int("MAX_STREAMS_PER_SESSION", 5),
         redis_max_connections=r.positive_int("REDIS_MAX_CONNECTIONS", 100),
         redis_stream_connections=r.positive_int("REDIS_STREAM_CONNECTIONS", 500),

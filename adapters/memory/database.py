@@ -176,6 +176,7 @@ class InMemoryChatroomRepository:
 class InMemoryMessageRepository:
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self._rows: _Table[str, Message] = _Table(uow, "messages")
+        self._chatrooms: _Table[str, Chatroom] = _Table(uow, "chatrooms")
 
     async def add(self, message: Message) -> None:
         self._rows.put(message.id, message)
@@ -204,6 +205,14 @@ class InMemoryMessageRepository:
         failed = [m for m in self._rows.rows() if m.status is MessageStatus.FAILED and m.created_at >= since]
         failed.sort(key=lambda message: (message.created_at, message.id))
         return [message.id for message in failed[:limit]]
+
+    async def count_unfinished_replies(self, owner_id: str) -> int:
+        owned = {room.id for room in self._chatrooms.rows() if room.owner_id == owner_id}
+        return sum(
+            1
+            for message in self._rows.rows()
+            if message.chatroom_id in owned and message.status in (MessageStatus.PENDING, MessageStatus.STREAMING)
+        )
 
     async def list_stalled(self, *, pending_before: datetime, now: datetime, limit: int) -> Sequence[str]:
         stalled = [

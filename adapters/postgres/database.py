@@ -376,6 +376,7 @@ def _message(row: Any) -> Message:
         reply_to=_str(row.reply_to),
         attempt=row.attempt,
         lease_until=row.lease_until,
+        refunded=row.refunded,
     )
 
 
@@ -389,6 +390,7 @@ def _message_values(message: Message) -> dict[str, Any]:
         "response_tokens": message.usage.response_tokens if message.usage else None,
         "attempt": message.attempt,
         "lease_until": message.lease_until,
+        "refunded": message.refunded,
     }
 
 
@@ -452,6 +454,17 @@ class PostgresMessageRepository(_Repository):
             .limit(limit)
         )
         return [str(row.id) for row in rows]
+
+    async def count_unfinished_replies(self, owner_id: str) -> int:
+        # Read through the small partial index of unfinished messages, whoever owns them.
+        m, rooms = t.messages.c, t.chatrooms
+        statement = (
+            select(func.count())
+            .select_from(t.messages.join(rooms, rooms.c.id == m.chatroom_id))
+            .where(m.status.in_(("pending", "streaming")))
+            .where(rooms.c.owner_id == uuid.UUID(owner_id))
+        )
+        return int((await self._execute(statement)).scalar_one())
 
     async def list_stalled(self, *, pending_before: datetime, now: datetime, limit: int) -> Sequence[str]:
         c = t.messages.c

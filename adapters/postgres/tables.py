@@ -94,6 +94,7 @@ messages = Table(
     Column("reply_to", Uuid),
     Column("attempt", Integer, nullable=False),
     Column("lease_until", Timestamp),
+    Column("refunded", Boolean, nullable=False),
     # A chatroom's messages, newest first, and keyset pages back in time.
     Index("ix_messages_chatroom_time", "chatroom_id", text("created_at DESC"), text("id DESC")),
     # The sweeper's question: which replies are unfinished? A small partial index.

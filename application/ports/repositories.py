@@ -83,6 +83,9 @@ class MessageRepository(Protocol):
     async def list_failed_since(self, since: datetime, *, limit: int) -> Sequence[str]:
         """Ids of model replies that failed, created at or after ``since``, oldest first."""
 
+    async def count_unfinished_replies(self, owner_id: str) -> int:
+        """Replies still pending or being written, in all of one owner's chatrooms."""
+
     async def list_stalled(self, *, pending_before: datetime, now: datetime, limit: int) -> Sequence[str]:
         """Ids of replies nobody is writing: pending since before ``pending_before``, or
         streaming with a lease that ran out by ``now``. Oldest first."""

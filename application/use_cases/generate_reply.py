@@ -208,9 +208,11 @@ class GenerateReply:
             reply = await uow.messages.get(reply_id)
             if reply is None or reply.is_finished or reply.attempt != attempt:
                 return None
-            reply.complete(text=text, usage=usage, now=self._clock.now())
+            charge_again = reply.complete(text=text, usage=usage, now=self._clock.now())
             await uow.messages.update(reply)
             chatroom = await uow.chatrooms.get(reply.chatroom_id)
+            if charge_again and chatroom is not None:
+                await self._recount(uow, chatroom.owner_id, reply)
             await uow.commit()
         return _Stored(room_untitled=chatroom is not None and chatroom.untitled)
 
@@ -219,16 +221,23 @@ class GenerateReply:
             reply = await uow.messages.get(reply_id)
             if reply is None or reply.is_finished or reply.attempt != attempt:
                 return
-            reply.fail(error=reason, now=self._clock.now())
+            give_back = reply.fail(error=reason, now=self._clock.now())
             await uow.messages.update(reply)
             chatroom = await uow.chatrooms.get(reply.chatroom_id)
             asked = await uow.messages.get(reply.reply_to) if reply.reply_to else None
-            if chatroom is not None and asked is not None:
+            if give_back and chatroom is not None and asked is not None:
                 await uow.quota.give_back(chatroom.owner_id, usage_day(asked.created_at))
             await uow.commit()
         await self._events.publish(
             reply_id, ReplyEvent(kind=ReplyEventKind.ERROR, attempt=attempt, offset=0, error=reason)
         )
+
+    @staticmethod
+    async def _recount(uow: UnitOfWork, owner_id: str, reply: Message) -> None:
+        """Count the message again on the day it was sent (the day it was given back to)."""
+        asked = await uow.messages.get(reply.reply_to) if reply.reply_to else None
+        if asked is not None:
+            await uow.quota.consume(owner_id, usage_day(asked.created_at))
 
     async def _name_chatroom(self, chatroom_id: str, turns: list[Turn]) -> None:
         """Give an untitled room a title from its first exchange; best effort."""

@@ -8,7 +8,8 @@ from application.ports.services import Clock, JobQueue, ReplyJob
 
 class RetryFailedReplies:
     """Queue again the replies that failed within ``within`` (after an outage of the
-    model, say). They are not counted against anyone's quota a second time."""
+    model, say). Their messages went back to the quota when they failed: one that now
+    completes counts again, one that fails again gives nothing back a second time."""
 
     def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, queue: JobQueue) -> None:
         self._uow = uow

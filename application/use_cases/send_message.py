@@ -2,16 +2,27 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from application.ports.repositories import UnitOfWork, UnitOfWorkFactory
-from application.ports.services import ChatroomCache, Clock, IdGenerator, JobQueue, ReplyJob
+from application.ports.services import ChatroomCache, Clock, IdGenerator, JobQueue, RateLimiter, ReplyJob
 from application.use_cases._chatrooms import owned_chatroom
 from application.use_cases.authenticate import Principal
 from domain.chat import Message
-from domain.errors import Conflict, DailyLimitReached, DependencyUnavailable, NotFound
+from domain.errors import Conflict, DailyLimitReached, DependencyUnavailable, NotFound, TooManyRequests
 from domain.quota import DailyQuota, QuotaStatus, usage_day
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendPolicy:
+    """Brakes on one user, whatever their tier: Pro is unlimited per day, not per second."""
+
+    sends_per_minute: int = 30
+    replies_in_flight: int = 10
+    # A reply takes seconds: about when one in flight will have finished.
+    in_flight_retry_after: int = 5
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -38,7 +49,8 @@ class SendMessage:
     The message, the pending reply, the quota count and the idempotency record commit
     together; the job is queued after the commit. If the queue is down the reply stays
     pending and is picked up later by the sweeper of stale pending replies, so the
-    client's message is never lost.
+    client's message is never lost. Every tier has brakes: so many sends a minute, and
+    so many replies being written at once.
     """
 
     def __init__(
@@ -50,6 +62,8 @@ class SendMessage:
         quota: DailyQuota,
         queue: JobQueue,
         cache: ChatroomCache,
+        limiter: RateLimiter,
+        policy: SendPolicy,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -57,6 +71,8 @@ class SendMessage:
         self._quota = quota
         self._queue = queue
         self._cache = cache
+        self._limiter = limiter
+        self._policy = policy
 
     async def execute(self, command: SendMessageCommand) -> SendMessageResult:
         try:
@@ -90,6 +106,7 @@ class SendMessage:
             user = await uow.users.get(owner_id)
             if user is None:
                 raise NotFound("User not found.")
+            await self._brake(owner_id)
             day = usage_day(now)
             limit = self._quota.limit_for(user.tier)
             if limit is None:
@@ -99,6 +116,14 @@ class SendMessage:
                 if counted is None:
                     raise DailyLimitReached(limit=limit, retry_after_seconds=self._quota.seconds_until_reset(now))
                 used = counted
+            # Counted after the quota row is taken: that row lock puts one user's sends in
+            # a line, so two cannot both see room for one more.
+            if await uow.messages.count_unfinished_replies(owner_id) >= self._policy.replies_in_flight:
+                raise TooManyRequests(
+                    f"{self._policy.replies_in_flight} of your replies are still being written. "
+                    "Wait for one to finish.",
+                    retry_after_seconds=self._policy.in_flight_retry_after,
+                )
             reply = Message.pending_reply(id=self._ids.new_id(), to=message, now=now)
             await uow.messages.add(message)
             await uow.messages.add(reply)
@@ -109,6 +134,21 @@ class SendMessage:
         return SendMessageResult(
             message=message, reply=reply, quota=self._quota.status(tier=user.tier, used=used, now=now)
         )
+
+    async def _brake(self, owner_id: str) -> None:
+        """So many sends a minute. Not a security control: if Redis cannot be asked, the
+        send goes through (the quota and the cap on replies in flight live in PostgreSQL)."""
+        try:
+            retry_after = await self._limiter.hit(
+                f"sends:{owner_id}", limit=self._policy.sends_per_minute, window=timedelta(minutes=1)
+            )
+        except DependencyUnavailable:
+            log.warning("send rate unknown (rate limiter unavailable); send allowed")
+            return
+        if retry_after is not None:
+            raise TooManyRequests(
+                f"You can send {self._policy.sends_per_minute} messages a minute.", retry_after_seconds=retry_after
+            )
 
     async def _replay(self, command: SendMessageCommand, key: str) -> SendMessageResult:
         async with self._uow() as uow:

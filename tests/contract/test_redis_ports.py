@@ -28,6 +28,26 @@ async def test_rate_limiter_allows_the_limit_per_window_then_says_when(
     assert [await limiter.hit("k", limit=3, window=window) for _ in range(3)] == [None, None, None]
 
 
+async def test_slots_are_limited_renewed_freed_and_expire_on_their_own(
+    adapters: Container, clock: MutableClock
+) -> None:
+    limiter = adapters.limiter()
+    ttl = timedelta(seconds=30)
+    assert await limiter.occupy("streams:s1", "a", limit=2, ttl=ttl)
+    assert await limiter.occupy("streams:s1", "b", limit=2, ttl=ttl)
+    assert not await limiter.occupy("streams:s1", "c", limit=2, ttl=ttl)
+    assert await limiter.occupy("streams:s1", "a", limit=2, ttl=ttl)  # a holder renews its own slot
+    assert await limiter.occupy("streams:s2", "c", limit=2, ttl=ttl)  # another key, its own slots
+    await limiter.vacate("streams:s1", "b")
+    assert await limiter.occupy("streams:s1", "c", limit=2, ttl=ttl)
+    # Slots nobody renews free themselves (a process that died holding them).
+    clock.advance(seconds=20)
+    assert await limiter.occupy("streams:s1", "a", limit=2, ttl=ttl)
+    clock.advance(seconds=15)  # c expired, a was renewed 15 s ago
+    assert await limiter.occupy("streams:s1", "d", limit=2, ttl=ttl)
+    assert not await limiter.occupy("streams:s1", "e", limit=2, ttl=ttl)
+
+
 async def _collect(stream, reply_id: str, until_final: bool = True, idle: float = 0.05) -> list:  # type: ignore[no-untyped-def]
     got = []
     async for event in stream.follow(reply_id, idle_timeout=idle):

@@ -12,7 +12,7 @@ import pytest
 from application.ports.repositories import Position
 from domain.chat import Chatroom, Message, TokenUsage
 from domain.errors import Conflict
-from domain.otp import OtpChallenge, OtpPurpose
+from domain.otp import OtpChallenge, OtpPurpose, SignUpDetails
 from domain.sessions import AuthSession
 from domain.subscriptions import Subscription, SubscriptionStatus
 from domain.users import MobileNumber, Tier, User
@@ -222,6 +222,52 @@ async def test_stalled_replies_are_the_old_pending_and_the_unleased_streaming(ad
             pending_before=T0 + timedelta(minutes=4), now=T0 + timedelta(minutes=5), limit=10
         )
     assert list(stalled) == [old.id, expired.id]
+
+
+async def test_unfinished_replies_are_counted_per_owner_across_their_chatrooms(adapters: Container) -> None:
+    ada, bob = await _with_user(adapters), await _with_user(adapters, _user("+14155550100"))
+    ada_rooms, [bob_room] = await _rooms(adapters, ada, 2), await _rooms(adapters, bob, 1)
+    ids = adapters.ids()
+    messages = []
+    for room in (*ada_rooms, bob_room):
+        asked = Message.from_user(id=ids.new_id(), chatroom_id=room.id, content="q", now=T0)
+        pending = Message.pending_reply(id=ids.new_id(), to=asked, now=T0)
+        streaming = Message.pending_reply(id=ids.new_id(), to=asked, now=T0)
+        streaming.start_generation(now=T0, lease=timedelta(minutes=3))
+        done = Message.pending_reply(id=ids.new_id(), to=asked, now=T0)
+        done.complete(text="answer", usage=None, now=T0)
+        messages += [asked, pending, streaming, done]
+    async with adapters.uow()() as uow:
+        for message in messages:
+            await uow.messages.add(message)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        assert await uow.messages.count_unfinished_replies(ada.id) == 4
+        assert await uow.messages.count_unfinished_replies(bob.id) == 2
+        assert await uow.messages.count_unfinished_replies(_id()) == 0
+
+
+async def test_a_sign_up_challenge_keeps_what_it_was_given_and_users_keep_their_proof(adapters: Container) -> None:
+    number = MobileNumber("+919876543210")
+    details = SignUpDetails(flow_hash="f" * 64, password_hash="$argon2id$...", name="Ada")
+    challenge = OtpChallenge.issue(
+        id=_id(),
+        mobile_number=number,
+        purpose=OtpPurpose.SIGNUP,
+        code_hash="a" * 64,
+        now=T0,
+        ttl=timedelta(minutes=5),
+        signup=details,
+    )
+    user = _user()
+    user.verified_at = T0
+    async with adapters.uow()() as uow:
+        await uow.otps.replace(challenge)
+        await uow.users.add(user)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        assert await uow.otps.get(number, OtpPurpose.SIGNUP) == challenge
+        assert (await uow.users.get(user.id)).verified_at == T0  # type: ignore[union-attr]
 
 
 async def test_idempotency_keys_are_unique_per_owner(adapters: Container) -> None:

@@ -9,13 +9,16 @@ import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
+from application.ports.services import LanguageModelError
 from application.services.sign_in import open_session
+from application.use_cases.generate_reply import GenerateReplyCommand
 from devstack.services import free_port
 from domain.users import MobileNumber, Tier, User
 from entrypoints.asgi import build_app
@@ -23,7 +26,7 @@ from entrypoints.container import Container
 from tests.fakes.background import BackgroundServer
 from tests.fakes.sms_server import ACCOUNT_SID, AUTH_TOKEN, WEBHOOK_SECRET, SmsGateway, background_sms
 from tests.http.conftest import Api
-from tests.support import MutableClock, Phones, make_container, make_settings
+from tests.support import ManualJobQueue, MutableClock, Phones, make_container, make_settings
 
 VICTIM = "+447700900001"
 OTHER = "+447700900002"
@@ -396,3 +399,89 @@ async def test_behind_one_trusted_proxy_each_client_has_its_own_limit_and_cannot
         # The proxy appends the address it saw; what the client wrote before it is ignored.
         assert await send(3, "192.0.2.99, 198.51.100.7") == 429
         assert await send(4, "198.51.100.8") == 200  # somebody else behind the same proxy
+
+
+# 10. Brakes for every tier
+
+
+async def test_pro_has_brakes_too_sends_per_minute(clock: MutableClock) -> None:
+    settings = make_settings(SENDS_PER_MINUTE="3")
+    container = make_container(clock, settings)
+    async with AsyncTestClient(app=build_app(settings, container)) as client:
+        api = Api(client, container)
+        token = await api.sign_in(VICTIM)
+        await _make_pro(api, token)
+        room = await api.chatroom(token)
+        statuses = [
+            (await api.request("POST", f"/chatroom/{room}/message", token, json={"content": f"m{i}"})).status_code
+            for i in range(4)
+        ]
+        assert statuses == [202, 202, 202, 429]
+        braked = await api.request("POST", f"/chatroom/{room}/message", token, json={"content": "again"})
+        assert braked.json()["error"]["code"] == "TOO_MANY_REQUESTS" and int(braked.headers["retry-after"]) > 0
+        clock.advance(minutes=1)
+        assert (
+            await api.request("POST", f"/chatroom/{room}/message", token, json={"content": "later"})
+        ).status_code == 202
+
+
+async def test_pro_has_brakes_too_replies_in_flight(clock: MutableClock) -> None:
+    settings = make_settings(REPLIES_IN_FLIGHT_PER_USER="2")
+    container = make_container(clock, settings)
+    queue = ManualJobQueue()  # replies are written only when the test says so
+    container.job_queue.override(providers.Object(queue))
+    async with AsyncTestClient(app=build_app(settings, container)) as client:
+        api = Api(client, container)
+        token = await api.sign_in(VICTIM)
+        await _make_pro(api, token)
+        rooms = [await api.chatroom(token) for _ in range(3)]
+        sends = [
+            await api.request("POST", f"/chatroom/{room}/message", token, json={"content": "long question"})
+            for room in rooms
+        ]
+        assert [s.status_code for s in sends] == [202, 202, 429]
+        assert sends[2].json()["error"]["code"] == "TOO_MANY_REQUESTS"
+        assert (await api.request("GET", "/user/usage", token)).json()[
+            "used_today"
+        ] == 2  # the refused one is not counted
+        await container.generate_reply().execute(GenerateReplyCommand(reply_id=queue.jobs[0].reply_id))
+        again = await api.request("POST", f"/chatroom/{rooms[2]}/message", token, json={"content": "long question"})
+        assert again.status_code == 202
+
+
+async def _make_pro(api: Api, token: str) -> None:
+    session = (await api.request("POST", "/subscribe/pro", token)).json()["session_id"]
+    for delivery in api.container.payments().complete_checkout(session):
+        await api.request(
+            "POST", "/webhook/stripe", content=delivery.payload, headers={"Stripe-Signature": delivery.signature}
+        )
+    assert (await api.request("GET", "/user/me", token)).json()["tier"] == "pro"
+
+
+# 11. A refund, at most once
+
+
+async def test_a_reply_gives_its_message_back_once_however_often_it_fails(api: Api, container: Container) -> None:
+    token = await api.sign_in(VICTIM)
+    room = await api.chatroom(token)
+    model = container.language_model()
+    model.fail_next(LanguageModelError("The model declined to answer this message.", transient=False, kind="safety"))
+    failed = await api.request("POST", f"/chatroom/{room}/message", token, json={"content": "first"})
+    reply = await api.wait_for_reply(token, room, failed.json()["reply"]["id"])
+    assert reply["status"] == "failed"
+    assert (await api.request("GET", "/user/usage", token)).json()["used_today"] == 0  # given back
+
+    # An operator retries it (make cli ARGS="retry-failed"), and it fails again.
+    model.fail_next(LanguageModelError("The model declined to answer this message.", transient=False, kind="safety"))
+    assert await container.retry_failed_replies().execute(timedelta(hours=1)) == [reply["id"]]
+    assert (await api.wait_for_reply(token, room, reply["id"]))["status"] == "failed"
+    assert (await api.request("GET", "/user/usage", token)).json()["used_today"] == 0  # not -1, not a second gift
+    for i in range(5):
+        sent = await api.request("POST", f"/chatroom/{room}/message", token, json={"content": f"m{i}"})
+        assert sent.status_code == 202
+    assert (await api.request("POST", f"/chatroom/{room}/message", token, json={"content": "6th"})).status_code == 429
+
+    # Retried once more, it completes: the user got an answer, so the message counts again.
+    await container.retry_failed_replies().execute(timedelta(hours=1))
+    assert (await api.wait_for_reply(token, room, reply["id"]))["status"] == "completed"
+    assert (await api.request("GET", "/user/usage", token)).json()["used_today"] == 6
