@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from domain.users import Tier
@@ -41,39 +42,62 @@ class SubscriptionSnapshot:
 
 @dataclass(slots=True)
 class Subscription:
+    """One subscription at the payment provider, as we last saw it. A user may have
+    several (two checkouts opened side by side, a cancelled one and a new one); each is
+    kept by its own id, so news about one never overwrites another."""
+
+    subscription_id: str
     user_id: str
     customer_id: str | None = None
-    subscription_id: str | None = None
-    status: SubscriptionStatus = SubscriptionStatus.NONE
+    status: SubscriptionStatus = SubscriptionStatus.INCOMPLETE
     current_period_end: datetime | None = None
     cancel_at_period_end: bool = False
     as_of: datetime | None = None
+
+    @classmethod
+    def first_seen(cls, user_id: str, snapshot: SubscriptionSnapshot) -> Subscription:
+        subscription = cls(subscription_id=snapshot.subscription_id, user_id=user_id)
+        subscription.apply(snapshot)
+        return subscription
 
     @property
     def grants_pro(self) -> bool:
         return self.status in _PRO_STATUSES
 
-    @property
-    def tier(self) -> Tier:
-        return Tier.PRO if self.grants_pro else Tier.BASIC
-
     def apply(self, snapshot: SubscriptionSnapshot) -> bool:
         """Take the snapshot if it is newer than what we know; return whether it was taken.
 
-        Order of arrival means nothing: a snapshot of a different subscription replaces
-        ours only if it is newer, a terminal state of the same subscription is final, and
-        otherwise the snapshot with the later timestamp wins.
+        Order of arrival means nothing: the snapshot with the later provider time wins,
+        and a terminal state is final (a later-arriving snapshot of an earlier state
+        never brings a cancelled subscription back).
         """
-        same_subscription = snapshot.subscription_id == self.subscription_id
-        if same_subscription and self.status in _TERMINAL_STATUSES:
+        if snapshot.subscription_id != self.subscription_id:
+            raise ValueError("a snapshot of another subscription")
+        if self.status in _TERMINAL_STATUSES:
             return False
         is_older = self.as_of is not None and snapshot.as_of < self.as_of
-        if is_older and not (same_subscription and snapshot.status in _TERMINAL_STATUSES):
+        if is_older and snapshot.status not in _TERMINAL_STATUSES:
             return False
-        self.subscription_id = snapshot.subscription_id
         self.customer_id = snapshot.customer_id or self.customer_id
         self.status = snapshot.status
         self.current_period_end = snapshot.current_period_end
         self.cancel_at_period_end = snapshot.cancel_at_period_end
         self.as_of = snapshot.as_of if self.as_of is None else max(self.as_of, snapshot.as_of)
         return True
+
+
+def tier_for(subscriptions: Iterable[Subscription]) -> Tier:
+    """Pro while any of the user's subscriptions is paid for."""
+    return Tier.PRO if any(s.grants_pro for s in subscriptions) else Tier.BASIC
+
+
+def current_subscription(subscriptions: Iterable[Subscription]) -> Subscription | None:
+    """The subscription to show: one that grants Pro (the one paid up the furthest), else
+    the one we heard of last."""
+    known = list(subscriptions)
+    paying = [s for s in known if s.grants_pro]
+    if paying:
+        return max(paying, key=lambda s: (s.current_period_end or datetime.min.replace(tzinfo=UTC), s.subscription_id))
+    if not known:
+        return None
+    return max(known, key=lambda s: (s.as_of or datetime.min.replace(tzinfo=UTC), s.subscription_id))

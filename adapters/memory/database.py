@@ -61,6 +61,11 @@ class _Table(Generic[K, V]):
     def delete(self, key: K) -> None:
         self._staged[key] = _DELETED
 
+    def ids(self) -> Iterator[K]:
+        for key in self._committed.keys() | self._staged.keys():
+            if self.get(key) is not None:
+                yield key
+
     def rows(self) -> Iterator[V]:
         for key in self._committed.keys() | self._staged.keys():
             value = self.get(key)
@@ -84,7 +89,8 @@ class InMemoryUserRepository:
             raise Conflict("This mobile number is already registered.")
         self._rows.put(user.id, user)
 
-    async def get(self, user_id: str) -> User | None:
+    async def get(self, user_id: str, *, for_update: bool = False) -> User | None:
+        # Units of work are serialized here, so every read is already "for update".
         return self._rows.get(user_id)
 
     async def get_by_mobile(self, mobile_number: MobileNumber) -> User | None:
@@ -238,21 +244,35 @@ class InMemoryIdempotencyRepository:
         self._rows.put((owner_id, key), reply_id)
 
 
+class InMemoryCustomerRepository:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._rows: _Table[str, str] = _Table(uow, "billing_customers")
+
+    async def customer_of(self, user_id: str) -> str | None:
+        return self._rows.get(user_id)
+
+    async def user_of(self, customer_id: str) -> str | None:
+        return next((user_id for user_id in self._rows.ids() if self._rows.get(user_id) == customer_id), None)
+
+    async def link(self, user_id: str, customer_id: str) -> None:
+        if self._rows.get(user_id) is not None or await self.user_of(customer_id) is not None:
+            raise Conflict("This user or customer is already linked.")
+        self._rows.put(user_id, customer_id)
+
+
 class InMemorySubscriptionRepository:
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self._rows: _Table[str, Subscription] = _Table(uow, "subscriptions")
 
-    async def get(self, user_id: str) -> Subscription | None:
-        return self._rows.get(user_id)
+    async def get(self, subscription_id: str) -> Subscription | None:
+        return self._rows.get(subscription_id)
 
-    async def get_or_create(self, user_id: str) -> Subscription:
-        return self._rows.get(user_id) or Subscription(user_id=user_id)
-
-    async def get_by_customer(self, customer_id: str) -> Subscription | None:
-        return self._rows.find(lambda subscription: subscription.customer_id == customer_id)
+    async def list_for_user(self, user_id: str) -> Sequence[Subscription]:
+        found = [s for s in self._rows.rows() if s.user_id == user_id]
+        return sorted(found, key=lambda s: s.subscription_id)
 
     async def save(self, subscription: Subscription) -> None:
-        self._rows.put(subscription.user_id, subscription)
+        self._rows.put(subscription.subscription_id, subscription)
 
 
 class InMemoryProcessedEventRepository:
@@ -304,6 +324,7 @@ class InMemoryUnitOfWork:
         self.chatrooms = InMemoryChatroomRepository(self)
         self.messages = InMemoryMessageRepository(self)
         self.idempotency = InMemoryIdempotencyRepository(self)
+        self.customers = InMemoryCustomerRepository(self)
         self.subscriptions = InMemorySubscriptionRepository(self)
         self.processed_events = InMemoryProcessedEventRepository(self)
         self.quota = InMemoryQuotaCounter(self)

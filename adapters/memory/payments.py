@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import itertools
 import json
+import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,6 +30,12 @@ class _FakeSubscription:
     snapshot: SubscriptionSnapshot
 
 
+def _fake_id(prefix: str) -> str:
+    """Unique across restarts and processes, as the provider's ids are: a counter that
+    restarts would hand a new user the customer id the last run stored for another."""
+    return f"{prefix}_fake_{uuid.uuid4().hex[:24]}"
+
+
 def sign(payload: bytes, secret: str, *, timestamp: int) -> str:
     """The provider's scheme: ``t=<unix>,v1=hex(HMAC-SHA256(secret, "<t>.<body>"))``."""
     mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
@@ -46,29 +52,30 @@ class FakePaymentGateway:
         self._clock = clock
         self._secret = webhook_secret
         self._public_url = public_url.rstrip("/")
-        self._ids = itertools.count(1)
+
         self._customers: dict[str, str] = {}
         self._sessions: dict[str, tuple[str, str]] = {}
         self._subscriptions: dict[str, _FakeSubscription] = {}
+        self._paid_checkouts: dict[str, str] = {}
 
     async def create_customer(self, *, user_id: str, mobile_number: MobileNumber) -> str:
-        customer_id = f"cus_fake_{next(self._ids)}"
+        customer_id = _fake_id("cus")
         self._customers[customer_id] = user_id
         return customer_id
 
     async def create_checkout(self, *, customer_id: str, user_id: str) -> CheckoutSession:
-        session_id = f"cs_fake_{next(self._ids)}"
+        session_id = _fake_id("cs")
         self._sessions[session_id] = (customer_id, user_id)
         return CheckoutSession(session_id=session_id, url=f"{self._public_url}/dev/fake-checkout/{session_id}")
 
     async def create_portal(self, *, customer_id: str) -> str:
         return f"{self._public_url}/dev/fake-billing-portal/{customer_id}"
 
-    async def fetch_subscription(self, subscription_id: str) -> FetchedSubscription:
+    async def fetch_subscription(self, subscription_id: str, *, as_of: datetime) -> FetchedSubscription:
         found = self._subscriptions.get(subscription_id)
         if found is None:
             raise NotFound("No such subscription.")
-        return FetchedSubscription(user_id=found.user_id, snapshot=found.snapshot)
+        return FetchedSubscription(user_id=found.user_id, snapshot=replace(found.snapshot, as_of=as_of))
 
     def verify_event(self, payload: bytes, signature: str | None) -> PaymentEvent:
         if not signature:
@@ -91,12 +98,15 @@ class FakePaymentGateway:
 
     # What a person does on the provider's pages, and the events it produces.
 
-    def complete_checkout(self, session_id: str) -> list[SignedWebhook]:
+    def complete_checkout(self, session_id: str, *, metadata_user_id: str | None = None) -> list[SignedWebhook]:
+        """The person paid. ``metadata_user_id`` makes the events name another user than
+        the one the checkout was for (what a tampered or mixed-up metadata looks like)."""
         if session_id not in self._sessions:
             raise NotFound("No such checkout session.")
         customer_id, user_id = self._sessions.pop(session_id)
+        user_id = metadata_user_id or user_id
         now = self._clock.now()
-        subscription_id = f"sub_fake_{next(self._ids)}"
+        subscription_id = _fake_id("sub")
         snapshot = SubscriptionSnapshot(
             subscription_id=subscription_id,
             customer_id=customer_id,
@@ -106,6 +116,7 @@ class FakePaymentGateway:
             as_of=now,
         )
         self._subscriptions[subscription_id] = _FakeSubscription(user_id=user_id, snapshot=snapshot)
+        self._paid_checkouts[session_id] = subscription_id
         return [
             self._event(
                 "checkout.session.completed", PaymentEventKind.CHECKOUT_COMPLETED, user_id, snapshot, embed=False
@@ -113,6 +124,9 @@ class FakePaymentGateway:
             self._event("customer.subscription.created", PaymentEventKind.SUBSCRIPTION_CHANGED, user_id, snapshot),
             self._event("invoice.paid", PaymentEventKind.INVOICE_SETTLED, user_id, snapshot, embed=False),
         ]
+
+    def subscriptions_of_checkout(self, session_id: str) -> str:
+        return self._paid_checkouts[session_id]
 
     def change_subscription(
         self, subscription_id: str, *, status: SubscriptionStatus, cancel_at_period_end: bool = False
@@ -138,7 +152,7 @@ class FakePaymentGateway:
         embed: bool = True,
     ) -> SignedWebhook:
         body: dict[str, Any] = {
-            "id": f"evt_fake_{next(self._ids)}",
+            "id": _fake_id("evt"),
             "type": event_type,
             "kind": kind,
             "created": self._clock.now().timestamp(),

@@ -68,6 +68,7 @@ class PostgresUnitOfWork:
         self.chatrooms = PostgresChatroomRepository(self)
         self.messages = PostgresMessageRepository(self)
         self.idempotency = PostgresIdempotencyRepository(self)
+        self.customers = PostgresCustomerRepository(self)
         self.subscriptions = PostgresSubscriptionRepository(self)
         self.processed_events = PostgresProcessedEventRepository(self)
         self.quota = PostgresQuotaCounter(self)
@@ -159,11 +160,12 @@ class PostgresUserRepository(_Repository):
         if inserted.first() is None:
             raise Conflict("This mobile number is already registered.")
 
-    async def get(self, user_id: str) -> User | None:
+    async def get(self, user_id: str, *, for_update: bool = False) -> User | None:
         key = _uuid(user_id)
         if key is None:
             return None
-        row = (await self._execute(select(t.users).where(t.users.c.id == key))).first()
+        query = select(t.users).where(t.users.c.id == key)
+        row = (await self._execute(query.with_for_update() if for_update else query)).first()
         return None if row is None else _user(row)
 
     async def get_by_mobile(self, mobile_number: MobileNumber) -> User | None:
@@ -505,11 +507,33 @@ class PostgresIdempotencyRepository(_Repository):
             raise Conflict("This Idempotency-Key was already used.")
 
 
+class PostgresCustomerRepository(_Repository):
+    async def customer_of(self, user_id: str) -> str | None:
+        c = t.billing_customers.c
+        row = (await self._execute(select(c.customer_id).where(c.user_id == uuid.UUID(user_id)))).first()
+        return None if row is None else str(row.customer_id)
+
+    async def user_of(self, customer_id: str) -> str | None:
+        c = t.billing_customers.c
+        row = (await self._execute(select(c.user_id).where(c.customer_id == customer_id))).first()
+        return None if row is None else str(row.user_id)
+
+    async def link(self, user_id: str, customer_id: str) -> None:
+        inserted = await self._execute(
+            insert(t.billing_customers)
+            .values(user_id=uuid.UUID(user_id), customer_id=customer_id)
+            .on_conflict_do_nothing()
+            .returning(t.billing_customers.c.user_id)
+        )
+        if inserted.first() is None:
+            raise Conflict("This user or customer is already linked.")
+
+
 def _subscription(row: Any) -> Subscription:
     return Subscription(
+        subscription_id=row.subscription_id,
         user_id=str(row.user_id),
         customer_id=row.customer_id,
-        subscription_id=row.subscription_id,
         status=SubscriptionStatus(row.status),
         current_period_end=row.current_period_end,
         cancel_at_period_end=row.cancel_at_period_end,
@@ -518,36 +542,22 @@ def _subscription(row: Any) -> Subscription:
 
 
 class PostgresSubscriptionRepository(_Repository):
-    async def get(self, user_id: str) -> Subscription | None:
-        row = (
-            await self._execute(
-                select(t.subscriptions).where(t.subscriptions.c.user_id == uuid.UUID(user_id)).with_for_update()
-            )
-        ).first()
+    async def get(self, subscription_id: str) -> Subscription | None:
+        c = t.subscriptions.c
+        row = (await self._execute(select(t.subscriptions).where(c.subscription_id == subscription_id))).first()
         return None if row is None else _subscription(row)
 
-    async def get_or_create(self, user_id: str) -> Subscription:
-        await self._execute(
-            insert(t.subscriptions)
-            .values(user_id=uuid.UUID(user_id), status=SubscriptionStatus.NONE.value, cancel_at_period_end=False)
-            .on_conflict_do_nothing()
+    async def list_for_user(self, user_id: str) -> Sequence[Subscription]:
+        c = t.subscriptions.c
+        rows = await self._execute(
+            select(t.subscriptions).where(c.user_id == uuid.UUID(user_id)).order_by(c.subscription_id)
         )
-        found = await self.get(user_id)
-        assert found is not None
-        return found
-
-    async def get_by_customer(self, customer_id: str) -> Subscription | None:
-        row = (
-            await self._execute(
-                select(t.subscriptions).where(t.subscriptions.c.customer_id == customer_id).with_for_update()
-            )
-        ).first()
-        return None if row is None else _subscription(row)
+        return [_subscription(row) for row in rows]
 
     async def save(self, subscription: Subscription) -> None:
         values = {
+            "user_id": uuid.UUID(subscription.user_id),
             "customer_id": subscription.customer_id,
-            "subscription_id": subscription.subscription_id,
             "status": subscription.status.value,
             "current_period_end": subscription.current_period_end,
             "cancel_at_period_end": subscription.cancel_at_period_end,
@@ -555,8 +565,8 @@ class PostgresSubscriptionRepository(_Repository):
         }
         await self._execute(
             insert(t.subscriptions)
-            .values(user_id=uuid.UUID(subscription.user_id), **values)
-            .on_conflict_do_update(index_elements=["user_id"], set_=values)
+            .values(subscription_id=subscription.subscription_id, **values)
+            .on_conflict_do_update(index_elements=["subscription_id"], set_=values)
         )
 
 

@@ -114,12 +114,19 @@ idempotency_keys = Table(
     PrimaryKeyConstraint("owner_id", "key"),
 )
 
+billing_customers = Table(
+    "billing_customers",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("customer_id", String(255), nullable=False, unique=True),
+)
+
 subscriptions = Table(
     "subscriptions",
     metadata,
-    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-    Column("customer_id", String(255), unique=True),
-    Column("subscription_id", String(255)),
+    Column("subscription_id", String(255), primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("customer_id", String(255)),
     Column("status", String(32), nullable=False),
     Column("current_period_end", Timestamp),
     Column("cancel_at_period_end", Boolean, nullable=False),

@@ -101,12 +101,12 @@ class StripePaymentGateway:
         )
         return str(portal.url)
 
-    async def fetch_subscription(self, subscription_id: str) -> FetchedSubscription:
+    async def fetch_subscription(self, subscription_id: str, *, as_of: datetime) -> FetchedSubscription:
         found = await self._call(self._client.v1.subscriptions.retrieve_async(subscription_id))
         raw = found.to_dict()
         return FetchedSubscription(
             user_id=(raw.get("metadata") or {}).get("user_id"),
-            snapshot=subscription_snapshot(raw, as_of=self._clock.now()),
+            snapshot=subscription_snapshot(raw, as_of=as_of),
         )
 
     def verify_event(self, payload: bytes, signature: str | None) -> PaymentEvent:

@@ -25,7 +25,10 @@ class UserRepository(Protocol):
     async def add(self, user: User) -> None:
         """Raises Conflict when the mobile number is taken."""
 
-    async def get(self, user_id: str) -> User | None: ...
+    async def get(self, user_id: str, *, for_update: bool = False) -> User | None:
+        """``for_update`` locks the user until the unit of work ends: payment events for
+        one user are applied one after another."""
+
     async def get_by_mobile(self, mobile_number: MobileNumber) -> User | None: ...
     async def update(self, user: User) -> None: ...
 
@@ -99,13 +102,18 @@ class IdempotencyRepository(Protocol):
         """Raises Conflict when the key is already recorded."""
 
 
-class SubscriptionRepository(Protocol):
-    async def get(self, user_id: str) -> Subscription | None: ...
-    async def get_or_create(self, user_id: str) -> Subscription:
-        """The user's subscription record, created empty if missing, and locked until the
-        unit of work ends: events for one user are applied one after another."""
+class CustomerRepository(Protocol):
+    """Which payment-provider customer is which user: one each, both ways."""
 
-    async def get_by_customer(self, customer_id: str) -> Subscription | None: ...
+    async def customer_of(self, user_id: str) -> str | None: ...
+    async def user_of(self, customer_id: str) -> str | None: ...
+    async def link(self, user_id: str, customer_id: str) -> None:
+        """Raises Conflict when the user already has a customer or the customer a user."""
+
+
+class SubscriptionRepository(Protocol):
+    async def get(self, subscription_id: str) -> Subscription | None: ...
+    async def list_for_user(self, user_id: str) -> Sequence[Subscription]: ...
     async def save(self, subscription: Subscription) -> None: ...
 
 
@@ -141,6 +149,7 @@ class UnitOfWork(Protocol):
     chatrooms: ChatroomRepository
     messages: MessageRepository
     idempotency: IdempotencyRepository
+    customers: CustomerRepository
     subscriptions: SubscriptionRepository
     processed_events: ProcessedEventRepository
     quota: QuotaCounter

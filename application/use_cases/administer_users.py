@@ -3,6 +3,7 @@ its usage for a day. Each is a use case of its own."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -51,7 +52,8 @@ class CreateUser:
 class UserOverview:
     user: User
     usage: QuotaStatus
-    subscription: Subscription | None
+    customer_id: str | None
+    subscriptions: Sequence[Subscription]
 
 
 class ShowUser:
@@ -67,9 +69,13 @@ class ShowUser:
             if user is None:
                 raise NotFound("No user has that mobile number.")
             used = await uow.quota.count(user.id, usage_day(now))
-            subscription = await uow.subscriptions.get(user.id)
+            customer_id = await uow.customers.customer_of(user.id)
+            subscriptions = await uow.subscriptions.list_for_user(user.id)
         return UserOverview(
-            user=user, usage=self._quota.status(tier=user.tier, used=used, now=now), subscription=subscription
+            user=user,
+            usage=self._quota.status(tier=user.tier, used=used, now=now),
+            customer_id=customer_id,
+            subscriptions=subscriptions,
         )
 
 

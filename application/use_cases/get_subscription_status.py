@@ -6,7 +6,7 @@ from datetime import datetime
 from application.ports.repositories import UnitOfWorkFactory
 from application.use_cases.authenticate import Principal
 from domain.errors import NotFound
-from domain.subscriptions import SubscriptionStatus
+from domain.subscriptions import SubscriptionStatus, current_subscription
 from domain.users import Tier
 
 
@@ -25,7 +25,7 @@ class GetSubscriptionStatus:
     async def execute(self, principal: Principal) -> SubscriptionStatusResult:
         async with self._uow() as uow:
             user = await uow.users.get(principal.user_id)
-            subscription = await uow.subscriptions.get(principal.user_id)
+            subscription = current_subscription(await uow.subscriptions.list_for_user(principal.user_id))
         if user is None:
             raise NotFound("User not found.")
         if subscription is None:

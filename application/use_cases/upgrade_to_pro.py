@@ -4,7 +4,6 @@ from application.ports.repositories import UnitOfWorkFactory
 from application.ports.services import CheckoutSession, PaymentGateway
 from application.use_cases.authenticate import Principal
 from domain.errors import Conflict, NotFound
-from domain.subscriptions import Subscription
 from domain.users import Tier
 
 
@@ -35,14 +34,18 @@ async def customer_for(
             raise NotFound("User not found.")
         if refuse_pro and user.tier is Tier.PRO:
             raise Conflict("You are already on Pro.")
-        subscription = await uow.subscriptions.get(user_id)
-    if subscription is not None and subscription.customer_id is not None:
-        return subscription.customer_id
+        known = await uow.customers.customer_of(user_id)
+    if known is not None:
+        return known
     created = await payments.create_customer(user_id=user.id, mobile_number=user.mobile_number)
-    async with uow_factory() as uow:
-        subscription = await uow.subscriptions.get(user_id) or Subscription(user_id=user_id)
-        if subscription.customer_id is None:
-            subscription.customer_id = created
-            await uow.subscriptions.save(subscription)
+    try:
+        async with uow_factory() as uow:
+            await uow.customers.link(user_id, created)
             await uow.commit()
-    return subscription.customer_id
+    except Conflict:
+        async with uow_factory() as uow:
+            stored = await uow.customers.customer_of(user_id)
+        if stored is None:
+            raise
+        return stored
+    return created

@@ -49,13 +49,13 @@ async def _run(container: Container, args: argparse.Namespace) -> dict[str, Any]
         return {"user": _user_json(user)}
     if args.command == "show-user":
         found = await container.show_user().execute(args.mobile_number)
-        sub = found.subscription
         return {
             "user": _user_json(found.user),
             "usage": {"used_today": found.usage.used, "daily_limit": found.usage.limit},
-            "subscription": None
-            if sub is None
-            else {"status": sub.status.value, "customer_id": sub.customer_id, "subscription_id": sub.subscription_id},
+            "customer_id": found.customer_id,
+            "subscriptions": [
+                {"subscription_id": sub.subscription_id, "status": sub.status.value} for sub in found.subscriptions
+            ],
         }
     if args.command == "set-tier":
         return {"user": _user_json(await container.set_tier().execute(args.mobile_number, Tier(args.tier)))}

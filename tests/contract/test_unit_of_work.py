@@ -284,27 +284,46 @@ async def test_idempotency_keys_are_unique_per_owner(adapters: Container) -> Non
             await uow.idempotency.add(ada.id, "k", _id())
 
 
-async def test_subscriptions_and_processed_events(adapters: Container) -> None:
-    ada = await _with_user(adapters)
-    subscription = Subscription(
-        user_id=ada.id,
-        customer_id="cus_1",
-        subscription_id="sub_1",
-        status=SubscriptionStatus.ACTIVE,
-        current_period_end=T0 + timedelta(days=30),
-        cancel_at_period_end=True,
-        as_of=T0,
-    )
+async def test_subscriptions_by_id_customers_both_ways_and_processed_events(adapters: Container) -> None:
+    ada, bob = await _with_user(adapters), await _with_user(adapters, _user("+14155550100"))
+    subscriptions = [
+        Subscription(
+            subscription_id=f"sub_{n}",
+            user_id=ada.id,
+            customer_id="cus_1",
+            status=status,
+            current_period_end=T0 + timedelta(days=30),
+            cancel_at_period_end=n == 1,
+            as_of=T0,
+        )
+        for n, status in ((1, SubscriptionStatus.ACTIVE), (2, SubscriptionStatus.CANCELED))
+    ]
     async with adapters.uow()() as uow:
-        await uow.subscriptions.save(subscription)
+        for subscription in subscriptions:
+            await uow.subscriptions.save(subscription)
+        await uow.customers.link(ada.id, "cus_1")
         assert await uow.processed_events.add("evt_1", "invoice.paid", T0)
         assert not await uow.processed_events.add("evt_1", "invoice.paid", T0)
         await uow.commit()
     async with adapters.uow()() as uow:
-        assert await uow.subscriptions.get(ada.id) == subscription
-        assert await uow.subscriptions.get_by_customer("cus_1") == subscription
-        assert await uow.subscriptions.get_by_customer("cus_2") is None
+        assert await uow.subscriptions.get("sub_1") == subscriptions[0]
+        assert await uow.subscriptions.get("sub_9") is None
+        assert list(await uow.subscriptions.list_for_user(ada.id)) == subscriptions
+        assert list(await uow.subscriptions.list_for_user(bob.id)) == []
+        assert await uow.customers.customer_of(ada.id) == "cus_1" and await uow.customers.user_of("cus_1") == ada.id
+        assert await uow.customers.customer_of(bob.id) is None and await uow.customers.user_of("cus_2") is None
+        with pytest.raises(Conflict):
+            await uow.customers.link(bob.id, "cus_1")  # a customer has one user
+    async with adapters.uow()() as uow:
+        with pytest.raises(Conflict):
+            await uow.customers.link(ada.id, "cus_2")  # a user has one customer
+    async with adapters.uow()() as uow:
+        subscriptions[0].status = SubscriptionStatus.PAST_DUE
+        await uow.subscriptions.save(subscriptions[0])
         assert not await uow.processed_events.add("evt_1", "invoice.paid", T0)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        assert (await uow.subscriptions.get("sub_1")).status is SubscriptionStatus.PAST_DUE  # type: ignore[union-attr]
 
 
 async def test_quota_counts_to_the_limit_gives_back_and_resets(adapters: Container) -> None:
@@ -408,5 +427,5 @@ async def test_different_events_for_one_user_at_once_all_take_effect(adapters: C
         )
     )
     async with adapters.uow()() as uow:
-        stored = await uow.subscriptions.get(principal.user_id)
+        stored = await uow.subscriptions.get(subscription_id)
     assert stored is not None and stored.status is SubscriptionStatus.PAST_DUE

@@ -20,6 +20,7 @@ from application.ports.services import LanguageModelError
 from application.services.sign_in import open_session
 from application.use_cases.generate_reply import GenerateReplyCommand
 from devstack.services import free_port
+from domain.subscriptions import SubscriptionStatus
 from domain.users import MobileNumber, Tier, User
 from entrypoints.asgi import build_app
 from entrypoints.container import Container
@@ -485,3 +486,60 @@ async def test_a_reply_gives_its_message_back_once_however_often_it_fails(api: A
     await container.retry_failed_replies().execute(timedelta(hours=1))
     assert (await api.wait_for_reply(token, room, reply["id"]))["status"] == "completed"
     assert (await api.request("GET", "/user/usage", token)).json()["used_today"] == 6
+
+
+# 12. Subscriptions, each by its own id
+
+
+async def _pay(api: Api, checkout_url: str) -> None:
+    paid = await api.request("GET", checkout_url.removeprefix("http://127.0.0.1:8000"))
+    assert paid.status_code == 200 and set(paid.json()["events"]) == {"applied"}, paid.text
+
+
+async def test_cancelling_one_of_two_paid_subscriptions_keeps_pro(api: Api) -> None:
+    token = await api.sign_in(VICTIM)
+    # Two checkouts opened side by side (two tabs), both paid.
+    first = (await api.request("POST", "/subscribe/pro", token)).json()
+    second = (await api.request("POST", "/subscribe/pro", token)).json()
+    await _pay(api, first["checkout_url"])
+    await _pay(api, second["checkout_url"])
+    gateway = api.container.payments()
+    subscriptions = (
+        gateway.subscriptions_of_checkout(first["session_id"]),
+        gateway.subscriptions_of_checkout(second["session_id"]),
+    )
+    cancel = gateway.change_subscription(subscriptions[0], status=SubscriptionStatus.CANCELED)
+    delivered = await api.request(
+        "POST", "/webhook/stripe", content=cancel.payload, headers={"Stripe-Signature": cancel.signature}
+    )
+    assert delivered.status_code == 200
+    status = (await api.request("GET", "/subscription/status", token)).json()
+    assert status["tier"] == "pro" and status["status"] == "active"
+    assert (await api.request("GET", "/user/me", token)).json()["tier"] == "pro"
+    cancel = gateway.change_subscription(subscriptions[1], status=SubscriptionStatus.CANCELED)
+    await api.request("POST", "/webhook/stripe", content=cancel.payload, headers={"Stripe-Signature": cancel.signature})
+    assert (await api.request("GET", "/user/me", token)).json()["tier"] == "basic"
+
+
+async def test_an_event_naming_another_user_than_its_customer_s_is_refused(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    payer = await api.sign_in(VICTIM)
+    freeloader = await api.sign_in(OTHER)
+    freeloader_id = (await api.request("GET", "/user/me", freeloader)).json()["id"]
+    checkout = (await api.request("POST", "/subscribe/pro", payer)).json()
+    gateway = api.container.payments()
+    # The payer's customer, but metadata naming somebody else (edited, or a mix-up).
+    forged = gateway.complete_checkout(checkout["session_id"], metadata_user_id=freeloader_id)
+    outcomes = []
+    for delivery in forged:
+        response = await api.request(
+            "POST", "/webhook/stripe", content=delivery.payload, headers={"Stripe-Signature": delivery.signature}
+        )
+        assert response.status_code == 200  # acknowledged, so the provider stops retrying
+        outcomes.append(response)
+    assert (await api.request("GET", "/user/me", freeloader)).json()["tier"] == "basic"
+    assert (await api.request("GET", "/user/me", payer)).json()["tier"] == "basic"
+    assert "refused" in caplog.text
+    metrics = (await api.client.get("/metrics")).text
+    assert 'payment_events_total{outcome="refused",type="customer.subscription.created"} 1.0' in metrics

@@ -7,6 +7,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from dependency_injector import providers
@@ -75,8 +76,9 @@ async def test_checkout_reuses_one_customer_and_names_the_user_everywhere(gatewa
 
 async def test_a_subscription_is_read_with_its_period_from_the_items(gateway: StripePaymentGateway) -> None:
     created = fake.subscription(customer="cus_x", user_id="u-2", status="past_due", period_end=1_800_000_000)
-    fetched = await gateway.fetch_subscription(created["id"])
-    assert fetched.user_id == "u-2"
+    asked_at = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+    fetched = await gateway.fetch_subscription(created["id"], as_of=asked_at)
+    assert fetched.user_id == "u-2" and fetched.snapshot.as_of == asked_at  # the event's time, not ours
     assert fetched.snapshot.status is SubscriptionStatus.PAST_DUE
     assert int(fetched.snapshot.current_period_end.timestamp()) == 1_800_000_000  # type: ignore[union-attr]
 
@@ -240,3 +242,21 @@ async def test_limits_follow_the_tier(stripe_container: Container) -> None:
     )
     with pytest.raises(DailyLimitReached):
         await stripe_container.send_message().execute(send)
+
+
+async def test_events_are_ordered_by_stripe_s_clock_even_when_ours_runs_ahead(stripe_container: Container) -> None:
+    """An invoice event makes us fetch the subscription; that state is dated by the event,
+    not by our clock. Ours is an hour ahead here: dated by it, the fetched state would
+    hide a change Stripe made after the invoice, delivered a moment later."""
+    clock = stripe_container.clock()
+    principal, _ = await sign_in(stripe_container)
+    session = await stripe_container.upgrade_to_pro().execute(principal)
+    _, created, paid = fake.complete_checkout(session.session_id)
+    await _deliver(stripe_container, created)
+    clock.current = datetime.now(UTC) + timedelta(hours=1)
+    await _deliver(stripe_container, paid)  # fetched: active
+    subscription_id = created["data"]["object"]["id"]  # type: ignore[index]
+    later = fake.update_subscription(subscription_id, status="past_due", created=int(paid["created"]) + 60)  # type: ignore[call-overload]
+    assert await _deliver(stripe_container, later) is PaymentEventOutcome.APPLIED
+    status = await stripe_container.get_subscription_status().execute(principal)
+    assert status.status is SubscriptionStatus.PAST_DUE

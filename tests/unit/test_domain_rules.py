@@ -15,7 +15,7 @@ from domain.errors import InvalidOtp, ValidationError
 from domain.otp import MAX_VERIFY_ATTEMPTS, OtpChallenge, OtpPurpose, looks_like_otp, new_otp_code
 from domain.quota import DailyQuota, next_reset, usage_day
 from domain.sessions import AuthSession
-from domain.subscriptions import Subscription, SubscriptionSnapshot, SubscriptionStatus
+from domain.subscriptions import Subscription, SubscriptionSnapshot, SubscriptionStatus, current_subscription, tier_for
 from domain.users import MobileNumber, Tier
 
 T0 = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
@@ -170,7 +170,7 @@ LIFECYCLE = [
 @given(st.permutations(LIFECYCLE), st.integers(1, len(LIFECYCLE)))
 def test_any_arrival_order_ends_in_the_state_of_the_latest_snapshot(order: list[SubscriptionSnapshot], n: int) -> None:
     delivered = order[:n]
-    subscription = Subscription(user_id="u")
+    subscription = Subscription(subscription_id="sub_1", user_id="u")
     for snapshot in delivered:
         subscription.apply(snapshot)
     latest = max(delivered, key=lambda s: s.as_of)
@@ -179,17 +179,21 @@ def test_any_arrival_order_ends_in_the_state_of_the_latest_snapshot(order: list[
 
 
 def test_an_old_update_after_the_cancellation_does_not_resurrect_pro() -> None:
-    subscription = Subscription(user_id="u")
-    subscription.apply(_snapshot("sub_1", SubscriptionStatus.CANCELED, 5))
+    subscription = Subscription.first_seen("u", _snapshot("sub_1", SubscriptionStatus.CANCELED, 5))
     assert not subscription.apply(_snapshot("sub_1", SubscriptionStatus.ACTIVE, 9))
-    assert subscription.tier is Tier.BASIC
+    assert tier_for([subscription]) is Tier.BASIC
 
 
-def test_a_new_subscription_after_a_cancelled_one_grants_pro_again() -> None:
-    subscription = Subscription(user_id="u")
-    subscription.apply(_snapshot("sub_1", SubscriptionStatus.CANCELED, 5))
-    assert subscription.apply(_snapshot("sub_2", SubscriptionStatus.ACTIVE, 6))
-    assert subscription.tier is Tier.PRO
+def test_a_user_is_pro_while_any_of_their_subscriptions_is_paid_for() -> None:
+    first = Subscription.first_seen("u", _snapshot("sub_1", SubscriptionStatus.ACTIVE, 1))
+    second = Subscription.first_seen("u", _snapshot("sub_2", SubscriptionStatus.ACTIVE, 2))
+    first.apply(_snapshot("sub_1", SubscriptionStatus.CANCELED, 3))
+    assert tier_for([first, second]) is Tier.PRO and current_subscription([first, second]) is second
+    second.apply(_snapshot("sub_2", SubscriptionStatus.CANCELED, 4))
+    assert tier_for([first, second]) is Tier.BASIC
+    assert tier_for([]) is Tier.BASIC and current_subscription([]) is None
+    with pytest.raises(ValueError, match="another subscription"):
+        first.apply(_snapshot("sub_2", SubscriptionStatus.ACTIVE, 9))
 
 
 # Context budget
