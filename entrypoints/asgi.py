@@ -61,6 +61,8 @@ def build_app(settings: Settings, container: Container | None = None) -> ASGIApp
         container,
         max_body_bytes=settings.max_body_bytes,
         dev_routes=settings.dev_tools_enabled,
+        metrics_route=settings.metrics_public or settings.metrics_token is not None,
+        metrics_token=settings.metrics_token,
         cors_allow_origins=settings.cors_allow_origins,
         lifespan=[_lifespan(container)],
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -14,7 +15,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.chatrooms import ChatroomController
 from entrypoints.http.controllers.dev import DevController
-from entrypoints.http.controllers.operations import OperationsController
+from entrypoints.http.controllers.operations import MetricsController, OperationsController
 from entrypoints.http.controllers.subscriptions import SubscriptionController
 from entrypoints.http.controllers.users import UserController
 from entrypoints.http.dependencies import build_dependencies
@@ -35,6 +36,8 @@ def create_app(
     max_body_bytes: int,
     debug: bool = False,
     dev_routes: bool = False,
+    metrics_route: bool = True,
+    metrics_token: str | None = None,
     cors_allow_origins: tuple[str, ...] = (),
     lifespan: list[Callable[[Litestar], Any]] | None = None,
 ) -> Litestar:
@@ -45,9 +48,13 @@ def create_app(
             ChatroomController,
             SubscriptionController,
             OperationsController,
+            *([MetricsController] if metrics_route else []),
             *([DevController] if dev_routes else []),
         ],
-        dependencies=build_dependencies(container),
+        dependencies={
+            **build_dependencies(container),
+            "metrics_token": Provide(lambda: metrics_token, use_cache=True, sync_to_thread=False),
+        },
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=max_body_bytes,
         # Logging is configured once per process by entrypoints.logs, not by the framework.

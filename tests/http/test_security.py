@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import subprocess
@@ -16,6 +17,7 @@ import pytest
 from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
+from adapters.memory.payments import sign
 from application.ports.services import LanguageModelError
 from application.services.sign_in import open_session
 from application.use_cases.generate_reply import GenerateReplyCommand
@@ -27,7 +29,7 @@ from entrypoints.container import Container
 from tests.fakes.background import BackgroundServer
 from tests.fakes.sms_server import ACCOUNT_SID, AUTH_TOKEN, WEBHOOK_SECRET, SmsGateway, background_sms
 from tests.http.conftest import Api
-from tests.support import ManualJobQueue, MutableClock, Phones, make_container, make_settings
+from tests.support import ManualJobQueue, MutableClock, Phones, make_container, make_settings, production_settings
 
 VICTIM = "+447700900001"
 OTHER = "+447700900002"
@@ -543,3 +545,40 @@ async def test_an_event_naming_another_user_than_its_customer_s_is_refused(
     assert "refused" in caplog.text
     metrics = (await api.client.get("/metrics")).text
     assert 'payment_events_total{outcome="refused",type="customer.subscription.created"} 1.0' in metrics
+
+
+# 13. Large webhooks in, metrics not out
+
+
+async def test_a_large_signed_stripe_event_is_taken_and_a_huge_body_is_not(api: Api) -> None:
+    token = await api.sign_in(VICTIM)
+    checkout = (await api.request("POST", "/subscribe/pro", token)).json()
+    created = api.container.payments().complete_checkout(checkout["session_id"])[1]
+    body = json.loads(created.payload)
+    body["padding"] = "x" * 200_000  # an invoice with many lines is this big
+    payload = json.dumps(body).encode()
+    signature = sign(
+        payload, api.container.settings().stripe_webhook_secret, timestamp=int(api.container.clock().now().timestamp())
+    )
+    taken = await api.request("POST", "/webhook/stripe", content=payload, headers={"Stripe-Signature": signature})
+    assert taken.status_code == 200, taken.text
+    assert (await api.request("GET", "/user/me", token)).json()["tier"] == "pro"
+    huge = await api.request(
+        "POST", "/webhook/stripe", content=b"x" * (1024 * 1024 + 1), headers={"Stripe-Signature": signature}
+    )
+    assert huge.status_code == 413 and huge.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+    # Every other route keeps the small limit.
+    assert (await api.request("POST", "/auth/send-otp", content=b"x" * 20_000)).status_code == 413
+
+
+async def test_metrics_are_not_served_to_the_public_in_production(clock: MutableClock) -> None:
+    closed = production_settings()
+    async with AsyncTestClient(app=build_app(closed, make_container(clock, closed))) as client:
+        assert (await client.get("/metrics")).status_code == 404
+    guarded = production_settings(METRICS_TOKEN="a metrics token for the scraper")
+    async with AsyncTestClient(app=build_app(guarded, make_container(clock, guarded))) as client:
+        assert (await client.get("/metrics")).status_code == 401
+        wrong = await client.get("/metrics", headers={"Authorization": "Bearer not it"})
+        assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "UNAUTHENTICATED"
+        right = await client.get("/metrics", headers={"Authorization": "Bearer a metrics token for the scraper"})
+        assert right.status_code == 200 and "http_requests_total" in right.text

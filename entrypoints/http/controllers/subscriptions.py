@@ -45,7 +45,9 @@ class SubscriptionController(Controller):
         """A link to the billing portal, to change or cancel the subscription."""
         return PortalResponse(url=await open_billing_portal.execute(principal))
 
-    @post("/webhook/stripe", status_code=200, responses=errors(400, 413))
+    # Stripe's events can be large (an invoice with many lines): 1 MiB here, whatever the
+    # limit for the other routes.
+    @post("/webhook/stripe", status_code=200, responses=errors(400, 413), request_max_body_size=1024 * 1024)
     async def stripe_webhook(
         self, request: Request[Any, Any, Any], handle_payment_event: NamedDependency[HandlePaymentEvent]
     ) -> WebhookResponse:
