@@ -71,6 +71,11 @@ class Stack:
             "PASSWORD_HASH_PROFILE": "cheapest",
             "WORKER_METRICS_PORT": "0",
             "OTP_SENDS_PER_CLIENT": "1000",
+            # One Pro user sends as fast as wrk can: the per-user brakes would measure
+            # themselves (429s) instead of the send path.
+            "SENDS_PER_MINUTE": "100000000",
+            "REPLIES_IN_FLIGHT_PER_USER": "100000000",
+            "MAX_STREAMS_PER_SESSION": "100000",
             "dramatiq_worker_timeout": "50",
         }
         self.processes: list[subprocess.Popen[bytes]] = []
@@ -198,10 +203,11 @@ async def seed(database_url: str, token_user: str) -> dict[str, Any]:
         ids = [str(r["id"]) for r in rooms]
         for room, count in ((ids[0], 100), (ids[1], 100_000)):
             await connection.execute(
-                """INSERT INTO messages (id, chatroom_id, role, content, status, created_at, completed_at, attempt)
+                """INSERT INTO messages
+                     (id, chatroom_id, role, content, status, created_at, completed_at, attempt, refunded)
                    SELECT gen_random_uuid(), $1, CASE WHEN g % 2 = 1 THEN 'user' ELSE 'model' END,
                           'Message ' || g || ': a reply of a realistic length, a sentence or two about the trip.',
-                          'completed', now() - ($2 - g) * interval '1 millisecond', now(), 1
+                          'completed', now() - ($2 - g) * interval '1 millisecond', now(), 1, false
                    FROM generate_series(1, $2) g""",
                 uuid.UUID(room),
                 count,

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    false,
     text,
 )
 
@@ -94,7 +95,7 @@ messages = Table(
     Column("reply_to", Uuid),
     Column("attempt", Integer, nullable=False),
     Column("lease_until", Timestamp),
-    Column("refunded", Boolean, nullable=False),
+    Column("refunded", Boolean, nullable=False, server_default=false()),
     # A chatroom's messages, newest first, and keyset pages back in time.
     Index("ix_messages_chatroom_time", "chatroom_id", text("created_at DESC"), text("id DESC")),
     # The sweeper's question: which replies are unfinished? A small partial index.

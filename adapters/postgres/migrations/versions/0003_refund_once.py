@@ -18,8 +18,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # A default, so rows written by anything that does not know the column (an older
+    # release during a rolling deploy, a bulk load) are valid and mean "not refunded".
     op.add_column("messages", sa.Column("refunded", sa.Boolean(), nullable=False, server_default=sa.false()))
-    op.alter_column("messages", "refunded", server_default=None)
     op.execute("UPDATE messages SET refunded = true WHERE role = 'model' AND status = 'failed'")
 
 
