@@ -467,19 +467,23 @@ async def _make_pro(api: Api, token: str) -> None:
 async def test_a_reply_gives_its_message_back_once_however_often_it_fails(api: Api, container: Container) -> None:
     token = await api.sign_in(VICTIM)
     room = await api.chatroom(token)
+    for i in range(2):
+        answered = await api.request("POST", f"/chatroom/{room}/message", token, json={"content": f"fine {i}"})
+        await api.wait_for_reply(token, room, answered.json()["reply"]["id"])
     model = container.language_model()
-    model.fail_next(LanguageModelError("The model declined to answer this message.", transient=False, kind="safety"))
-    failed = await api.request("POST", f"/chatroom/{room}/message", token, json={"content": "first"})
+    declined = LanguageModelError("The model declined to answer this message.", transient=False, kind="safety")
+    model.fail_next(declined)
+    failed = await api.request("POST", f"/chatroom/{room}/message", token, json={"content": "third"})
     reply = await api.wait_for_reply(token, room, failed.json()["reply"]["id"])
     assert reply["status"] == "failed"
-    assert (await api.request("GET", "/user/usage", token)).json()["used_today"] == 0  # given back
+    assert (await api.request("GET", "/user/usage", token)).json()["used_today"] == 2  # given back
 
     # An operator retries it (make cli ARGS="retry-failed"), and it fails again.
-    model.fail_next(LanguageModelError("The model declined to answer this message.", transient=False, kind="safety"))
+    model.fail_next(declined)
     assert await container.retry_failed_replies().execute(timedelta(hours=1)) == [reply["id"]]
     assert (await api.wait_for_reply(token, room, reply["id"]))["status"] == "failed"
-    assert (await api.request("GET", "/user/usage", token)).json()["used_today"] == 0  # not -1, not a second gift
-    for i in range(5):
+    assert (await api.request("GET", "/user/usage", token)).json()["used_today"] == 2  # not a second gift
+    for i in range(3):
         sent = await api.request("POST", f"/chatroom/{room}/message", token, json={"content": f"m{i}"})
         assert sent.status_code == 202
     assert (await api.request("POST", f"/chatroom/{room}/message", token, json={"content": "6th"})).status_code == 429
