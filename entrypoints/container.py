@@ -15,13 +15,14 @@ from dependency_injector import containers, providers
 from adapters.dramatiq.queue import DramatiqJobQueue, create_broker
 from adapters.gemini.model import GeminiLanguageModel
 from adapters.llm_support.wire import ModelHttpSettings, create_http_client
-from adapters.memory.database import InMemoryDatabase, InMemoryUnitOfWorkFactory
 from adapters.memory.job_queue import InMemoryJobQueue
 from adapters.memory.language_model import FakeLanguageModel
 from adapters.memory.payments import FakePaymentGateway
 from adapters.memory.probes import InMemoryProbe
 from adapters.memory.rate_limiter import InMemoryRateLimiter
 from adapters.memory.reply_events import InMemoryReplyEventStream
+from adapters.memory.tables import InMemoryDatabase
+from adapters.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from adapters.near_cache import InProcessFeed, NearChatroomCache, NearIdentityCache, NearStore
 from adapters.openai.model import OpenAICompatibleLanguageModel
 from adapters.otp.senders import (
@@ -32,8 +33,9 @@ from adapters.otp.senders import (
     WebhookOtpSender,
 )
 from adapters.otp.senders import create_http_client as create_otp_http_client
-from adapters.postgres.database import PostgresUnitOfWorkFactory, create_engine, session_factory
+from adapters.postgres.engine import create_engine, session_factory
 from adapters.postgres.probe import PostgresProbe
+from adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from adapters.prometheus.telemetry import PrometheusTelemetry
 from adapters.redis.client import create_client
 from adapters.redis.invalidations import RedisInvalidationFeed

@@ -37,7 +37,11 @@ class OtpChallengeRepository(Protocol):
     async def replace(self, challenge: OtpChallenge) -> None:
         """Store the challenge as *the* one for its (number, purpose), voiding any older one."""
 
-    async def get(self, mobile_number: MobileNumber, purpose: OtpPurpose) -> OtpChallenge | None: ...
+    async def get(
+        self, mobile_number: MobileNumber, purpose: OtpPurpose, *, for_update: bool = False
+    ) -> OtpChallenge | None:
+        """``for_update`` locks the challenge until the unit of work ends."""
+
     async def update(self, challenge: OtpChallenge) -> None: ...
 
 
@@ -53,9 +57,9 @@ class SessionRepository(Protocol):
 
 class ChatroomRepository(Protocol):
     async def add(self, chatroom: Chatroom) -> None: ...
-    async def get(self, chatroom_id: str) -> Chatroom | None:
-        """For the worker, which acts for the owner; requests use ``get_owned``. Locks the
-        row until the unit of work ends, so two replies cannot both name the room."""
+    async def get(self, chatroom_id: str, *, for_update: bool = False) -> Chatroom | None:
+        """For the worker, which acts for the owner; requests use ``get_owned``.
+        ``for_update`` locks the row until the unit of work ends."""
 
     async def get_owned(self, chatroom_id: str, owner_id: str) -> Chatroom | None:
         """The chatroom, or None when it does not exist *or* belongs to somebody else."""
@@ -74,9 +78,8 @@ class ChatroomRepository(Protocol):
 
 class MessageRepository(Protocol):
     async def add(self, message: Message) -> None: ...
-    async def get(self, message_id: str) -> Message | None:
-        """The message; a real database also locks its row until the unit of work ends,
-        so two workers cannot both start or finish the same reply."""
+    async def get(self, message_id: str, *, for_update: bool = False) -> Message | None:
+        """``for_update`` locks the row until the unit of work ends."""
 
     async def get_in_chatroom(self, chatroom_id: str, message_id: str) -> Message | None: ...
     async def list_latest(self, chatroom_id: str, *, limit: int, before: Position | None) -> Sequence[Message]:

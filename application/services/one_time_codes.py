@@ -104,7 +104,8 @@ class OneTimeCodes:
         starter was given): the spent challenge, or None when the code is wrong, used,
         expired or out of tries. Either way the change is staged in ``uow``: a caller
         refusing a wrong code commits first, so the wrong try counts."""
-        challenge = await uow.otps.get(mobile_number, purpose)
+        # Locked: two checks of one code cannot both spend it.
+        challenge = await uow.otps.get(mobile_number, purpose, for_update=True)
         if challenge is None:
             return None
         matches = looks_like_otp(code) and self._hasher.matches(

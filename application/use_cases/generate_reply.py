@@ -155,7 +155,8 @@ class GenerateReply:
     async def _start(self, reply_id: str) -> _Started | None:
         now = self._clock.now()
         async with self._uow() as uow:
-            reply = await uow.messages.get(reply_id)
+            # Locked: two workers cannot both start, or both finish, one reply.
+            reply = await uow.messages.get(reply_id, for_update=True)
             if reply is None or reply.is_finished or reply.is_leased(now):
                 return None
             attempt = reply.start_generation(now=now, lease=self._generation.lease)
@@ -193,7 +194,8 @@ class GenerateReply:
 
     async def _release(self, reply_id: str, attempt: int) -> None:
         async with self._uow() as uow:
-            reply = await uow.messages.get(reply_id)
+            # Locked: two workers cannot both start, or both finish, one reply.
+            reply = await uow.messages.get(reply_id, for_update=True)
             if reply is None or reply.is_finished or reply.attempt != attempt:
                 return
             reply.release()
@@ -205,7 +207,8 @@ class GenerateReply:
         room still needs a name is read in the same transaction, so a named room (nearly
         all of them) costs no transaction of its own."""
         async with self._uow() as uow:
-            reply = await uow.messages.get(reply_id)
+            # Locked: two workers cannot both start, or both finish, one reply.
+            reply = await uow.messages.get(reply_id, for_update=True)
             if reply is None or reply.is_finished or reply.attempt != attempt:
                 return None
             charge_again = reply.complete(text=text, usage=usage, now=self._clock.now())
@@ -218,7 +221,8 @@ class GenerateReply:
 
     async def _fail(self, reply_id: str, attempt: int, reason: str) -> None:
         async with self._uow() as uow:
-            reply = await uow.messages.get(reply_id)
+            # Locked: two workers cannot both start, or both finish, one reply.
+            reply = await uow.messages.get(reply_id, for_update=True)
             if reply is None or reply.is_finished or reply.attempt != attempt:
                 return
             give_back = reply.fail(error=reason, now=self._clock.now())
@@ -247,7 +251,8 @@ class GenerateReply:
             log.info("no title for chatroom %s: %s", chatroom_id, error.kind)
             return
         async with self._uow() as uow:
-            chatroom = await uow.chatrooms.get(chatroom_id)
+            # Locked: two replies cannot both name the room.
+            chatroom = await uow.chatrooms.get(chatroom_id, for_update=True)
             try:
                 named = chatroom is not None and chatroom.name_automatically(suggestion)
             except ValidationError:

@@ -20,7 +20,7 @@ class RetryFailedReplies:
         async with self._uow() as uow:
             failed = await uow.messages.list_failed_since(self._clock.now() - within, limit=limit)
             for reply_id in failed:
-                reply = await uow.messages.get(reply_id)
+                reply = await uow.messages.get(reply_id, for_update=True)
                 if reply is not None:
                     reply.retry()
                     await uow.messages.update(reply)

@@ -1,0 +1,51 @@
+"""Chatrooms."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from adapters.memory.tables import Table, Transaction, is_before
+from application.ports.repositories import Position
+from domain.chat import Chatroom, Message
+
+
+class InMemoryChatroomRepository:
+    def __init__(self, uow: Transaction) -> None:
+        self._rows: Table[str, Chatroom] = Table(uow, "chatrooms")
+        self._messages: Table[str, Message] = Table(uow, "messages")
+
+    async def add(self, chatroom: Chatroom) -> None:
+        self._rows.put(chatroom.id, chatroom)
+
+    async def get(self, chatroom_id: str, *, for_update: bool = False) -> Chatroom | None:
+        return self._rows.get(chatroom_id)
+
+    async def get_owned(self, chatroom_id: str, owner_id: str) -> Chatroom | None:
+        chatroom = self._rows.get(chatroom_id)
+        return chatroom if chatroom is not None and chatroom.owner_id == owner_id else None
+
+    async def list_by_activity(self, owner_id: str, *, limit: int, before: Position | None) -> Sequence[Chatroom]:
+        rows = [
+            room
+            for room in self._rows.rows()
+            if room.owner_id == owner_id and is_before(before, room.updated_at, room.id)
+        ]
+        rows.sort(key=lambda room: (room.updated_at, room.id), reverse=True)
+        return rows[:limit]
+
+    async def update(self, chatroom: Chatroom) -> None:
+        if self._rows.get(chatroom.id) is not None:
+            self._rows.put(chatroom.id, chatroom)
+
+    async def touch(self, chatroom_id: str, at: datetime) -> None:
+        chatroom = self._rows.get(chatroom_id)
+        if chatroom is not None:
+            chatroom.touch(at)
+            self._rows.put(chatroom_id, chatroom)
+
+    async def delete(self, chatroom_id: str) -> None:
+        self._rows.delete(chatroom_id)
+        for message in list(self._messages.rows()):
+            if message.chatroom_id == chatroom_id:
+                self._messages.delete(message.id)

@@ -1,0 +1,63 @@
+"""One serialized transaction over the in-memory tables (see ``adapters.memory.tables``)."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Self
+
+from adapters.memory.chatrooms import InMemoryChatroomRepository
+from adapters.memory.customers import InMemoryCustomerRepository
+from adapters.memory.idempotency import InMemoryIdempotencyRepository
+from adapters.memory.messages import InMemoryMessageRepository
+from adapters.memory.otp_challenges import InMemoryOtpChallengeRepository
+from adapters.memory.processed_events import InMemoryProcessedEventRepository
+from adapters.memory.quota import InMemoryQuotaCounter
+from adapters.memory.sessions import InMemorySessionRepository
+from adapters.memory.subscriptions import InMemorySubscriptionRepository
+from adapters.memory.tables import InMemoryDatabase, apply_staged
+from adapters.memory.users import InMemoryUserRepository
+
+
+class InMemoryUnitOfWork:
+    def __init__(self, database: InMemoryDatabase) -> None:
+        self.database = database
+        self.staged: dict[str, dict[Any, Any]] = {}
+        self.users = InMemoryUserRepository(self)
+        self.otps = InMemoryOtpChallengeRepository(self)
+        self.sessions = InMemorySessionRepository(self)
+        self.chatrooms = InMemoryChatroomRepository(self)
+        self.messages = InMemoryMessageRepository(self)
+        self.idempotency = InMemoryIdempotencyRepository(self)
+        self.customers = InMemoryCustomerRepository(self)
+        self.subscriptions = InMemorySubscriptionRepository(self)
+        self.processed_events = InMemoryProcessedEventRepository(self)
+        self.quota = InMemoryQuotaCounter(self)
+
+    async def __aenter__(self) -> Self:
+        await self.database.lock.acquire()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._discard()
+        self.database.lock.release()
+
+    async def commit(self) -> None:
+        apply_staged(self.database, self.staged)
+        self._discard()
+
+    def _discard(self) -> None:
+        for rows in self.staged.values():
+            rows.clear()
+
+
+class InMemoryUnitOfWorkFactory:
+    def __init__(self, database: InMemoryDatabase) -> None:
+        self._database = database
+
+    def __call__(self) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self._database)

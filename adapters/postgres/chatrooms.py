@@ -1,0 +1,88 @@
+"""Chatrooms."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
+
+from adapters.postgres import tables as t
+from adapters.postgres.repository import PostgresRepository, locked, parse_uuid
+from application.ports.repositories import Position
+from domain.chat import Chatroom
+
+
+def _chatroom(row: Any) -> Chatroom:
+    return Chatroom(
+        id=str(row.id),
+        owner_id=str(row.owner_id),
+        title=row.title,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        untitled=row.untitled,
+    )
+
+
+class PostgresChatroomRepository(PostgresRepository):
+    async def add(self, chatroom: Chatroom) -> None:
+        await self._execute(
+            insert(t.chatrooms).values(
+                id=uuid.UUID(chatroom.id),
+                owner_id=uuid.UUID(chatroom.owner_id),
+                title=chatroom.title,
+                untitled=chatroom.untitled,
+                created_at=chatroom.created_at,
+                updated_at=chatroom.updated_at,
+            )
+        )
+
+    async def get(self, chatroom_id: str, *, for_update: bool = False) -> Chatroom | None:
+        key = parse_uuid(chatroom_id)
+        if key is None:
+            return None
+        query = select(t.chatrooms).where(t.chatrooms.c.id == key)
+        row = (await self._execute(locked(query, for_update))).first()
+        return None if row is None else _chatroom(row)
+
+    async def get_owned(self, chatroom_id: str, owner_id: str) -> Chatroom | None:
+        key, owner = parse_uuid(chatroom_id), parse_uuid(owner_id)
+        if key is None or owner is None:
+            return None
+        row = (
+            await self._execute(
+                select(t.chatrooms).where(t.chatrooms.c.id == key).where(t.chatrooms.c.owner_id == owner)
+            )
+        ).first()
+        return None if row is None else _chatroom(row)
+
+    async def list_by_activity(self, owner_id: str, *, limit: int, before: Position | None) -> Sequence[Chatroom]:
+        c = t.chatrooms.c
+        query = select(t.chatrooms).where(c.owner_id == uuid.UUID(owner_id))
+        if before is not None:
+            after_id = parse_uuid(before.id)
+            if after_id is None:
+                return []
+            query = query.where(tuple_(c.updated_at, c.id) < tuple_(before.at, after_id))
+        rows = await self._execute(query.order_by(c.updated_at.desc(), c.id.desc()).limit(limit))
+        return [_chatroom(row) for row in rows]
+
+    async def update(self, chatroom: Chatroom) -> None:
+        await self._execute(
+            update(t.chatrooms)
+            .where(t.chatrooms.c.id == uuid.UUID(chatroom.id))
+            .values(title=chatroom.title, untitled=chatroom.untitled, updated_at=chatroom.updated_at)
+        )
+
+    async def touch(self, chatroom_id: str, at: datetime) -> None:
+        c = t.chatrooms.c
+        await self._execute(
+            update(t.chatrooms).where(c.id == uuid.UUID(chatroom_id)).values(updated_at=func.greatest(c.updated_at, at))
+        )
+
+    async def delete(self, chatroom_id: str) -> None:
+        # Messages go with it (ON DELETE CASCADE).
+        await self._execute(delete(t.chatrooms).where(t.chatrooms.c.id == uuid.UUID(chatroom_id)))

@@ -1,0 +1,26 @@
+"""The engine and session factory: one engine per process and event loop."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+
+def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
+    """One engine per event loop.
+
+    No ``pool_pre_ping``: on asyncpg it costs three round trips (BEGIN, a ping, ROLLBACK)
+    per checkout, measured as a fifth of a reply's database time. A database restart
+    still heals: the first statement on a dead connection fails as a disconnect, which
+    makes SQLAlchemy discard the whole pool; that request answers 503 and the next ones
+    get fresh connections."""
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_recycle=1800,
+        connect_args={"timeout": 5, "command_timeout": 30},
+    )
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)

@@ -1,0 +1,59 @@
+"""The daily message quota."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from adapters.postgres import tables as t
+from adapters.postgres.repository import PostgresRepository
+
+
+class PostgresQuotaCounter(PostgresRepository):
+    """One row per user per day. Counting is a single statement: the row lock taken by
+    ``INSERT ... ON CONFLICT DO UPDATE`` serializes concurrent sends of one user, and the
+    ``WHERE`` re-checks the limit against the latest committed count."""
+
+    async def try_consume(self, user_id: str, day: date, limit: int) -> int | None:
+        u = t.daily_usage
+        counted = insert(u).values(user_id=uuid.UUID(user_id), day=day, count=1)
+        statement = counted.on_conflict_do_update(
+            index_elements=["user_id", "day"],
+            set_={"count": u.c.count + 1},
+            where=u.c.count < limit,
+        ).returning(u.c.count)
+        row = (await self._execute(statement)).first()
+        return None if row is None else int(row[0])
+
+    async def consume(self, user_id: str, day: date) -> int:
+        u = t.daily_usage
+        statement = (
+            insert(u)
+            .values(user_id=uuid.UUID(user_id), day=day, count=1)
+            .on_conflict_do_update(index_elements=["user_id", "day"], set_={"count": u.c.count + 1})
+            .returning(u.c.count)
+        )
+        return int((await self._execute(statement)).scalar_one())
+
+    async def count(self, user_id: str, day: date) -> int:
+        u = t.daily_usage
+        row = (
+            await self._execute(select(u.c.count).where(u.c.user_id == uuid.UUID(user_id)).where(u.c.day == day))
+        ).first()
+        return 0 if row is None else int(row[0])
+
+    async def give_back(self, user_id: str, day: date) -> None:
+        u = t.daily_usage
+        await self._execute(
+            update(u)
+            .where(u.c.user_id == uuid.UUID(user_id))
+            .where(u.c.day == day)
+            .values(count=func.greatest(u.c.count - 1, 0))
+        )
+
+    async def reset(self, user_id: str, day: date) -> None:
+        u = t.daily_usage
+        await self._execute(delete(u).where(u.c.user_id == uuid.UUID(user_id)).where(u.c.day == day))

@@ -1,0 +1,40 @@
+"""What every PostgreSQL repository shares: statements run through the unit of work's
+session, which turns driver errors into domain errors."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Protocol
+
+from sqlalchemy import Executable, Result, Select
+
+
+class StatementRunner(Protocol):
+    async def execute(self, statement: Executable) -> Result[Any]: ...
+
+
+class PostgresRepository:
+    def __init__(self, runner: StatementRunner) -> None:
+        self._runner = runner
+
+    async def _execute(self, statement: Executable) -> Result[Any]:
+        return await self._runner.execute(statement)
+
+
+def parse_uuid(value: str | None) -> uuid.UUID | None:
+    """Ids arrive as strings from URLs; anything that is not a UUID names nothing."""
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def uuid_str(value: uuid.UUID | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def locked(query: Select[Any], for_update: bool) -> Select[Any]:
+    """The query, taking a row lock held until the unit of work ends when asked to."""
+    return query.with_for_update() if for_update else query

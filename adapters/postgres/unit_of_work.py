@@ -1,0 +1,85 @@
+"""One transaction on one AsyncSession, shared by every repository in it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import Executable, Result
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.postgres.chatrooms import PostgresChatroomRepository
+from adapters.postgres.customers import PostgresCustomerRepository
+from adapters.postgres.idempotency import PostgresIdempotencyRepository
+from adapters.postgres.messages import PostgresMessageRepository
+from adapters.postgres.otp_challenges import PostgresOtpChallengeRepository
+from adapters.postgres.processed_events import PostgresProcessedEventRepository
+from adapters.postgres.quota import PostgresQuotaCounter
+from adapters.postgres.sessions import PostgresSessionRepository
+from adapters.postgres.subscriptions import PostgresSubscriptionRepository
+from adapters.postgres.users import PostgresUserRepository
+from domain.errors import Conflict, DependencyUnavailable
+
+
+class PostgresUnitOfWork:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._session: AsyncSession | None = None
+        self.users = PostgresUserRepository(self)
+        self.otps = PostgresOtpChallengeRepository(self)
+        self.sessions = PostgresSessionRepository(self)
+        self.chatrooms = PostgresChatroomRepository(self)
+        self.messages = PostgresMessageRepository(self)
+        self.idempotency = PostgresIdempotencyRepository(self)
+        self.customers = PostgresCustomerRepository(self)
+        self.subscriptions = PostgresSubscriptionRepository(self)
+        self.processed_events = PostgresProcessedEventRepository(self)
+        self.quota = PostgresQuotaCounter(self)
+
+    async def __aenter__(self) -> Self:
+        self._session = self._sessions()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            await session.rollback()
+            await session.close()
+        except (TimeoutError, DBAPIError, OSError):
+            # The connection is already gone; nothing was committed, so nothing to undo.
+            await session.invalidate()
+
+    async def commit(self) -> None:
+        assert self._session is not None, "commit() outside 'async with'"
+        try:
+            await self._session.commit()
+        except IntegrityError:
+            raise Conflict("That conflicts with a change made at the same time.") from None
+        except (TimeoutError, DBAPIError, OSError):
+            raise DependencyUnavailable("The database is unavailable.") from None
+
+    async def execute(self, statement: Executable) -> Result[Any]:
+        """Run a statement, translating driver errors into domain errors at the port."""
+        assert self._session is not None, "repository used outside 'async with'"
+        try:
+            return await self._session.execute(statement)
+        except IntegrityError:
+            raise Conflict("That conflicts with existing data.") from None
+        except (TimeoutError, DBAPIError, OSError):
+            raise DependencyUnavailable("The database is unavailable.") from None
+
+
+class PostgresUnitOfWorkFactory:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    def __call__(self) -> PostgresUnitOfWork:
+        return PostgresUnitOfWork(self._sessions)

@@ -1,0 +1,67 @@
+"""The users table."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from adapters.postgres import tables as t
+from adapters.postgres.repository import PostgresRepository, locked, parse_uuid
+from domain.errors import Conflict
+from domain.users import MobileNumber, Tier, User
+
+
+def _user(row: Any) -> User:
+    return User(
+        id=str(row.id),
+        mobile_number=MobileNumber(row.mobile_number),
+        name=row.name,
+        tier=Tier(row.tier),
+        password_hash=row.password_hash,
+        created_at=row.created_at,
+        verified_at=row.verified_at,
+    )
+
+
+class PostgresUserRepository(PostgresRepository):
+    async def add(self, user: User) -> None:
+        inserted = await self._execute(
+            insert(t.users)
+            .values(
+                id=uuid.UUID(user.id),
+                mobile_number=user.mobile_number.value,
+                name=user.name,
+                tier=user.tier.value,
+                password_hash=user.password_hash,
+                created_at=user.created_at,
+                verified_at=user.verified_at,
+            )
+            .on_conflict_do_nothing()
+            .returning(t.users.c.id)
+        )
+        if inserted.first() is None:
+            raise Conflict("This mobile number is already registered.")
+
+    async def get(self, user_id: str, *, for_update: bool = False) -> User | None:
+        key = parse_uuid(user_id)
+        if key is None:
+            return None
+        query = select(t.users).where(t.users.c.id == key)
+        row = (await self._execute(locked(query, for_update))).first()
+        return None if row is None else _user(row)
+
+    async def get_by_mobile(self, mobile_number: MobileNumber) -> User | None:
+        row = (await self._execute(select(t.users).where(t.users.c.mobile_number == mobile_number.value))).first()
+        return None if row is None else _user(row)
+
+    async def update(self, user: User) -> None:
+        await self._execute(
+            update(t.users)
+            .where(t.users.c.id == uuid.UUID(user.id))
+            .values(
+                name=user.name, tier=user.tier.value, password_hash=user.password_hash, verified_at=user.verified_at
+            )
+        )
