@@ -13,8 +13,10 @@ from datetime import timedelta
 from dependency_injector import containers, providers
 
 from adapters.dramatiq.queue import DramatiqJobQueue, create_broker
-from adapters.gemini.model import GeminiLanguageModel
-from adapters.llm_support.wire import ModelHttpSettings, create_http_client
+from adapters.llm.gemini import GeminiLanguageModel
+from adapters.llm.openai import OpenAICompatibleLanguageModel
+from adapters.llm.wire import ModelHttpSettings, create_http_client
+from adapters.memory.invalidations import InMemoryInvalidationBus, InMemoryInvalidationFeed
 from adapters.memory.job_queue import InMemoryJobQueue
 from adapters.memory.language_model import FakeLanguageModel
 from adapters.memory.payments import FakePaymentGateway
@@ -23,8 +25,8 @@ from adapters.memory.rate_limiter import InMemoryRateLimiter
 from adapters.memory.reply_events import InMemoryReplyEventStream
 from adapters.memory.tables import InMemoryDatabase
 from adapters.memory.unit_of_work import InMemoryUnitOfWorkFactory
-from adapters.near_cache import InProcessFeed, NearChatroomCache, NearIdentityCache, NearStore
-from adapters.openai.model import OpenAICompatibleLanguageModel
+from adapters.near_cache.store import NearStore
+from adapters.near_cache.unit_of_work import CachingUnitOfWorkFactory
 from adapters.otp.senders import (
     LogOtpSender,
     ResponseOtpSender,
@@ -220,7 +222,7 @@ class Container(containers.DeclarativeContainer):
     database = providers.Singleton(InMemoryDatabase)
 
     # Ports, by adapter set
-    uow = providers.Selector(
+    transactions = providers.Selector(
         settings.provided.adapters,
         memory=providers.Singleton(InMemoryUnitOfWorkFactory, database),
         real=providers.Singleton(PostgresUnitOfWorkFactory, sessions),
@@ -232,13 +234,15 @@ class Container(containers.DeclarativeContainer):
     )
     # Per-process copies of hot reads, kept honest by an invalidation feed (adapters.near_cache).
     near_store = providers.Singleton(NearStore, ttl_seconds=settings.provided.near_cache_ttl_seconds)
+    invalidation_bus = providers.Singleton(InMemoryInvalidationBus)
     invalidations = providers.Selector(
         settings.provided.adapters,
-        memory=providers.Singleton(InProcessFeed, near_store),
+        memory=providers.Singleton(InMemoryInvalidationFeed, invalidation_bus, near_store),
         real=providers.Singleton(RedisInvalidationFeed, redis, near_store),
     )
-    chatroom_cache = providers.Singleton(NearChatroomCache, near_store, invalidations)
-    identity_cache = providers.Singleton(NearIdentityCache, near_store, invalidations)
+    # Every use case's unit of work: hot reads from this process's copies, and every
+    # change to a user's data dropped everywhere after the commit.
+    uow = providers.Singleton(CachingUnitOfWorkFactory, transactions, near_store, invalidations)
     one_time_codes = providers.Singleton(
         OneTimeCodes, clock=clock, ids=ids, hasher=otp_hasher, sender=otp_sender, policy=otp_policy
     )
@@ -299,7 +303,6 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         model=language_model,
         events=reply_events,
-        cache=chatroom_cache,
         context=context_policy,
         generation=generation_policy,
         telemetry=telemetry,
@@ -323,7 +326,6 @@ class Container(containers.DeclarativeContainer):
         codes=one_time_codes,
         throttle=auth_throttle,
         tokens=tokens,
-        identities=identity_cache,
     )
     send_confirmation_code = providers.Factory(
         SendConfirmationCode, uow=uow, codes=one_time_codes, throttle=auth_throttle
@@ -338,15 +340,14 @@ class Container(containers.DeclarativeContainer):
         codes=one_time_codes,
         throttle=auth_throttle,
         tokens=tokens,
-        identities=identity_cache,
     )
     log_in = providers.Factory(
         LogIn, uow=uow, clock=clock, ids=ids, passwords=passwords, throttle=auth_throttle, tokens=tokens
     )
-    refresh_tokens = providers.Factory(RefreshTokens, uow=uow, clock=clock, tokens=tokens, identities=identity_cache)
-    live_sessions = providers.Singleton(LiveSessions, uow=uow, clock=clock, identities=identity_cache)
+    refresh_tokens = providers.Factory(RefreshTokens, uow=uow, clock=clock, tokens=tokens)
+    live_sessions = providers.Singleton(LiveSessions, uow=uow, clock=clock)
     authenticate = providers.Factory(Authenticate, tokens=tokens, sessions=live_sessions)
-    log_out = providers.Factory(LogOut, uow=uow, clock=clock, identities=identity_cache)
+    log_out = providers.Factory(LogOut, uow=uow, clock=clock)
     reset_password = providers.Factory(
         ResetPassword,
         uow=uow,
@@ -354,7 +355,6 @@ class Container(containers.DeclarativeContainer):
         codes=one_time_codes,
         throttle=auth_throttle,
         passwords=passwords,
-        identities=identity_cache,
     )
     change_password = providers.Factory(
         ChangePassword,
@@ -365,15 +365,14 @@ class Container(containers.DeclarativeContainer):
         throttle=auth_throttle,
         passwords=passwords,
         tokens=tokens,
-        identities=identity_cache,
     )
-    get_profile = providers.Factory(GetProfile, uow=uow, identities=identity_cache)
+    get_profile = providers.Factory(GetProfile, uow=uow)
     get_usage = providers.Factory(GetUsage, uow=uow, clock=clock, quota=quota)
-    create_chatroom = providers.Factory(CreateChatroom, uow=uow, clock=clock, ids=ids, cache=chatroom_cache)
-    list_chatrooms = providers.Factory(ListChatrooms, uow=uow, cache=chatroom_cache)
+    create_chatroom = providers.Factory(CreateChatroom, uow=uow, clock=clock, ids=ids)
+    list_chatrooms = providers.Factory(ListChatrooms, uow=uow)
     get_chatroom = providers.Factory(GetChatroom, uow=uow)
-    rename_chatroom = providers.Factory(RenameChatroom, uow=uow, clock=clock, cache=chatroom_cache)
-    delete_chatroom = providers.Factory(DeleteChatroom, uow=uow, cache=chatroom_cache)
+    rename_chatroom = providers.Factory(RenameChatroom, uow=uow, clock=clock)
+    delete_chatroom = providers.Factory(DeleteChatroom, uow=uow)
     send_policy = providers.Singleton(
         SendPolicy,
         sends_per_minute=settings.provided.sends_per_minute,
@@ -386,7 +385,6 @@ class Container(containers.DeclarativeContainer):
         ids=ids,
         quota=quota,
         queue=job_queue,
-        cache=chatroom_cache,
         limiter=limiter,
         policy=send_policy,
     )
@@ -404,14 +402,14 @@ class Container(containers.DeclarativeContainer):
     upgrade_to_pro = providers.Factory(UpgradeToPro, uow=uow, payments=payments)
     open_billing_portal = providers.Factory(OpenBillingPortal, uow=uow, payments=payments)
     handle_payment_event = providers.Factory(
-        HandlePaymentEvent, uow=uow, clock=clock, payments=payments, telemetry=telemetry, identities=identity_cache
+        HandlePaymentEvent, uow=uow, clock=clock, payments=payments, telemetry=telemetry
     )
     metrics = providers.Singleton(MetricsExporter, telemetry, job_queue)
 
     # Operator use cases (the admin CLI)
     create_user = providers.Factory(CreateUser, uow=uow, clock=clock, ids=ids, passwords=passwords)
     show_user = providers.Factory(ShowUser, uow=uow, clock=clock, quota=quota)
-    set_tier = providers.Factory(SetTier, uow=uow, identities=identity_cache)
+    set_tier = providers.Factory(SetTier, uow=uow)
     reset_daily_usage = providers.Factory(ResetDailyUsage, uow=uow, clock=clock)
     retry_failed_replies = providers.Factory(RetryFailedReplies, uow=uow, clock=clock, queue=job_queue)
     complete_test_checkout = providers.Factory(

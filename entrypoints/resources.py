@@ -17,8 +17,7 @@ async def open_resources(container: Container) -> None:
 
 def follow_cache_invalidations(container: Container) -> None:
     """Only processes that serve reads follow the feed; the others keep no copies."""
-    if container.settings().adapters == "real":
-        container.invalidations().follow()
+    container.invalidations().follow()
 
 
 async def close_resources(container: Container) -> None:
@@ -29,10 +28,10 @@ async def close_resources(container: Container) -> None:
         await container.llm_http().aclose()
     if container.settings().payment_provider == "stripe":
         await container.stripe_http().close_async()  # type: ignore[no-untyped-call]
+    await container.invalidations().stop()
     if container.settings().adapters == "memory":
         await container.job_queue().close()
         return
-    await container.invalidations().stop()
     await container.engine().dispose()
     for client in (container.redis(), container.redis_streams()):
         with contextlib.suppress(Exception):

@@ -38,14 +38,14 @@ class InMemoryChatroomRepository:
         if self._rows.get(chatroom.id) is not None:
             self._rows.put(chatroom.id, chatroom)
 
-    async def touch(self, chatroom_id: str, at: datetime) -> None:
-        chatroom = self._rows.get(chatroom_id)
-        if chatroom is not None:
-            chatroom.touch(at)
-            self._rows.put(chatroom_id, chatroom)
+    async def touch(self, chatroom: Chatroom, at: datetime) -> None:
+        stored = self._rows.get(chatroom.id)
+        if stored is not None:
+            stored.touch(at)
+            self._rows.put(chatroom.id, stored)
 
-    async def delete(self, chatroom_id: str) -> None:
-        self._rows.delete(chatroom_id)
+    async def delete(self, chatroom: Chatroom) -> None:
+        self._rows.delete(chatroom.id)
         for message in list(self._messages.rows()):
-            if message.chatroom_id == chatroom_id:
+            if message.chatroom_id == chatroom.id:
                 self._messages.delete(message.id)

@@ -77,12 +77,12 @@ class PostgresChatroomRepository(PostgresRepository):
             .values(title=chatroom.title, untitled=chatroom.untitled, updated_at=chatroom.updated_at)
         )
 
-    async def touch(self, chatroom_id: str, at: datetime) -> None:
+    async def touch(self, chatroom: Chatroom, at: datetime) -> None:
         c = t.chatrooms.c
         await self._execute(
-            update(t.chatrooms).where(c.id == uuid.UUID(chatroom_id)).values(updated_at=func.greatest(c.updated_at, at))
+            update(t.chatrooms).where(c.id == uuid.UUID(chatroom.id)).values(updated_at=func.greatest(c.updated_at, at))
         )
 
-    async def delete(self, chatroom_id: str) -> None:
+    async def delete(self, chatroom: Chatroom) -> None:
         # Messages go with it (ON DELETE CASCADE).
-        await self._execute(delete(t.chatrooms).where(t.chatrooms.c.id == uuid.UUID(chatroom_id)))
+        await self._execute(delete(t.chatrooms).where(t.chatrooms.c.id == uuid.UUID(chatroom.id)))

@@ -23,8 +23,12 @@ from domain.errors import Conflict, DependencyUnavailable
 
 
 class PostgresUnitOfWork:
+    """The session is opened by the first statement: a unit of work whose reads were all
+    answered from a near cache never takes a connection."""
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._entered = False
         self._session: AsyncSession | None = None
         self.users = PostgresUserRepository(self)
         self.otps = PostgresOtpChallengeRepository(self)
@@ -38,7 +42,7 @@ class PostgresUnitOfWork:
         self.quota = PostgresQuotaCounter(self)
 
     async def __aenter__(self) -> Self:
-        self._session = self._sessions()
+        self._entered = True
         return self
 
     async def __aexit__(
@@ -48,6 +52,7 @@ class PostgresUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         session, self._session = self._session, None
+        self._entered = False
         if session is None:
             return
         try:
@@ -58,7 +63,9 @@ class PostgresUnitOfWork:
             await session.invalidate()
 
     async def commit(self) -> None:
-        assert self._session is not None, "commit() outside 'async with'"
+        assert self._entered, "commit() outside 'async with'"
+        if self._session is None:
+            return  # no statement ran: nothing to commit
         try:
             await self._session.commit()
         except IntegrityError:
@@ -68,7 +75,9 @@ class PostgresUnitOfWork:
 
     async def execute(self, statement: Executable) -> Result[Any]:
         """Run a statement, translating driver errors into domain errors at the port."""
-        assert self._session is not None, "repository used outside 'async with'"
+        assert self._entered, "repository used outside 'async with'"
+        if self._session is None:
+            self._session = self._sessions()
         try:
             return await self._session.execute(statement)
         except IntegrityError:

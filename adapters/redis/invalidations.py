@@ -1,4 +1,4 @@
-"""The near caches' invalidation feed over Redis pub/sub (see ``adapters.near_cache``)."""
+"""The invalidation feed over Redis pub/sub: whose data changed, to every API process."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from adapters.near_cache import NearStore
+from application.ports.caching import CacheListener
 
 log = logging.getLogger(__name__)
 
@@ -18,24 +18,26 @@ CHANNEL = "near-cache:invalidate"
 
 
 class RedisInvalidationFeed:
-    """Publishes ``scope:user_id`` on one channel and, once ``follow()`` has started,
-    drops the matching copies in this process's store.
+    """Publishes ``scope:owner_id`` on one channel and, once ``follow()`` has started,
+    tells this process's listener (its near store) to drop what it keeps of that owner.
 
-    The store is trusted only while the subscription is confirmed and answering pings;
-    on any doubt it is emptied and bypassed until the subscription is back."""
+    The listener is trusted only while the subscription is confirmed and answering pings;
+    on any doubt it is told to keep nothing until the subscription is back."""
 
     def __init__(
-        self, redis: Redis, store: NearStore, *, ping_every: float = 5.0, reconnect_after: float = 1.0
+        self, redis: Redis, listener: CacheListener, *, ping_every: float = 5.0, reconnect_after: float = 1.0
     ) -> None:
         self._redis = redis
-        self._store = store
+        self._store = listener
+        # Whether the listener was told to trust: a warning only when that changes.
+        self._trusting = False
         self._ping_every = ping_every
         self._reconnect_after = reconnect_after
         self._task: asyncio.Task[None] | None = None
 
-    async def publish(self, scope: str, user_id: str) -> None:
+    async def publish(self, scope: str, owner_id: str) -> None:
         try:
-            await self._redis.publish(CHANNEL, f"{scope}:{user_id}")
+            await self._redis.publish(CHANNEL, f"{scope}:{owner_id}")
         except (RedisError, OSError) as error:
             # The write itself is committed. Followers of the feed lose their subscription
             # too when Redis is down (and then keep nothing); the TTL covers the rest.
@@ -52,19 +54,21 @@ class RedisInvalidationFeed:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._store.distrust()
+        self._trusting = False
 
     async def _follow(self) -> None:
         while True:
             try:
                 await self._follow_once()
             except (RedisError, OSError, TimeoutError) as error:
-                if self._store.trusted:
+                if self._trusting:
                     log.warning("cache invalidations interrupted (%s): caching paused", type(error).__name__)
             except Exception:
                 # Whatever it was (a malformed message, say), this task must not die while
                 # the store trusts it: distrust, and follow again.
                 log.exception("cache invalidations failed: caching paused")
             self._store.distrust()
+            self._trusting = False
             await asyncio.sleep(self._reconnect_after)
 
     async def _follow_once(self) -> None:
@@ -86,10 +90,11 @@ class RedisInvalidationFeed:
                 last_heard, ping_sent = now, False
                 if message["type"] == "subscribe":
                     self._store.trust()
+                    self._trusting = True
                     log.info("following cache invalidations")
                 elif message["type"] == "message":
-                    scope, _, user_id = bytes(message["data"]).decode().partition(":")
-                    self._store.drop(scope, user_id)
+                    scope, _, owner_id = bytes(message["data"]).decode().partition(":")
+                    self._store.drop(scope, owner_id)
         finally:
             with contextlib.suppress(Exception):
                 await pubsub.aclose()  # type: ignore[no-untyped-call]

@@ -68,11 +68,11 @@ class ChatroomRepository(Protocol):
         """Newest ``updated_at`` first, strictly before ``before`` in that order."""
 
     async def update(self, chatroom: Chatroom) -> None: ...
-    async def touch(self, chatroom_id: str, at: datetime) -> None:
+    async def touch(self, chatroom: Chatroom, at: datetime) -> None:
         """Record activity: move ``updated_at`` forward to ``at``, changing nothing else, so
         a send never overwrites a title another transaction just wrote."""
 
-    async def delete(self, chatroom_id: str) -> None:
+    async def delete(self, chatroom: Chatroom) -> None:
         """Delete the chatroom and its messages."""
 
 

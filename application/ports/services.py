@@ -1,17 +1,16 @@
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from domain.chat import Chatroom, TokenUsage
+from domain.chat import TokenUsage
 from domain.context import Turn
 from domain.otp import CodeNotice, OtpPurpose
-from domain.sessions import AuthSession
 from domain.subscriptions import SubscriptionSnapshot
-from domain.users import MobileNumber, User
+from domain.users import MobileNumber
 
 
 class Clock(Protocol):
@@ -213,32 +212,6 @@ class CheckoutSimulator(Protocol):
     """Development only: plays the person paying on the provider's checkout page."""
 
     def complete_checkout(self, session_id: str) -> list[SignedWebhook]: ...
-
-
-class ChatroomCache(Protocol):
-    """The first page of a user's chatroom list, which clients ask for nearly every time.
-    Best effort: a cache that cannot be trusted loads instead, and never fails the request."""
-
-    async def first_page(
-        self, user_id: str, limit: int, load: Callable[[], Awaitable[list[Chatroom]]]
-    ) -> list[Chatroom]:
-        """The cached page, or ``load()``'s result (kept for next time). Treat it as read-only."""
-        ...
-
-    async def invalidate(self, user_id: str) -> None:
-        """The user's chatrooms changed: every process drops its copy."""
-        ...
-
-
-class IdentityCache(Protocol):
-    """Sessions and profiles, read on every authenticated request. Writers that end a
-    session or change a user call ``invalidate`` after committing."""
-
-    async def session(
-        self, user_id: str, session_id: str, load: Callable[[], Awaitable[AuthSession | None]]
-    ) -> AuthSession | None: ...
-    async def user(self, user_id: str, load: Callable[[], Awaitable[User | None]]) -> User | None: ...
-    async def invalidate(self, user_id: str) -> None: ...
 
 
 class ReplyEventKind(StrEnum):

@@ -37,15 +37,13 @@ class IssuedCode:
     code: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OneTimeCodes:
-    def __init__(
-        self, *, clock: Clock, ids: IdGenerator, hasher: OtpHasher, sender: OtpSender, policy: OtpPolicy
-    ) -> None:
-        self._clock = clock
-        self._ids = ids
-        self._hasher = hasher
-        self._sender = sender
-        self._policy = policy
+    clock: Clock
+    ids: IdGenerator
+    hasher: OtpHasher
+    sender: OtpSender
+    policy: OtpPolicy
 
     async def issue(
         self,
@@ -57,14 +55,14 @@ class OneTimeCodes:
     ) -> IssuedCode:
         """Stage a fresh challenge for the number and purpose, voiding the last one."""
         code = new_otp_code()
-        challenge_id = self._ids.new_id()
+        challenge_id = self.ids.new_id()
         challenge = OtpChallenge.issue(
             id=challenge_id,
             mobile_number=mobile_number,
             purpose=purpose,
-            code_hash=self._hasher.hash(code, challenge_id=challenge_id),
-            now=self._clock.now(),
-            ttl=self._policy.ttl,
+            code_hash=self.hasher.hash(code, challenge_id=challenge_id),
+            now=self.clock.now(),
+            ttl=self.policy.ttl,
             signup=signup,
         )
         await uow.otps.replace(challenge)
@@ -73,9 +71,9 @@ class OneTimeCodes:
     async def deliver(self, issued: IssuedCode, notice: CodeNotice) -> CodeSent:
         """Send the code of a committed challenge, with a text that says ``notice``. The
         answer is the same whoever the number is and whatever the notice."""
-        expires_in = int(self._policy.ttl.total_seconds())
+        expires_in = int(self.policy.ttl.total_seconds())
         challenge = issued.challenge
-        revealed = await self._sender.send(
+        revealed = await self.sender.send(
             CodeDelivery(
                 mobile_number=challenge.mobile_number,
                 code=issued.code,
@@ -108,11 +106,11 @@ class OneTimeCodes:
         challenge = await uow.otps.get(mobile_number, purpose, for_update=True)
         if challenge is None:
             return None
-        matches = looks_like_otp(code) and self._hasher.matches(
+        matches = looks_like_otp(code) and self.hasher.matches(
             code, code_hash=challenge.code_hash, challenge_id=challenge.id
         )
         try:
-            challenge.redeem(code_matches=matches, now=self._clock.now(), flow_token=flow_token)
+            challenge.redeem(code_matches=matches, now=self.clock.now(), flow_token=flow_token)
         except InvalidOtp:
             await uow.otps.update(challenge)
             return None

@@ -40,29 +40,29 @@ class ThrottlePolicy:
     sign_ups_per_minute: int = 120
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AuthThrottle:
-    def __init__(self, *, limiter: RateLimiter, policy: ThrottlePolicy) -> None:
-        self._limiter = limiter
-        self._policy = policy
+    limiter: RateLimiter
+    policy: ThrottlePolicy
 
     async def code_request(self, mobile_number: MobileNumber, purpose: OtpPurpose, client: str | None) -> None:
         """Before a code is sent: per client address (across numbers), then per number."""
-        policy = self._policy
+        policy = self.policy
         if client:
             await self._hit(f"otp-send:client:{client}", policy.code_sends_per_client, policy.send_window)
         await self._hit(f"otp-send:{purpose}:{mobile_number}", policy.code_sends_per_number, policy.send_window)
 
     async def sign_up(self, mobile_number: MobileNumber, client: str | None) -> None:
-        await self._hit("signup:all", self._policy.sign_ups_per_minute, timedelta(minutes=1))
+        await self._hit("signup:all", self.policy.sign_ups_per_minute, timedelta(minutes=1))
         await self.code_request(mobile_number, OtpPurpose.SIGNUP, client)
 
     async def code_check(self, mobile_number: MobileNumber, purpose: OtpPurpose, client: str | None) -> None:
-        policy = self._policy
+        policy = self.policy
         await self._attempt(mobile_number, client)
         await self._hit(f"otp-verify:{purpose}:{mobile_number}", policy.code_checks_per_number, policy.attempt_window)
 
     async def password_attempt(self, mobile_number: MobileNumber, client: str | None) -> None:
-        policy = self._policy
+        policy = self.policy
         await self._hit("login:all", policy.password_logins_per_minute, timedelta(minutes=1))
         await self._attempt(mobile_number, client)
         await self._hit(f"login:{mobile_number}", policy.password_attempts_per_number, policy.attempt_window)
@@ -71,13 +71,13 @@ class AuthThrottle:
         """The number proved itself: its failures in a row start again from zero. Failing
         to clear leaves the counts higher, never lower, so it is logged, not raised."""
         try:
-            await self._limiter.clear(f"failures:{mobile_number}")
-            await self._limiter.clear(f"login:{mobile_number}")
+            await self.limiter.clear(f"failures:{mobile_number}")
+            await self.limiter.clear(f"login:{mobile_number}")
         except DependencyUnavailable:
             log.warning("could not clear the failure count of a number that signed in")
 
     async def _attempt(self, mobile_number: MobileNumber, client: str | None) -> None:
-        policy = self._policy
+        policy = self.policy
         if client:
             await self._hit(f"attempt:client:{client}", policy.attempts_per_client, policy.attempt_window)
         # Counted before the attempt and cleared on success: what is left is the run of
@@ -85,6 +85,6 @@ class AuthThrottle:
         await self._hit(f"failures:{mobile_number}", policy.consecutive_failures, policy.failure_memory)
 
     async def _hit(self, key: str, limit: int, window: timedelta) -> None:
-        retry_after = await self._limiter.hit(key, limit=limit, window=window)
+        retry_after = await self.limiter.hit(key, limit=limit, window=window)
         if retry_after is not None:
             raise TooManyAttempts(retry_after_seconds=retry_after)

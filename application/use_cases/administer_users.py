@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from application.ports.repositories import UnitOfWorkFactory
-from application.ports.services import Clock, IdentityCache, IdGenerator, PasswordHasher
+from application.ports.services import Clock, IdGenerator, PasswordHasher
 from domain.errors import Conflict, NotFound
 from domain.passwords import check_password_strength
 from domain.quota import DailyQuota, QuotaStatus, usage_day
@@ -56,15 +56,15 @@ class UserOverview:
     subscriptions: Sequence[Subscription]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ShowUser:
-    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, quota: DailyQuota) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._quota = quota
+    uow: UnitOfWorkFactory
+    clock: Clock
+    quota: DailyQuota
 
     async def execute(self, mobile_number: str) -> UserOverview:
-        now = self._clock.now()
-        async with self._uow() as uow:
+        now = self.clock.now()
+        async with self.uow() as uow:
             user = await uow.users.get_by_mobile(MobileNumber.parse(mobile_number))
             if user is None:
                 raise NotFound("No user has that mobile number.")
@@ -73,39 +73,37 @@ class ShowUser:
             subscriptions = await uow.subscriptions.list_for_user(user.id)
         return UserOverview(
             user=user,
-            usage=self._quota.status(tier=user.tier, used=used, now=now),
+            usage=self.quota.status(tier=user.tier, used=used, now=now),
             customer_id=customer_id,
             subscriptions=subscriptions,
         )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SetTier:
     """Set a user's tier by hand (support, comps). A later payment event sets it again."""
 
-    def __init__(self, *, uow: UnitOfWorkFactory, identities: IdentityCache) -> None:
-        self._uow = uow
-        self._identities = identities
+    uow: UnitOfWorkFactory
 
     async def execute(self, mobile_number: str, tier: Tier) -> User:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             user = await uow.users.get_by_mobile(MobileNumber.parse(mobile_number))
             if user is None:
                 raise NotFound("No user has that mobile number.")
             user.tier = tier
             await uow.users.update(user)
             await uow.commit()
-        await self._identities.invalidate(user.id)
         return user
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ResetDailyUsage:
-    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow = uow
-        self._clock = clock
+    uow: UnitOfWorkFactory
+    clock: Clock
 
     async def execute(self, mobile_number: str, day: date | None = None) -> date:
-        day = day or usage_day(self._clock.now())
-        async with self._uow() as uow:
+        day = day or usage_day(self.clock.now())
+        async with self.uow() as uow:
             user = await uow.users.get_by_mobile(MobileNumber.parse(mobile_number))
             if user is None:
                 raise NotFound("No user has that mobile number.")

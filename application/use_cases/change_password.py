@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.ports.repositories import UnitOfWorkFactory
-from application.ports.services import Clock, IdentityCache, IdGenerator, PasswordHasher, TokenService
+from application.ports.services import Clock, IdGenerator, PasswordHasher, TokenService
 from application.services.one_time_codes import OneTimeCodes
 from application.services.sign_in import SignedIn, open_session
 from application.services.throttles import AuthThrottle
@@ -38,7 +38,6 @@ class ChangePassword:
     throttle: AuthThrottle
     passwords: PasswordHasher
     tokens: TokenService
-    identities: IdentityCache
 
     async def execute(self, command: ChangePasswordCommand) -> SignedIn:
         check_password_strength(command.new_password, field="new_password")
@@ -73,7 +72,6 @@ class ChangePassword:
             signed_in = await open_session(uow, tokens=self.tokens, ids=self.ids, user=current, now=now)
             await uow.commit()
         await self.throttle.succeeded(user.mobile_number)
-        await self.identities.invalidate(user.id)
         return signed_in
 
     async def _user(self, user_id: str) -> User:

@@ -15,15 +15,15 @@ class Readiness:
     checks: dict[str, str]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CheckReadiness:
     """Ask every backing service whether it answers, all at once, each with a timeout."""
 
-    def __init__(self, *, probes: Sequence[DependencyProbe]) -> None:
-        self._probes = probes
+    probes: Sequence[DependencyProbe]
 
     async def execute(self) -> Readiness:
-        results = await asyncio.gather(*(self._ask(probe) for probe in self._probes))
-        checks = {probe.name: "ok" if ok else "unavailable" for probe, ok in zip(self._probes, results, strict=True)}
+        results = await asyncio.gather(*(self._ask(probe) for probe in self.probes))
+        checks = {probe.name: "ok" if ok else "unavailable" for probe, ok in zip(self.probes, results, strict=True)}
         return Readiness(ready=all(results), checks=checks)
 
     @staticmethod

@@ -3,7 +3,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.ports.repositories import UnitOfWorkFactory
-from application.ports.services import ChatroomCache
 from application.use_cases._chatrooms import owned_chatroom
 from application.use_cases.authenticate import Principal
 
@@ -14,17 +13,15 @@ class DeleteChatroomCommand:
     chatroom_id: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DeleteChatroom:
     """Delete a chatroom with its messages. A reply still being written is dropped by
     its worker, which finds the message gone."""
 
-    def __init__(self, *, uow: UnitOfWorkFactory, cache: ChatroomCache) -> None:
-        self._uow = uow
-        self._cache = cache
+    uow: UnitOfWorkFactory
 
     async def execute(self, command: DeleteChatroomCommand) -> None:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             chatroom = await owned_chatroom(uow, chatroom_id=command.chatroom_id, owner_id=command.principal.user_id)
-            await uow.chatrooms.delete(chatroom.id)
+            await uow.chatrooms.delete(chatroom)
             await uow.commit()
-        await self._cache.invalidate(command.principal.user_id)

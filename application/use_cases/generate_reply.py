@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from application.ports.repositories import Position, UnitOfWork, UnitOfWorkFactory
 from application.ports.services import (
-    ChatroomCache,
     Clock,
     LanguageModel,
     LanguageModelError,
@@ -68,6 +67,7 @@ class _Stored:
     room_untitled: bool
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GenerateReply:
     """Write the model's reply to a user message, streaming it as it is written.
 
@@ -75,26 +75,13 @@ class GenerateReply:
     only the latest attempt may finish it, so a reply is answered exactly once.
     """
 
-    def __init__(
-        self,
-        *,
-        uow: UnitOfWorkFactory,
-        clock: Clock,
-        model: LanguageModel,
-        events: ReplyEventStream,
-        cache: ChatroomCache,
-        context: ContextPolicy,
-        generation: GenerationPolicy,
-        telemetry: Telemetry,
-    ) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._model = model
-        self._events = events
-        self._cache = cache
-        self._context = context
-        self._generation = generation
-        self._telemetry = telemetry
+    uow: UnitOfWorkFactory
+    clock: Clock
+    model: LanguageModel
+    events: ReplyEventStream
+    context: ContextPolicy
+    generation: GenerationPolicy
+    telemetry: Telemetry
 
     async def execute(self, command: GenerateReplyCommand) -> None:
         started = await self._start(command.reply_id)
@@ -110,23 +97,23 @@ class GenerateReply:
         began = time.monotonic()
         first_chunk: float | None = None
         try:
-            async for chunk in self._model.stream_reply(started.turns):
+            async for chunk in self.model.stream_reply(started.turns):
                 usage = chunk.usage or usage
                 if chunk.text:
                     if first_chunk is None:
                         first_chunk = time.monotonic() - began
                     pieces.append(chunk.text)
                     offset += len(chunk.text)
-                    await self._events.publish(
+                    await self.events.publish(
                         reply.id, ReplyEvent(kind=ReplyEventKind.CHUNK, attempt=attempt, offset=offset, text=chunk.text)
                     )
         except LanguageModelError as error:
-            self._telemetry.model_error(error.kind)
+            self.telemetry.model_error(error.kind)
             if error.transient and not command.final_attempt:
                 await self._release(reply.id, attempt)
                 raise ReplyDeferred(error.retry_after) from error
             await self._fail(reply.id, attempt, error.reason)
-            self._telemetry.reply_finished(
+            self.telemetry.reply_finished(
                 outcome="failed", seconds=time.monotonic() - began, first_chunk_seconds=first_chunk, usage=None
             )
             return
@@ -136,30 +123,28 @@ class GenerateReply:
                 raise
             log.exception("reply %s failed on its last attempt", reply.id)
             await self._fail(reply.id, attempt, UNEXPECTED_FAILURE)
-            self._telemetry.reply_finished(
+            self.telemetry.reply_finished(
                 outcome="failed", seconds=time.monotonic() - began, first_chunk_seconds=first_chunk, usage=None
             )
             return
         text = "".join(pieces)
         stored = await self._complete(reply.id, attempt, text, usage)
         if stored is not None:
-            self._telemetry.reply_finished(
+            self.telemetry.reply_finished(
                 outcome="completed", seconds=time.monotonic() - began, first_chunk_seconds=first_chunk, usage=usage
             )
-            await self._events.publish(
-                reply.id, ReplyEvent(kind=ReplyEventKind.DONE, attempt=attempt, offset=len(text))
-            )
+            await self.events.publish(reply.id, ReplyEvent(kind=ReplyEventKind.DONE, attempt=attempt, offset=len(text)))
             if stored.room_untitled:
                 await self._name_chatroom(reply.chatroom_id, [*started.turns, Turn(MessageRole.MODEL, text)])
 
     async def _start(self, reply_id: str) -> _Started | None:
-        now = self._clock.now()
-        async with self._uow() as uow:
+        now = self.clock.now()
+        async with self.uow() as uow:
             # Locked: two workers cannot both start, or both finish, one reply.
             reply = await uow.messages.get(reply_id, for_update=True)
             if reply is None or reply.is_finished or reply.is_leased(now):
                 return None
-            attempt = reply.start_generation(now=now, lease=self._generation.lease)
+            attempt = reply.start_generation(now=now, lease=self.generation.lease)
             turns = await self._conversation_before(uow, reply)
             await uow.messages.update(reply)
             await uow.commit()
@@ -169,11 +154,11 @@ class GenerateReply:
         """The newest turns before ``reply`` that fit the budget, paging back only as far
         as needed. Exchanges whose reply failed are left out: the model should not see
         a question it never answered."""
-        window = ContextWindow(self._context.token_budget)
+        window = ContextWindow(self.context.token_budget)
         unanswered: set[str] = set()
         before = Position(at=reply.created_at, id=reply.id)
         while not window.closed:
-            page = await uow.messages.list_latest(reply.chatroom_id, limit=self._context.page_size, before=before)
+            page = await uow.messages.list_latest(reply.chatroom_id, limit=self.context.page_size, before=before)
             for message in page:
                 if message.role is MessageRole.MODEL and message.status is not MessageStatus.COMPLETED:
                     if message.status is MessageStatus.FAILED and message.reply_to:
@@ -183,7 +168,7 @@ class GenerateReply:
                     continue
                 if not window.offer(Turn(role=message.role, text=message.content)):
                     break
-            if len(page) < self._context.page_size:
+            if len(page) < self.context.page_size:
                 break
             oldest = page[-1]
             before = Position(at=oldest.created_at, id=oldest.id)
@@ -193,7 +178,7 @@ class GenerateReply:
         return turns
 
     async def _release(self, reply_id: str, attempt: int) -> None:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             # Locked: two workers cannot both start, or both finish, one reply.
             reply = await uow.messages.get(reply_id, for_update=True)
             if reply is None or reply.is_finished or reply.attempt != attempt:
@@ -206,12 +191,12 @@ class GenerateReply:
         """Store the reply, or return None if this attempt no longer owns it. Whether the
         room still needs a name is read in the same transaction, so a named room (nearly
         all of them) costs no transaction of its own."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             # Locked: two workers cannot both start, or both finish, one reply.
             reply = await uow.messages.get(reply_id, for_update=True)
             if reply is None or reply.is_finished or reply.attempt != attempt:
                 return None
-            charge_again = reply.complete(text=text, usage=usage, now=self._clock.now())
+            charge_again = reply.complete(text=text, usage=usage, now=self.clock.now())
             await uow.messages.update(reply)
             chatroom = await uow.chatrooms.get(reply.chatroom_id)
             if charge_again and chatroom is not None:
@@ -220,19 +205,19 @@ class GenerateReply:
         return _Stored(room_untitled=chatroom is not None and chatroom.untitled)
 
     async def _fail(self, reply_id: str, attempt: int, reason: str) -> None:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             # Locked: two workers cannot both start, or both finish, one reply.
             reply = await uow.messages.get(reply_id, for_update=True)
             if reply is None or reply.is_finished or reply.attempt != attempt:
                 return
-            give_back = reply.fail(error=reason, now=self._clock.now())
+            give_back = reply.fail(error=reason, now=self.clock.now())
             await uow.messages.update(reply)
             chatroom = await uow.chatrooms.get(reply.chatroom_id)
             asked = await uow.messages.get(reply.reply_to) if reply.reply_to else None
             if give_back and chatroom is not None and asked is not None:
                 await uow.quota.give_back(chatroom.owner_id, usage_day(asked.created_at))
             await uow.commit()
-        await self._events.publish(
+        await self.events.publish(
             reply_id, ReplyEvent(kind=ReplyEventKind.ERROR, attempt=attempt, offset=0, error=reason)
         )
 
@@ -246,11 +231,11 @@ class GenerateReply:
     async def _name_chatroom(self, chatroom_id: str, turns: list[Turn]) -> None:
         """Give an untitled room a title from its first exchange; best effort."""
         try:
-            suggestion = (await self._model.suggest_title(turns)).strip().strip("\"'*#").strip()
+            suggestion = (await self.model.suggest_title(turns)).strip().strip("\"'*#").strip()
         except LanguageModelError as error:
             log.info("no title for chatroom %s: %s", chatroom_id, error.kind)
             return
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             # Locked: two replies cannot both name the room.
             chatroom = await uow.chatrooms.get(chatroom_id, for_update=True)
             try:
@@ -261,4 +246,3 @@ class GenerateReply:
                 return
             await uow.chatrooms.update(chatroom)
             await uow.commit()
-        await self._cache.invalidate(chatroom.owner_id)

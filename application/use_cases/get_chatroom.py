@@ -23,12 +23,12 @@ class ChatroomWithMessages:
     messages: list[Message]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GetChatroom:
-    def __init__(self, *, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
+    uow: UnitOfWorkFactory
 
     async def execute(self, command: GetChatroomCommand) -> ChatroomWithMessages:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             chatroom = await owned_chatroom(uow, chatroom_id=command.chatroom_id, owner_id=command.principal.user_id)
             latest = await uow.messages.list_latest(chatroom.id, limit=LATEST_MESSAGES, before=None)
         return ChatroomWithMessages(chatroom=chatroom, messages=list(reversed(latest)))

@@ -15,12 +15,12 @@ class GetMessageCommand:
     message_id: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GetMessage:
-    def __init__(self, *, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
+    uow: UnitOfWorkFactory
 
     async def execute(self, command: GetMessageCommand) -> Message:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             return await owned_message(
                 uow,
                 chatroom_id=command.chatroom_id,

@@ -18,12 +18,12 @@ class SubscriptionStatusResult:
     cancel_at_period_end: bool
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GetSubscriptionStatus:
-    def __init__(self, *, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
+    uow: UnitOfWorkFactory
 
     async def execute(self, principal: Principal) -> SubscriptionStatusResult:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             user = await uow.users.get(principal.user_id)
             subscription = current_subscription(await uow.subscriptions.list_for_user(principal.user_id))
         if user is None:

@@ -7,7 +7,6 @@ from enum import StrEnum
 from application.ports.repositories import UnitOfWork, UnitOfWorkFactory
 from application.ports.services import (
     Clock,
-    IdentityCache,
     PaymentEvent,
     PaymentEventKind,
     PaymentGateway,
@@ -58,7 +57,6 @@ class HandlePaymentEvent:
     clock: Clock
     payments: PaymentGateway
     telemetry: Telemetry
-    identities: IdentityCache
 
     async def execute(self, command: HandlePaymentEventCommand) -> PaymentEventOutcome:
         event = self.payments.verify_event(command.payload, command.signature)
@@ -88,13 +86,10 @@ class HandlePaymentEvent:
                 return PaymentEventOutcome.REFUSED
             await self._link_customer(uow, user, event.customer_id)
             tier = tier_for(await uow.subscriptions.list_for_user(user.id))
-            tier_changed = user.tier is not tier
-            if tier_changed:
+            if user.tier is not tier:
                 user.tier = tier
                 await uow.users.update(user)
             await uow.commit()
-        if tier_changed:
-            await self.identities.invalidate(user.id)
         return PaymentEventOutcome.APPLIED
 
     async def _subscription_state(self, event: PaymentEvent) -> tuple[SubscriptionSnapshot | None, str | None]:

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 from application.pagination import check_page_size
 from application.ports.repositories import Position, UnitOfWorkFactory
-from application.ports.services import ChatroomCache
 from application.use_cases.authenticate import Principal
 from domain.chat import Chatroom
 
@@ -24,29 +23,23 @@ class ChatroomPage:
     next: Position | None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ListChatrooms:
-    """The caller's chatrooms, most recent activity first. The first page, which is what
-    clients ask for nearly every time, is served from the cache when it can be."""
+    """The caller's chatrooms, most recent activity first. (The first page, which clients
+    ask for nearly every time, is usually served from this process's copy.)"""
 
-    def __init__(self, *, uow: UnitOfWorkFactory, cache: ChatroomCache) -> None:
-        self._uow = uow
-        self._cache = cache
+    uow: UnitOfWorkFactory
 
     async def execute(self, command: ListChatroomsCommand) -> ChatroomPage:
         limit = check_page_size(command.limit)
-        owner_id = command.principal.user_id
-        if command.after is None:
-            rows = await self._cache.first_page(owner_id, limit, load=lambda: self._load(owner_id, limit, None))
-        else:
-            rows = await self._load(owner_id, limit, command.after)
-        items = rows[:limit]
+        async with self.uow() as uow:
+            # One extra row tells whether there is a next page.
+            rows = await uow.chatrooms.list_by_activity(
+                command.principal.user_id, limit=limit + 1, before=command.after
+            )
+        items = list(rows[:limit])
         next_position = None
         if len(rows) > limit:
             last = items[-1]
             next_position = Position(at=last.updated_at, id=last.id)
         return ChatroomPage(items=items, next=next_position)
-
-    async def _load(self, owner_id: str, limit: int, after: Position | None) -> list[Chatroom]:
-        # One extra row tells whether there is a next page.
-        async with self._uow() as uow:
-            return list(await uow.chatrooms.list_by_activity(owner_id, limit=limit + 1, before=after))

@@ -26,13 +26,13 @@ class MessagePage:
     next: Position | None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ListMessages:
-    def __init__(self, *, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
+    uow: UnitOfWorkFactory
 
     async def execute(self, command: ListMessagesCommand) -> MessagePage:
         limit = check_page_size(command.limit)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             await owned_chatroom(uow, chatroom_id=command.chatroom_id, owner_id=command.principal.user_id)
             newest_first = list(
                 await uow.messages.list_latest(command.chatroom_id, limit=limit + 1, before=command.before)

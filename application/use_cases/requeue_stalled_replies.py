@@ -19,27 +19,27 @@ class SweepPolicy:
     batch: int = 200
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RequeueStalledReplies:
     """Queue again every reply nobody is writing, so no message is left unanswered:
     those whose job never reached the queue and those whose worker died mid-reply.
     GenerateReply is idempotent and leased, so a reply queued twice is answered once."""
 
-    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, queue: JobQueue, policy: SweepPolicy) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._queue = queue
-        self._policy = policy
+    uow: UnitOfWorkFactory
+    clock: Clock
+    queue: JobQueue
+    policy: SweepPolicy
 
     async def execute(self) -> int:
-        now = self._clock.now()
-        async with self._uow() as uow:
+        now = self.clock.now()
+        async with self.uow() as uow:
             stalled = await uow.messages.list_stalled(
-                pending_before=now - self._policy.pending_grace, now=now, limit=self._policy.batch
+                pending_before=now - self.policy.pending_grace, now=now, limit=self.policy.batch
             )
         queued = 0
         for reply_id in stalled:
             try:
-                await self._queue.enqueue_reply(ReplyJob(reply_id=reply_id))
+                await self.queue.enqueue_reply(ReplyJob(reply_id=reply_id))
             except DependencyUnavailable:
                 log.warning("queue unavailable; %d stalled replies wait for the next sweep", len(stalled) - queued)
                 break

@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.ports.repositories import UnitOfWorkFactory
-from application.ports.services import Clock, IdentityCache, PasswordHasher
+from application.ports.services import Clock, PasswordHasher
 from application.services.one_time_codes import OneTimeCodes
 from application.services.throttles import AuthThrottle
 from domain.errors import InvalidOtp
@@ -30,7 +30,6 @@ class ResetPassword:
     codes: OneTimeCodes
     throttle: AuthThrottle
     passwords: PasswordHasher
-    identities: IdentityCache
 
     async def execute(self, command: ResetPasswordCommand) -> None:
         mobile_number = MobileNumber.parse(command.mobile_number)
@@ -53,4 +52,3 @@ class ResetPassword:
             await uow.sessions.revoke_all_for_user(user.id, now)
             await uow.commit()
         await self.throttle.succeeded(mobile_number)
-        await self.identities.invalidate(user.id)

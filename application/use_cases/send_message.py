@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from application.ports.repositories import UnitOfWork, UnitOfWorkFactory
-from application.ports.services import ChatroomCache, Clock, IdGenerator, JobQueue, RateLimiter, ReplyJob
+from application.ports.services import Clock, IdGenerator, JobQueue, RateLimiter, ReplyJob
 from application.use_cases._chatrooms import owned_chatroom
 from application.use_cases.authenticate import Principal
 from domain.chat import Message
@@ -43,6 +43,7 @@ class SendMessageResult:
     replayed: bool = False
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SendMessage:
     """Accept a user's message and queue the model's reply.
 
@@ -53,26 +54,13 @@ class SendMessage:
     so many replies being written at once.
     """
 
-    def __init__(
-        self,
-        *,
-        uow: UnitOfWorkFactory,
-        clock: Clock,
-        ids: IdGenerator,
-        quota: DailyQuota,
-        queue: JobQueue,
-        cache: ChatroomCache,
-        limiter: RateLimiter,
-        policy: SendPolicy,
-    ) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._ids = ids
-        self._quota = quota
-        self._queue = queue
-        self._cache = cache
-        self._limiter = limiter
-        self._policy = policy
+    uow: UnitOfWorkFactory
+    clock: Clock
+    ids: IdGenerator
+    quota: DailyQuota
+    queue: JobQueue
+    limiter: RateLimiter
+    policy: SendPolicy
 
     async def execute(self, command: SendMessageCommand) -> SendMessageResult:
         try:
@@ -84,20 +72,19 @@ class SendMessage:
             return await self._replay(command, command.idempotency_key)
         if result.replayed:
             return result
-        await self._cache.invalidate(command.principal.user_id)
         try:
-            await self._queue.enqueue_reply(ReplyJob(reply_id=result.reply.id, request_id=command.request_id))
+            await self.queue.enqueue_reply(ReplyJob(reply_id=result.reply.id, request_id=command.request_id))
         except DependencyUnavailable:
             log.warning("reply %s not queued; the pending-reply sweeper will queue it", result.reply.id)
         return result
 
     async def _accept(self, command: SendMessageCommand) -> SendMessageResult:
         owner_id = command.principal.user_id
-        now = self._clock.now()
+        now = self.clock.now()
         message = Message.from_user(
-            id=self._ids.new_id(), chatroom_id=command.chatroom_id, content=command.content, now=now
+            id=self.ids.new_id(), chatroom_id=command.chatroom_id, content=command.content, now=now
         )
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             chatroom = await owned_chatroom(uow, chatroom_id=command.chatroom_id, owner_id=owner_id)
             if command.idempotency_key is not None:
                 earlier = await self._earlier_result(uow, command, command.idempotency_key)
@@ -108,50 +95,49 @@ class SendMessage:
                 raise NotFound("User not found.")
             await self._brake(owner_id)
             day = usage_day(now)
-            limit = self._quota.limit_for(user.tier)
+            limit = self.quota.limit_for(user.tier)
             if limit is None:
                 used = await uow.quota.consume(owner_id, day)
             else:
                 counted = await uow.quota.try_consume(owner_id, day, limit)
                 if counted is None:
-                    raise DailyLimitReached(limit=limit, retry_after_seconds=self._quota.seconds_until_reset(now))
+                    raise DailyLimitReached(limit=limit, retry_after_seconds=self.quota.seconds_until_reset(now))
                 used = counted
             # Counted after the quota row is taken: that row lock puts one user's sends in
             # a line, so two cannot both see room for one more.
-            if await uow.messages.count_unfinished_replies(owner_id) >= self._policy.replies_in_flight:
+            if await uow.messages.count_unfinished_replies(owner_id) >= self.policy.replies_in_flight:
                 raise TooManyRequests(
-                    f"{self._policy.replies_in_flight} of your replies are still being written. "
-                    "Wait for one to finish.",
-                    retry_after_seconds=self._policy.in_flight_retry_after,
+                    f"{self.policy.replies_in_flight} of your replies are still being written. Wait for one to finish.",
+                    retry_after_seconds=self.policy.in_flight_retry_after,
                 )
-            reply = Message.pending_reply(id=self._ids.new_id(), to=message, now=now)
+            reply = Message.pending_reply(id=self.ids.new_id(), to=message, now=now)
             await uow.messages.add(message)
             await uow.messages.add(reply)
-            await uow.chatrooms.touch(chatroom.id, now)
+            await uow.chatrooms.touch(chatroom, now)
             if command.idempotency_key is not None:
                 await uow.idempotency.add(owner_id, command.idempotency_key, reply.id)
             await uow.commit()
         return SendMessageResult(
-            message=message, reply=reply, quota=self._quota.status(tier=user.tier, used=used, now=now)
+            message=message, reply=reply, quota=self.quota.status(tier=user.tier, used=used, now=now)
         )
 
     async def _brake(self, owner_id: str) -> None:
         """So many sends a minute. Not a security control: if Redis cannot be asked, the
         send goes through (the quota and the cap on replies in flight live in PostgreSQL)."""
         try:
-            retry_after = await self._limiter.hit(
-                f"sends:{owner_id}", limit=self._policy.sends_per_minute, window=timedelta(minutes=1)
+            retry_after = await self.limiter.hit(
+                f"sends:{owner_id}", limit=self.policy.sends_per_minute, window=timedelta(minutes=1)
             )
         except DependencyUnavailable:
             log.warning("send rate unknown (rate limiter unavailable); send allowed")
             return
         if retry_after is not None:
             raise TooManyRequests(
-                f"You can send {self._policy.sends_per_minute} messages a minute.", retry_after_seconds=retry_after
+                f"You can send {self.policy.sends_per_minute} messages a minute.", retry_after_seconds=retry_after
             )
 
     async def _replay(self, command: SendMessageCommand, key: str) -> SendMessageResult:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             earlier = await self._earlier_result(uow, command, key)
         if earlier is None:
             raise Conflict("A request with this Idempotency-Key is still being processed.")
@@ -172,11 +158,11 @@ class SendMessage:
         user = await uow.users.get(owner_id)
         if message is None or user is None:
             raise NotFound("Message not found.")
-        now = self._clock.now()
+        now = self.clock.now()
         used = await uow.quota.count(owner_id, usage_day(now))
         return SendMessageResult(
             message=message,
             reply=reply,
-            quota=self._quota.status(tier=user.tier, used=used, now=now),
+            quota=self.quota.status(tier=user.tier, used=used, now=now),
             replayed=True,
         )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from application.ports.repositories import UnitOfWorkFactory
 from application.ports.services import CheckoutSession, PaymentGateway
 from application.use_cases.authenticate import Principal
@@ -7,17 +9,17 @@ from domain.errors import Conflict, NotFound
 from domain.users import Tier
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UpgradeToPro:
     """Start a Pro checkout. Nothing changes here: the tier changes only when the
     payment provider's signed event says the subscription is live."""
 
-    def __init__(self, *, uow: UnitOfWorkFactory, payments: PaymentGateway) -> None:
-        self._uow = uow
-        self._payments = payments
+    uow: UnitOfWorkFactory
+    payments: PaymentGateway
 
     async def execute(self, principal: Principal) -> CheckoutSession:
-        customer_id = await customer_for(self._uow, self._payments, principal.user_id, refuse_pro=True)
-        return await self._payments.create_checkout(customer_id=customer_id, user_id=principal.user_id)
+        customer_id = await customer_for(self.uow, self.payments, principal.user_id, refuse_pro=True)
+        return await self.payments.create_checkout(customer_id=customer_id, user_id=principal.user_id)
 
 
 async def customer_for(

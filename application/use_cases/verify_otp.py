@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.ports.repositories import UnitOfWorkFactory
-from application.ports.services import Clock, IdentityCache, IdGenerator, TokenService
+from application.ports.services import Clock, IdGenerator, TokenService
 from application.services.one_time_codes import OneTimeCodes
 from application.services.sign_in import SignedIn, SignInNotice, number_proven, open_session
 from application.services.throttles import AuthThrottle
@@ -31,7 +31,6 @@ class VerifyOtp:
     codes: OneTimeCodes
     throttle: AuthThrottle
     tokens: TokenService
-    identities: IdentityCache
 
     async def execute(self, command: VerifyOtpCommand) -> SignedIn:
         mobile_number = MobileNumber.parse(command.mobile_number)
@@ -44,7 +43,6 @@ class VerifyOtp:
             now = self.clock.now()
             user = await uow.users.get_by_mobile(mobile_number)
             notices: tuple[SignInNotice, ...] = ()
-            first_proof = user is not None and not user.is_verified
             if user is None:
                 user = User(
                     id=self.ids.new_id(),
@@ -61,6 +59,4 @@ class VerifyOtp:
             signed_in = await open_session(uow, tokens=self.tokens, ids=self.ids, user=user, now=now, notices=notices)
             await uow.commit()
         await self.throttle.succeeded(mobile_number)
-        if first_proof:
-            await self.identities.invalidate(user.id)
         return signed_in

@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.ports.repositories import UnitOfWorkFactory
-from application.ports.services import Clock, IdentityCache, IdGenerator, TokenService
+from application.ports.services import Clock, IdGenerator, TokenService
 from application.services.one_time_codes import OneTimeCodes
 from application.services.sign_in import SignedIn, SignInNotice, number_proven, open_session
 from application.services.throttles import AuthThrottle
@@ -33,7 +33,6 @@ class VerifySignUp:
     codes: OneTimeCodes
     throttle: AuthThrottle
     tokens: TokenService
-    identities: IdentityCache
 
     async def execute(self, command: VerifySignUpCommand) -> SignedIn:
         mobile_number = MobileNumber.parse(command.mobile_number)
@@ -68,5 +67,4 @@ class VerifySignUp:
             signed_in = await open_session(uow, tokens=self.tokens, ids=self.ids, user=user, now=now, notices=notices)
             await uow.commit()
         await self.throttle.succeeded(mobile_number)
-        await self.identities.invalidate(user.id)
         return signed_in

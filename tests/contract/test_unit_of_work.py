@@ -164,7 +164,7 @@ async def test_deleting_a_chatroom_deletes_its_messages(adapters: Container) -> 
         await uow.messages.add(message)
         await uow.commit()
     async with adapters.uow()() as uow:
-        await uow.chatrooms.delete(room.id)
+        await uow.chatrooms.delete(room)
         await uow.commit()
     async with adapters.uow()() as uow:
         assert await uow.chatrooms.get(room.id) is None
@@ -381,8 +381,8 @@ async def test_touching_a_chatroom_moves_only_its_activity_time_forward(adapters
         assert renamed is not None
         renamed.rename("Named meanwhile", T0)
         await uow.chatrooms.update(renamed)
-        await uow.chatrooms.touch(room.id, T0 + timedelta(hours=1))
-        await uow.chatrooms.touch(room.id, T0)  # never backwards
+        await uow.chatrooms.touch(room, T0 + timedelta(hours=1))
+        await uow.chatrooms.touch(room, T0)  # never backwards
         await uow.commit()
     async with adapters.uow()() as uow:
         stored = await uow.chatrooms.get(room.id)

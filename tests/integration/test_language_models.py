@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.gemini.model import GeminiLanguageModel
-from adapters.llm_support.wire import ModelHttpSettings, create_http_client
-from adapters.openai.model import OpenAICompatibleLanguageModel
+from adapters.llm.gemini import GeminiLanguageModel
+from adapters.llm.openai import OpenAICompatibleLanguageModel
+from adapters.llm.wire import ModelHttpSettings, create_http_client
 from application.ports.services import LanguageModel, LanguageModelError
 from devstack.services import free_port
 from domain.chat import MessageRole

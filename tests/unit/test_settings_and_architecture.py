@@ -133,3 +133,15 @@ def test_every_use_case_a_signed_in_handler_takes_is_built_after_the_caller() ->
         (with_caller if "principal" in inspect.signature(handler.fn).parameters else without_caller).update(parameters)
     assert with_caller == FOR_CALLER
     assert not (without_caller & FOR_CALLER)
+
+
+def test_the_independence_contract_names_every_adapter_package() -> None:
+    """A package left out of the contract may import any other adapter unnoticed."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    contracts = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    [independence] = [c for c in contracts if c["type"] == "independence"]
+    packages = {f"adapters.{p.name}" for p in (root / "adapters").iterdir() if (p / "__init__.py").is_file()}
+    assert set(independence["modules"]) == packages

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from adapters.llm_support.wire import (
+from adapters.llm.wire import (
     ModelHttpSettings,
     bad_response,
     check_deadline,
