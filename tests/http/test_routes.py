@@ -120,10 +120,19 @@ async def test_messages_list_pages_back_in_time(api: Api) -> None:
     assert [m["content"] for m in page["items"] if m["role"] == "user"] == ["m1", "m2"]
     older = (
         await api.request(
-            "GET", f"/chatroom/{room}/messages", token, params={"limit": 4, "before": page["next_cursor"]}
+            "GET", f"/chatroom/{room}/messages", token, params={"limit": 4, "cursor": page["next_cursor"]}
         )
     ).json()
     assert next(m["content"] for m in older["items"]) == "m0" and older["next_cursor"] is None
+    # `before`, the parameter's old name, still works.
+    aliased = await api.request(
+        "GET", f"/chatroom/{room}/messages", token, params={"limit": 4, "before": page["next_cursor"]}
+    )
+    assert aliased.json() == older
+    # A parameter a paged route does not know is an error, not the first page again.
+    for path in (f"/chatroom/{room}/messages", "/chatroom"):
+        misspelt = await api.request("GET", path, token, params={"limit": 4, "curser": page["next_cursor"]})
+        assert misspelt.status_code == 400 and misspelt.json()["error"]["message"].startswith("curser:")
     detail = (await api.request("GET", f"/chatroom/{room}", token)).json()
     assert len(detail["messages"]) == 6 and detail["messages"][0]["content"] == "m0"
 

@@ -18,6 +18,7 @@ from application.use_cases.list_messages import DEFAULT_MESSAGE_PAGE, ListMessag
 from application.use_cases.rename_chatroom import RenameChatroom, RenameChatroomCommand
 from application.use_cases.send_message import SendMessage, SendMessageCommand
 from application.use_cases.stream_reply import StreamReply, StreamReplyCommand
+from domain.errors import BadRequest
 from domain.quota import QuotaStatus
 from entrypoints.http.dependencies import BEARER_AUTH
 from entrypoints.http.openapi import errors
@@ -37,6 +38,18 @@ from entrypoints.http.schemas import (
 from entrypoints.http.sse import sse_messages, until_draining
 
 PageSize = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE, description="Items per page")]
+Cursor = Annotated[str | None, QueryParameter(max_length=512, description="`next_cursor` of the previous page")]
+
+
+def only_query_parameters(request: Request[Any, Any, Any], *known: str) -> None:
+    """A paged route answers 400 for a parameter it does not know, rather than ignoring it
+    and answering the first page again (a client that misspelt `cursor` would loop)."""
+    unknown = sorted(set(request.query_params) - set(known))
+    if unknown:
+        raise BadRequest(
+            f"{unknown[0]}: not a parameter of this route (it takes {', '.join(known)})",
+            details=[{"field": name, "message": "unknown query parameter"} for name in unknown],
+        )
 
 
 def rate_limit_headers(quota: QuotaStatus) -> dict[str, str]:
@@ -69,14 +82,14 @@ class ChatroomController(Controller):
     @get("/", responses=errors(400, 401))
     async def list_chatrooms(
         self,
+        request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         list_chatrooms: NamedDependency[ListChatrooms],
         limit: PageSize = DEFAULT_CHATROOM_PAGE,
-        cursor: Annotated[
-            str | None, QueryParameter(max_length=512, description="next_cursor of the previous page")
-        ] = None,
+        cursor: Cursor = None,
     ) -> ChatroomListResponse:
         """Your chatrooms, most recent activity first."""
+        only_query_parameters(request, "limit", "cursor")
         page = await list_chatrooms.execute(
             ListChatroomsCommand(principal=principal, limit=limit, after=decode_cursor(cursor))
         )
@@ -172,18 +185,25 @@ class ChatroomController(Controller):
         principal: NamedDependency[Principal],
         chatroom_id: FromPath[str],
         list_messages: NamedDependency[ListMessages],
+        request: Request[Any, Any, Any],
         limit: PageSize = DEFAULT_MESSAGE_PAGE,
+        cursor: Cursor = None,
         before: Annotated[
-            str | None, QueryParameter(max_length=512, description="next_cursor of the previous page")
+            str | None,
+            QueryParameter(max_length=512, description="Deprecated: the old name of `cursor`, still accepted"),
         ] = None,
     ) -> MessageListResponse:
-        """Messages, newest page first and oldest first within a page; `next_cursor` goes further back."""
+        """Messages, newest page first and oldest first within a page; pass `next_cursor` back as `cursor`
+        to go further back."""
+        only_query_parameters(request, "limit", "cursor", "before")
+        if cursor is not None and before is not None and cursor != before:
+            raise BadRequest("cursor: give the page position once (`before` is its old name)")
         page = await list_messages.execute(
             ListMessagesCommand(
                 principal=principal,
                 chatroom_id=chatroom_id,
                 limit=limit,
-                before=decode_cursor(before, parameter="before"),
+                before=decode_cursor(cursor if cursor is not None else before),
             )
         )
         return MessageListResponse(
