@@ -25,9 +25,16 @@ TitleField = Annotated[str, Meta(max_length=1000, examples=["Trip to Goa"])]
 
 
 class ErrorBody(Struct, omit_defaults=True):
-    code: Annotated[str, Meta(examples=["VALIDATION_ERROR"])]
-    message: Annotated[str, Meta(examples=["content: must not be empty"])]
-    details: list[dict[str, Any]] | None = None
+    code: Annotated[str, Meta(examples=["VALIDATION_ERROR"], description="Stable: branch on it")]
+    message: Annotated[str, Meta(examples=["content: must not be empty"], description="For people")]
+    # Which field or parameter is to blame, when one is.
+    details: (
+        Annotated[
+            list[dict[str, Any]],
+            Meta(examples=[[{"field": "content", "source": "body", "message": "must not be empty"}]]),
+        ]
+        | None
+    ) = None
 
 
 class ErrorEnvelope(Struct):

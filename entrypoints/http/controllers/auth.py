@@ -106,7 +106,7 @@ class AuthController(Controller):
         )
 
     @post("/refresh", status_code=200, responses=errors(400, 401, 413, 422))
-    async def refresh(
+    async def refresh_session(
         self, data: JSONBody[RefreshRequest], refresh_tokens: NamedDependency[RefreshTokens]
     ) -> TokenResponse:
         """Trade a refresh token for a new pair; the old refresh token is spent."""

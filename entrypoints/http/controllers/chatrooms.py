@@ -68,7 +68,7 @@ class ChatroomController(Controller):
     security = BEARER_AUTH
 
     @post("/", status_code=201, responses=errors(400, 401, 413, 422))
-    async def create(
+    async def create_chatroom(
         self,
         principal: NamedDependency[Principal],
         create_chatroom: NamedDependency[CreateChatroom],
@@ -98,7 +98,7 @@ class ChatroomController(Controller):
             next_cursor=encode_cursor(page.next) if page.next else None,
         )
 
-    @get("/{chatroom_id:str}", responses=errors(401, 404))
+    @get("/{chatroom_id:str}", responses=errors(400, 401, 404))
     async def get_chatroom(
         self,
         principal: NamedDependency[Principal],
@@ -117,7 +117,7 @@ class ChatroomController(Controller):
         )
 
     @patch("/{chatroom_id:str}", responses=errors(400, 401, 404, 413, 422))
-    async def rename(
+    async def rename_chatroom(
         self,
         principal: NamedDependency[Principal],
         chatroom_id: FromPath[str],
@@ -129,7 +129,7 @@ class ChatroomController(Controller):
         )
         return chatroom_response(chatroom)
 
-    @delete("/{chatroom_id:str}", status_code=204, responses=errors(401, 404))
+    @delete("/{chatroom_id:str}", status_code=204, responses=errors(400, 401, 404))
     async def delete_chatroom(
         self,
         principal: NamedDependency[Principal],
@@ -211,7 +211,7 @@ class ChatroomController(Controller):
             next_cursor=encode_cursor(page.next) if page.next else None,
         )
 
-    @get("/{chatroom_id:str}/messages/{message_id:str}", responses=errors(401, 404))
+    @get("/{chatroom_id:str}/messages/{message_id:str}", responses=errors(400, 401, 404))
     async def get_message(
         self,
         principal: NamedDependency[Principal],
@@ -228,9 +228,9 @@ class ChatroomController(Controller):
     @get(
         "/{chatroom_id:str}/messages/{message_id:str}/stream",
         media_type="text/event-stream",
-        responses=errors(401, 404, 429),
+        responses=errors(400, 401, 404, 429),
     )
-    async def stream_message(
+    async def stream_reply(
         self,
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],

@@ -20,12 +20,12 @@ class OperationsController(Controller):
     tags = ["operations"]
 
     @get("/health")
-    async def health(self) -> HealthResponse:
+    async def check_health(self) -> HealthResponse:
         """The process is up."""
         return HealthResponse()
 
     @get("/ready", responses=errors(503))
-    async def ready(self, check_readiness: NamedDependency[CheckReadiness]) -> ReadinessResponse:
+    async def check_ready(self, check_readiness: NamedDependency[CheckReadiness]) -> ReadinessResponse:
         """200 when every backing service answers, else 503 (in the error envelope) naming
         the ones that do not."""
         readiness = await check_readiness.execute()
@@ -45,7 +45,7 @@ class MetricsController(Controller):
     tags = ["operations"]
 
     @get("/metrics", media_type="text/plain; version=0.0.4; charset=utf-8", responses=errors(401))
-    async def metrics(
+    async def get_metrics(
         self, request: Request[Any, Any, Any], metrics: NamedDependency[Any], metrics_token: NamedDependency[Any]
     ) -> Response[bytes]:
         """Prometheus text format: HTTP requests and latency by route, queue depth, payment

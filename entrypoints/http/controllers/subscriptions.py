@@ -25,7 +25,7 @@ class SubscriptionController(Controller):
     tags = ["subscriptions"]
 
     @post("/subscribe/pro", status_code=200, security=BEARER_AUTH, responses=errors(401, 409, 503))
-    async def subscribe_pro(
+    async def subscribe_to_pro(
         self, principal: NamedDependency[Principal], upgrade_to_pro: NamedDependency[UpgradeToPro]
     ) -> CheckoutResponse:
         """Start a Pro checkout. The tier changes when the payment provider confirms it, not on redirect."""
@@ -33,13 +33,13 @@ class SubscriptionController(Controller):
         return CheckoutResponse(checkout_url=session.url, session_id=session.session_id)
 
     @get("/subscription/status", security=BEARER_AUTH, responses=errors(401))
-    async def status(
+    async def get_subscription_status(
         self, principal: NamedDependency[Principal], get_subscription_status: NamedDependency[GetSubscriptionStatus]
     ) -> SubscriptionStatusResponse:
         return subscription_response(await get_subscription_status.execute(principal))
 
     @post("/subscription/portal", status_code=200, security=BEARER_AUTH, responses=errors(401, 503))
-    async def portal(
+    async def open_billing_portal(
         self, principal: NamedDependency[Principal], open_billing_portal: NamedDependency[OpenBillingPortal]
     ) -> PortalResponse:
         """A link to the billing portal, to change or cancel the subscription."""
@@ -48,7 +48,7 @@ class SubscriptionController(Controller):
     # Stripe's events can be large (an invoice with many lines): 1 MiB here, whatever the
     # limit for the other routes.
     @post("/webhook/stripe", status_code=200, responses=errors(400, 413), request_max_body_size=1024 * 1024)
-    async def stripe_webhook(
+    async def receive_stripe_event(
         self, request: Request[Any, Any, Any], handle_payment_event: NamedDependency[HandlePaymentEvent]
     ) -> WebhookResponse:
         """Stripe events. Verified on the raw body before anything is parsed or stored."""

@@ -17,10 +17,14 @@ class UserController(Controller):
     security = BEARER_AUTH
 
     @get("/me", responses=errors(401))
-    async def me(self, principal: NamedDependency[Principal], get_profile: NamedDependency[GetProfile]) -> UserResponse:
+    async def get_profile(
+        self, principal: NamedDependency[Principal], get_profile: NamedDependency[GetProfile]
+    ) -> UserResponse:
         return user_response(await get_profile.execute(principal))
 
     @get("/usage", responses=errors(401))
-    async def usage(self, principal: NamedDependency[Principal], get_usage: NamedDependency[GetUsage]) -> UsageResponse:
+    async def get_usage(
+        self, principal: NamedDependency[Principal], get_usage: NamedDependency[GetUsage]
+    ) -> UsageResponse:
         """Today's message count against the daily limit (UTC day)."""
         return usage_response(await get_usage.execute(principal))
