@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
 from datetime import datetime
 
 from application.ports.repositories import Position
@@ -26,9 +27,17 @@ def decode_cursor(cursor: str | None, *, parameter: str = "cursor") -> Position 
         parsed = datetime.fromisoformat(at)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise BadRequest(f"{parameter}: not a cursor this API returned") from None
-    if parsed.tzinfo is None or not item_id:
+    if parsed.tzinfo is None or not _is_uuid(item_id):
         raise BadRequest(f"{parameter}: not a cursor this API returned")
     return Position(at=parsed, id=item_id)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def check_page_size(limit: int) -> int:

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres import tables as t
-from adapters.postgres.repository import PostgresRepository, locked, parse_uuid
+from adapters.postgres.repository import PostgresRepository, locked
 from application.ports.repositories import Position
 from domain.chat import Chatroom
 
@@ -41,17 +41,13 @@ class PostgresChatroomRepository(PostgresRepository):
         )
 
     async def get(self, chatroom_id: str, *, for_update: bool = False) -> Chatroom | None:
-        key = parse_uuid(chatroom_id)
-        if key is None:
-            return None
+        key = uuid.UUID(chatroom_id)
         query = select(t.chatrooms).where(t.chatrooms.c.id == key)
         row = (await self._execute(locked(query, for_update))).first()
         return None if row is None else _chatroom(row)
 
     async def get_owned(self, chatroom_id: str, owner_id: str) -> Chatroom | None:
-        key, owner = parse_uuid(chatroom_id), parse_uuid(owner_id)
-        if key is None or owner is None:
-            return None
+        key, owner = uuid.UUID(chatroom_id), uuid.UUID(owner_id)
         row = (
             await self._execute(
                 select(t.chatrooms).where(t.chatrooms.c.id == key).where(t.chatrooms.c.owner_id == owner)
@@ -63,9 +59,7 @@ class PostgresChatroomRepository(PostgresRepository):
         c = t.chatrooms.c
         query = select(t.chatrooms).where(c.owner_id == uuid.UUID(owner_id))
         if before is not None:
-            after_id = parse_uuid(before.id)
-            if after_id is None:
-                return []
+            after_id = uuid.UUID(before.id)
             query = query.where(tuple_(c.updated_at, c.id) < tuple_(before.at, after_id))
         rows = await self._execute(query.order_by(c.updated_at.desc(), c.id.desc()).limit(limit))
         return [_chatroom(row) for row in rows]

@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres import tables as t
-from adapters.postgres.repository import PostgresRepository, locked, parse_uuid, uuid_str
+from adapters.postgres.repository import PostgresRepository, locked, uuid_str
 from application.ports.repositories import Position
 from domain.chat import Message, MessageRole, MessageStatus, TokenUsage
 
@@ -59,23 +59,19 @@ class PostgresMessageRepository(PostgresRepository):
                 chatroom_id=uuid.UUID(message.chatroom_id),
                 role=message.role.value,
                 created_at=message.created_at,
-                reply_to=parse_uuid(message.reply_to),
+                reply_to=uuid.UUID(message.reply_to) if message.reply_to else None,
                 **_message_values(message),
             )
         )
 
     async def get(self, message_id: str, *, for_update: bool = False) -> Message | None:
-        key = parse_uuid(message_id)
-        if key is None:
-            return None
+        key = uuid.UUID(message_id)
         query = select(t.messages).where(t.messages.c.id == key)
         row = (await self._execute(locked(query, for_update))).first()
         return None if row is None else _message(row)
 
     async def get_in_chatroom(self, chatroom_id: str, message_id: str) -> Message | None:
-        key, room = parse_uuid(message_id), parse_uuid(chatroom_id)
-        if key is None or room is None:
-            return None
+        key, room = uuid.UUID(message_id), uuid.UUID(chatroom_id)
         row = (
             await self._execute(
                 select(t.messages).where(t.messages.c.id == key).where(t.messages.c.chatroom_id == room)
@@ -85,14 +81,10 @@ class PostgresMessageRepository(PostgresRepository):
 
     async def list_latest(self, chatroom_id: str, *, limit: int, before: Position | None) -> Sequence[Message]:
         c = t.messages.c
-        room = parse_uuid(chatroom_id)
-        if room is None:
-            return []
+        room = uuid.UUID(chatroom_id)
         query = select(t.messages).where(c.chatroom_id == room)
         if before is not None:
-            before_id = parse_uuid(before.id)
-            if before_id is None:
-                return []
+            before_id = uuid.UUID(before.id)
             query = query.where(tuple_(c.created_at, c.id) < tuple_(before.at, before_id))
         rows = await self._execute(query.order_by(c.created_at.desc(), c.id.desc()).limit(limit))
         return [_message(row) for row in rows]

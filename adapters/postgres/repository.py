@@ -21,16 +21,6 @@ class PostgresRepository:
         return await self._runner.execute(statement)
 
 
-def parse_uuid(value: str | None) -> uuid.UUID | None:
-    """Ids arrive as strings from URLs; anything that is not a UUID names nothing."""
-    if value is None:
-        return None
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
-
-
 def uuid_str(value: uuid.UUID | None) -> str | None:
     return None if value is None else str(value)
 

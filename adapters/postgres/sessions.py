@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres import tables as t
-from adapters.postgres.repository import PostgresRepository, locked, parse_uuid
+from adapters.postgres.repository import PostgresRepository, locked
 from domain.sessions import AuthSession
 
 
@@ -39,9 +39,7 @@ class PostgresSessionRepository(PostgresRepository):
         )
 
     async def get(self, session_id: str, *, for_update: bool = False) -> AuthSession | None:
-        key = parse_uuid(session_id)
-        if key is None:
-            return None
+        key = uuid.UUID(session_id)
         query = select(t.sessions).where(t.sessions.c.id == key)
         row = (await self._execute(locked(query, for_update))).first()
         return None if row is None else _session(row)

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres import tables as t
-from adapters.postgres.repository import PostgresRepository, locked, parse_uuid
+from adapters.postgres.repository import PostgresRepository, locked
 from domain.errors import Conflict
 from domain.users import MobileNumber, Tier, User
 
@@ -46,9 +46,7 @@ class PostgresUserRepository(PostgresRepository):
             raise Conflict("This mobile number is already registered.")
 
     async def get(self, user_id: str, *, for_update: bool = False) -> User | None:
-        key = parse_uuid(user_id)
-        if key is None:
-            return None
+        key = uuid.UUID(user_id)
         query = select(t.users).where(t.users.c.id == key)
         row = (await self._execute(locked(query, for_update))).first()
         return None if row is None else _user(row)

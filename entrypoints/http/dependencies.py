@@ -98,10 +98,17 @@ def build_dependencies(container: Any) -> dict[str, Provide]:
         for name in USE_CASES
     }
     dependencies["principal"] = Provide(_principal(container.authenticate))
+    dependencies["request_id"] = Provide(_request_id, sync_to_thread=False)
     dependencies["caller_address"] = Provide(
         _caller_address(container.settings().trusted_proxy_hops), sync_to_thread=False
     )
     return dependencies
+
+
+def _request_id(request: Request[Any, Any, Any]) -> str | None:
+    """The id RequestContextMiddleware gave this request; it follows a message into the worker."""
+    state: dict[str, Any] = request.scope.get("state", {})
+    return state.get("request_id")
 
 
 def _caller_address(trusted_hops: int) -> Callable[..., str | None]:

@@ -71,7 +71,7 @@ async def test_metrics_count_requests_by_route_template_and_payment_events_by_ty
     token = await api.sign_in()
     room = await api.chatroom(token)
     await api.request("GET", f"/chatroom/{room}", token)
-    await api.request("GET", "/chatroom/not-a-room", token)
+    await api.request("GET", "/chatroom/00000000-0000-0000-0000-000000000000", token)
     session = (await api.request("POST", "/subscribe/pro", token)).json()["session_id"]
     for delivery in api.container.payments().complete_checkout(session):
         await api.request(

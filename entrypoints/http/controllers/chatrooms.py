@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from uuid import UUID
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
@@ -98,15 +99,15 @@ class ChatroomController(Controller):
             next_cursor=encode_cursor(page.next) if page.next else None,
         )
 
-    @get("/{chatroom_id:str}", responses=errors(400, 401, 404))
+    @get("/{chatroom_id:uuid}", responses=errors(400, 401, 404))
     async def get_chatroom(
         self,
         principal: NamedDependency[Principal],
-        chatroom_id: FromPath[str],
+        chatroom_id: FromPath[UUID],
         get_chatroom: NamedDependency[GetChatroom],
     ) -> ChatroomDetailResponse:
         """A chatroom with its latest messages (oldest first)."""
-        found = await get_chatroom.execute(GetChatroomCommand(principal=principal, chatroom_id=chatroom_id))
+        found = await get_chatroom.execute(GetChatroomCommand(principal=principal, chatroom_id=str(chatroom_id)))
         room = found.chatroom
         return ChatroomDetailResponse(
             id=room.id,
@@ -116,35 +117,35 @@ class ChatroomController(Controller):
             messages=[message_body(m) for m in found.messages],
         )
 
-    @patch("/{chatroom_id:str}", responses=errors(400, 401, 404, 413, 422))
+    @patch("/{chatroom_id:uuid}", responses=errors(400, 401, 404, 413, 422))
     async def rename_chatroom(
         self,
         principal: NamedDependency[Principal],
-        chatroom_id: FromPath[str],
+        chatroom_id: FromPath[UUID],
         data: JSONBody[RenameChatroomRequest],
         rename_chatroom: NamedDependency[RenameChatroom],
     ) -> ChatroomResponse:
         chatroom = await rename_chatroom.execute(
-            RenameChatroomCommand(principal=principal, chatroom_id=chatroom_id, title=data.title)
+            RenameChatroomCommand(principal=principal, chatroom_id=str(chatroom_id), title=data.title)
         )
         return chatroom_response(chatroom)
 
-    @delete("/{chatroom_id:str}", status_code=204, responses=errors(400, 401, 404))
+    @delete("/{chatroom_id:uuid}", status_code=204, responses=errors(400, 401, 404))
     async def delete_chatroom(
         self,
         principal: NamedDependency[Principal],
-        chatroom_id: FromPath[str],
+        chatroom_id: FromPath[UUID],
         delete_chatroom: NamedDependency[DeleteChatroom],
     ) -> None:
         """Delete a chatroom and its messages."""
-        await delete_chatroom.execute(DeleteChatroomCommand(principal=principal, chatroom_id=chatroom_id))
+        await delete_chatroom.execute(DeleteChatroomCommand(principal=principal, chatroom_id=str(chatroom_id)))
 
-    @post("/{chatroom_id:str}/message", status_code=202, responses=errors(400, 401, 404, 409, 413, 422, 429))
+    @post("/{chatroom_id:uuid}/message", status_code=202, responses=errors(400, 401, 404, 409, 413, 422, 429))
     async def send_message(
         self,
-        request: Request[Any, Any, Any],
+        request_id: NamedDependency[str | None],
         principal: NamedDependency[Principal],
-        chatroom_id: FromPath[str],
+        chatroom_id: FromPath[UUID],
         data: JSONBody[SendMessageRequest],
         send_message: NamedDependency[SendMessage],
         idempotency_key: Annotated[
@@ -161,10 +162,10 @@ class ChatroomController(Controller):
         result = await send_message.execute(
             SendMessageCommand(
                 principal=principal,
-                chatroom_id=chatroom_id,
+                chatroom_id=str(chatroom_id),
                 content=data.content,
                 idempotency_key=idempotency_key,
-                request_id=request.scope.get("state", {}).get("request_id"),
+                request_id=request_id,
             )
         )
         headers = {
@@ -179,11 +180,11 @@ class ChatroomController(Controller):
             headers=headers,
         )
 
-    @get("/{chatroom_id:str}/messages", responses=errors(400, 401, 404))
+    @get("/{chatroom_id:uuid}/messages", responses=errors(400, 401, 404))
     async def list_messages(
         self,
         principal: NamedDependency[Principal],
-        chatroom_id: FromPath[str],
+        chatroom_id: FromPath[UUID],
         list_messages: NamedDependency[ListMessages],
         request: Request[Any, Any, Any],
         limit: PageSize = DEFAULT_MESSAGE_PAGE,
@@ -201,7 +202,7 @@ class ChatroomController(Controller):
         page = await list_messages.execute(
             ListMessagesCommand(
                 principal=principal,
-                chatroom_id=chatroom_id,
+                chatroom_id=str(chatroom_id),
                 limit=limit,
                 before=decode_cursor(cursor if cursor is not None else before),
             )
@@ -211,22 +212,22 @@ class ChatroomController(Controller):
             next_cursor=encode_cursor(page.next) if page.next else None,
         )
 
-    @get("/{chatroom_id:str}/messages/{message_id:str}", responses=errors(400, 401, 404))
+    @get("/{chatroom_id:uuid}/messages/{message_id:uuid}", responses=errors(400, 401, 404))
     async def get_message(
         self,
         principal: NamedDependency[Principal],
-        chatroom_id: FromPath[str],
-        message_id: FromPath[str],
+        chatroom_id: FromPath[UUID],
+        message_id: FromPath[UUID],
         get_message: NamedDependency[GetMessage],
     ) -> MessageBody:
         """One message; poll a reply here until its status is completed or failed."""
         message = await get_message.execute(
-            GetMessageCommand(principal=principal, chatroom_id=chatroom_id, message_id=message_id)
+            GetMessageCommand(principal=principal, chatroom_id=str(chatroom_id), message_id=str(message_id))
         )
         return message_body(message)
 
     @get(
-        "/{chatroom_id:str}/messages/{message_id:str}/stream",
+        "/{chatroom_id:uuid}/messages/{message_id:uuid}/stream",
         media_type="text/event-stream",
         responses=errors(400, 401, 404, 429),
     )
@@ -234,8 +235,8 @@ class ChatroomController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
-        chatroom_id: FromPath[str],
-        message_id: FromPath[str],
+        chatroom_id: FromPath[UUID],
+        message_id: FromPath[UUID],
         stream_reply: NamedDependency[StreamReply],
         last_event_id: Annotated[
             str | None,
@@ -250,7 +251,10 @@ class ChatroomController(Controller):
         session holds at most `MAX_STREAMS_PER_SESSION` streams open (429 beyond)."""
         items = await stream_reply.execute(
             StreamReplyCommand(
-                principal=principal, chatroom_id=chatroom_id, message_id=message_id, last_event_id=last_event_id
+                principal=principal,
+                chatroom_id=str(chatroom_id),
+                message_id=str(message_id),
+                last_event_id=last_event_id,
             )
         )
         return ServerSentEvent(sse_messages(until_draining(items, request.app.state.get("draining"))))
