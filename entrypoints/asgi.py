@@ -14,7 +14,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.types import ASGIApp
 
-from entrypoints.container import Container, build_container
+from entrypoints.container import Container, build_container, use_case_providers
 from entrypoints.http.app import create_app
 from entrypoints.http.middleware import RequestContextMiddleware
 from entrypoints.logs import configure_logging
@@ -58,7 +58,8 @@ def _lifespan(container: Container) -> Callable[[Litestar], AbstractAsyncContext
 def build_app(settings: Settings, container: Container | None = None) -> ASGIApp:
     container = container or build_container(settings)
     app = create_app(
-        container,
+        use_case_providers(container),
+        trusted_proxy_hops=settings.trusted_proxy_hops,
         max_body_bytes=settings.max_body_bytes,
         dev_routes=settings.dev_tools_enabled,
         metrics_route=settings.metrics_public or settings.metrics_token is not None,
@@ -67,7 +68,9 @@ def build_app(settings: Settings, container: Container | None = None) -> ASGIApp
         lifespan=[_lifespan(container)],
     )
     # Outside Litestar, so even a request no route matched gets the headers and an id.
-    return RequestContextMiddleware(app, hsts=settings.is_production, observe=container.telemetry().http_request)
+    return RequestContextMiddleware(
+        app, hsts=settings.is_production, observe=container.services.telemetry().http_request
+    )
 
 
 def create() -> ASGIApp:

@@ -1,14 +1,26 @@
-"""The composition root: which adapter serves which port, read as a wiring diagram.
+"""The composition root, read as a wiring diagram:
 
-Only this module (and the worker/CLI bootstraps) import adapters. The provider graph is
-synchronous; connections are opened and closed by the app's lifespan.
+    Services ─────────────┐
+                          ├──> UseCases  (one provider per use case)
+    RealAdapters    ─┐    │
+      or            ─┴────┘
+    InMemoryAdapters
+
+``Services`` are the same whatever stores the process runs on; the two adapter sets
+offer the same attribute names (transactions, limiter, invalidations, reply_events,
+job_queue, probes, open, close), and ``build_container`` chooses one, once. Only this
+module (and the worker/CLI bootstraps) import adapters. The provider graph is
+synchronous; connections are opened and closed by ``open``/``close`` of each part.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any, Literal
 
 from dependency_injector import containers, providers
 
@@ -36,6 +48,7 @@ from adapters.otp.senders import (
 )
 from adapters.otp.senders import create_http_client as create_otp_http_client
 from adapters.postgres.engine import create_engine, session_factory
+from adapters.postgres.migrate import ensure_schema_is_current
 from adapters.postgres.probe import PostgresProbe
 from adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from adapters.prometheus.telemetry import PrometheusTelemetry
@@ -144,10 +157,11 @@ def _openai_settings(settings: Settings) -> ModelHttpSettings:
     )
 
 
-class Container(containers.DeclarativeContainer):
+class Services(containers.DeclarativeContainer):
+    """What every process uses, on whichever adapter set it runs."""
+
     settings = providers.Dependency(instance_of=Settings)
 
-    # Plain services
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(Uuid7Generator)
     passwords = providers.Singleton(
@@ -171,87 +185,9 @@ class Container(containers.DeclarativeContainer):
             secret=settings.provided.otp_webhook_secret,
         ),
     )
-
     telemetry = providers.Singleton(PrometheusTelemetry)
-
-    # Rules and policies
-    quota = providers.Singleton(DailyQuota, basic_limit=settings.provided.basic_daily_limit)
-    otp_policy = providers.Singleton(
-        OtpPolicy, ttl=providers.Callable(lambda s: timedelta(seconds=s.otp_ttl_seconds), settings)
-    )
-    throttle_policy = providers.Singleton(
-        ThrottlePolicy,
-        code_sends_per_client=settings.provided.otp_sends_per_client,
-        attempts_per_client=settings.provided.auth_attempts_per_client,
-        consecutive_failures=settings.provided.auth_consecutive_failures,
-        password_logins_per_minute=settings.provided.logins_per_minute,
-        sign_ups_per_minute=settings.provided.sign_ups_per_minute,
-    )
-    context_policy = providers.Singleton(ContextPolicy, token_budget=settings.provided.context_token_budget)
-    generation_policy = providers.Singleton(
-        GenerationPolicy, lease=providers.Callable(lambda s: timedelta(seconds=s.reply_lease_seconds), settings)
-    )
-    stream_policy = providers.Singleton(
-        StreamPolicy,
-        heartbeat_seconds=settings.provided.sse_heartbeat_seconds,
-        max_per_session=settings.provided.max_streams_per_session,
-    )
-
-    # Real infrastructure: built only when the real adapter set is selected.
-    engine = providers.Singleton(
-        create_engine,
-        settings.provided.database_url,
-        pool_size=settings.provided.db_pool_size,
-        max_overflow=settings.provided.db_max_overflow,
-    )
-    sessions = providers.Singleton(session_factory, engine)
-    redis = providers.Singleton(
-        create_client,
-        settings.provided.redis_url,
-        socket_timeout=2.0,
-        max_connections=settings.provided.redis_max_connections,
-    )
-    # Readers of reply streams block for up to a heartbeat; their socket timeout must be longer.
-    redis_streams = providers.Singleton(
-        create_client,
-        settings.provided.redis_url,
-        socket_timeout=providers.Callable(lambda s: s.sse_heartbeat_seconds + 5.0, settings),
-        max_connections=settings.provided.redis_stream_connections,
-    )
-    broker = providers.Singleton(create_broker, settings.provided.redis_url)
-    database = providers.Singleton(InMemoryDatabase)
-
-    # Ports, by adapter set
-    transactions = providers.Selector(
-        settings.provided.adapters,
-        memory=providers.Singleton(InMemoryUnitOfWorkFactory, database),
-        real=providers.Singleton(PostgresUnitOfWorkFactory, sessions),
-    )
-    limiter = providers.Selector(
-        settings.provided.adapters,
-        memory=providers.Singleton(InMemoryRateLimiter, clock),
-        real=providers.Singleton(RedisRateLimiter, redis, clock),
-    )
-    # Per-process copies of hot reads, kept honest by an invalidation feed (adapters.near_cache).
+    # Per-process copies of hot reads (adapters.near_cache), fed by the adapters' invalidations.
     near_store = providers.Singleton(NearStore, ttl_seconds=settings.provided.near_cache_ttl_seconds)
-    invalidation_bus = providers.Singleton(InMemoryInvalidationBus)
-    invalidations = providers.Selector(
-        settings.provided.adapters,
-        memory=providers.Singleton(InMemoryInvalidationFeed, invalidation_bus, near_store),
-        real=providers.Singleton(RedisInvalidationFeed, redis, near_store),
-    )
-    # Every use case's unit of work: hot reads from this process's copies, and every
-    # change to a user's data dropped everywhere after the commit.
-    uow = providers.Singleton(CachingUnitOfWorkFactory, transactions, near_store, invalidations)
-    one_time_codes = providers.Singleton(
-        OneTimeCodes, clock=clock, ids=ids, hasher=otp_hasher, sender=otp_sender, policy=otp_policy
-    )
-    auth_throttle = providers.Singleton(AuthThrottle, limiter=limiter, policy=throttle_policy)
-    reply_events = providers.Selector(
-        settings.provided.adapters,
-        memory=providers.Singleton(InMemoryReplyEventStream),
-        real=providers.Singleton(RedisReplyEventStream, redis_streams),
-    )
     llm_http = providers.Singleton(
         create_http_client,
         connect_timeout=settings.provided.llm_connect_timeout_seconds,
@@ -295,97 +231,268 @@ class Container(containers.DeclarativeContainer):
             clock=clock,
         ),
     )
-
-    # Use cases
-    generate_reply = providers.Factory(
-        GenerateReply,
-        uow=uow,
-        clock=clock,
-        model=language_model,
-        events=reply_events,
-        context=context_policy,
-        generation=generation_policy,
-        telemetry=telemetry,
-    )
-    job_queue = providers.Selector(
-        settings.provided.adapters,
-        memory=providers.Singleton(
-            InMemoryJobQueue,
-            reply_writer=generate_reply.provider,
-            max_attempts=settings.provided.reply_max_attempts,
-            backoff_seconds=settings.provided.reply_retry_backoff_seconds,
+    close = providers.Callable(
+        lambda settings, passwords, otp_http, llm_http, stripe_http: _close_services(
+            settings, passwords, otp_http, llm_http, stripe_http
         ),
-        real=providers.Singleton(DramatiqJobQueue, broker),
+        settings,
+        passwords.provider,
+        otp_http.provider,
+        llm_http.provider,
+        stripe_http.provider,
     )
-    sign_up = providers.Factory(SignUp, uow=uow, codes=one_time_codes, throttle=auth_throttle, passwords=passwords)
-    verify_sign_up = providers.Factory(
-        VerifySignUp,
-        uow=uow,
-        clock=clock,
-        ids=ids,
-        codes=one_time_codes,
-        throttle=auth_throttle,
-        tokens=tokens,
+
+
+async def _close_services(
+    settings: Settings,
+    passwords: Callable[[], Any],
+    otp_http: Callable[[], Any],
+    llm_http: Callable[[], Any],
+    stripe_http: Callable[[], Any],
+) -> None:
+    """Close only what this configuration uses (the others were never opened)."""
+    passwords().close()
+    if settings.otp_delivery in ("twilio", "webhook"):
+        await otp_http().aclose()
+    if settings.llm_provider != "fake":
+        await llm_http().aclose()
+    if settings.payment_provider == "stripe":
+        await stripe_http().close_async()
+
+
+class RealAdapters(containers.DeclarativeContainer):
+    """PostgreSQL, Redis and Dramatiq."""
+
+    settings = providers.Dependency(instance_of=Settings)
+    services = providers.DependenciesContainer()
+
+    engine = providers.Singleton(
+        create_engine,
+        settings.provided.database_url,
+        pool_size=settings.provided.db_pool_size,
+        max_overflow=settings.provided.db_max_overflow,
     )
-    send_confirmation_code = providers.Factory(
-        SendConfirmationCode, uow=uow, codes=one_time_codes, throttle=auth_throttle
+    sessions = providers.Singleton(session_factory, engine)
+    redis = providers.Singleton(
+        create_client,
+        settings.provided.redis_url,
+        socket_timeout=2.0,
+        max_connections=settings.provided.redis_max_connections,
     )
-    send_otp = providers.Factory(SendOtp, uow=uow, codes=one_time_codes, throttle=auth_throttle)
-    forgot_password = providers.Factory(ForgotPassword, uow=uow, codes=one_time_codes, throttle=auth_throttle)
-    verify_otp = providers.Factory(
-        VerifyOtp,
-        uow=uow,
-        clock=clock,
-        ids=ids,
-        codes=one_time_codes,
-        throttle=auth_throttle,
-        tokens=tokens,
+    # Readers of reply streams block for up to a heartbeat; their socket timeout must be longer.
+    redis_streams = providers.Singleton(
+        create_client,
+        settings.provided.redis_url,
+        socket_timeout=providers.Callable(lambda s: s.sse_heartbeat_seconds + 5.0, settings),
+        max_connections=settings.provided.redis_stream_connections,
     )
-    log_in = providers.Factory(
-        LogIn, uow=uow, clock=clock, ids=ids, passwords=passwords, throttle=auth_throttle, tokens=tokens
+    broker = providers.Singleton(create_broker, settings.provided.redis_url)
+
+    transactions = providers.Singleton(PostgresUnitOfWorkFactory, sessions)
+    limiter = providers.Singleton(RedisRateLimiter, redis, services.clock)
+    invalidations = providers.Singleton(RedisInvalidationFeed, redis, services.near_store)
+    reply_events = providers.Singleton(RedisReplyEventStream, redis_streams)
+    job_queue = providers.Singleton(DramatiqJobQueue, broker)
+    probes = providers.List(providers.Singleton(PostgresProbe, engine), providers.Singleton(RedisProbe, redis))
+
+    open = providers.Callable(lambda engine: ensure_schema_is_current(engine()), engine.provider)
+    close = providers.Callable(
+        lambda *parts: _close_real(*parts),
+        invalidations.provider,
+        engine.provider,
+        redis.provider,
+        redis_streams.provider,
+        broker.provider,
     )
-    refresh_tokens = providers.Factory(RefreshTokens, uow=uow, clock=clock, tokens=tokens)
-    live_sessions = providers.Singleton(LiveSessions, uow=uow, clock=clock)
-    authenticate = providers.Factory(Authenticate, tokens=tokens, sessions=live_sessions)
-    log_out = providers.Factory(LogOut, uow=uow, clock=clock)
-    reset_password = providers.Factory(
-        ResetPassword,
-        uow=uow,
-        clock=clock,
-        codes=one_time_codes,
-        throttle=auth_throttle,
-        passwords=passwords,
+
+
+async def _close_real(
+    invalidations: Callable[[], Any],
+    engine: Callable[[], Any],
+    redis: Callable[[], Any],
+    redis_streams: Callable[[], Any],
+    broker: Callable[[], Any],
+) -> None:
+    await invalidations().stop()
+    await engine().dispose()
+    for client in (redis(), redis_streams()):
+        with contextlib.suppress(Exception):
+            await client.aclose()
+    broker().close()
+
+
+class InMemoryAdapters(containers.DeclarativeContainer):
+    """Everything in this process: for tests and quick experiments (nothing is kept)."""
+
+    settings = providers.Dependency(instance_of=Settings)
+    services = providers.DependenciesContainer()
+    # The use case the in-process job queue runs (GenerateReply), given by build_container.
+    reply_writer: providers.Dependency[Any] = providers.Dependency()
+
+    database = providers.Singleton(InMemoryDatabase)
+    invalidation_bus = providers.Singleton(InMemoryInvalidationBus)
+
+    transactions = providers.Singleton(InMemoryUnitOfWorkFactory, database)
+    limiter = providers.Singleton(InMemoryRateLimiter, services.clock)
+    invalidations = providers.Singleton(InMemoryInvalidationFeed, invalidation_bus, services.near_store)
+    reply_events = providers.Singleton(InMemoryReplyEventStream)
+    job_queue = providers.Singleton(
+        InMemoryJobQueue,
+        reply_writer=reply_writer.provider,
+        max_attempts=settings.provided.reply_max_attempts,
+        backoff_seconds=settings.provided.reply_retry_backoff_seconds,
     )
-    change_password = providers.Factory(
-        ChangePassword,
-        uow=uow,
-        clock=clock,
-        ids=ids,
-        codes=one_time_codes,
-        throttle=auth_throttle,
-        passwords=passwords,
-        tokens=tokens,
+    probes = providers.List(providers.Singleton(InMemoryProbe, "database"), providers.Singleton(InMemoryProbe, "redis"))
+
+    open = providers.Callable(lambda: _nothing_to_open())
+    close = providers.Callable(
+        lambda invalidations, job_queue: _close_memory(invalidations, job_queue),
+        invalidations.provider,
+        job_queue.provider,
     )
-    get_profile = providers.Factory(GetProfile, uow=uow)
-    get_usage = providers.Factory(GetUsage, uow=uow, clock=clock, quota=quota)
-    create_chatroom = providers.Factory(CreateChatroom, uow=uow, clock=clock, ids=ids)
-    list_chatrooms = providers.Factory(ListChatrooms, uow=uow)
-    get_chatroom = providers.Factory(GetChatroom, uow=uow)
-    rename_chatroom = providers.Factory(RenameChatroom, uow=uow, clock=clock)
-    delete_chatroom = providers.Factory(DeleteChatroom, uow=uow)
+
+
+async def _nothing_to_open() -> None:
+    return None
+
+
+async def _close_memory(invalidations: Callable[[], Any], job_queue: Callable[[], Any]) -> None:
+    await invalidations().stop()
+    await job_queue().close()
+
+
+class UseCases(containers.DeclarativeContainer):
+    """One provider per use case (every Factory here is one), over either adapter set."""
+
+    settings = providers.Dependency(instance_of=Settings)
+    services = providers.Container(Services, settings=settings)
+    # RealAdapters or InMemoryAdapters, chosen by build_container.
+    adapters = providers.DependenciesContainer()
+
+    # Rules and policies
+    quota = providers.Singleton(DailyQuota, basic_limit=settings.provided.basic_daily_limit)
+    otp_policy = providers.Singleton(
+        OtpPolicy, ttl=providers.Callable(lambda s: timedelta(seconds=s.otp_ttl_seconds), settings)
+    )
+    throttle_policy = providers.Singleton(
+        ThrottlePolicy,
+        code_sends_per_client=settings.provided.otp_sends_per_client,
+        attempts_per_client=settings.provided.auth_attempts_per_client,
+        consecutive_failures=settings.provided.auth_consecutive_failures,
+        password_logins_per_minute=settings.provided.logins_per_minute,
+        sign_ups_per_minute=settings.provided.sign_ups_per_minute,
+    )
+    context_policy = providers.Singleton(ContextPolicy, token_budget=settings.provided.context_token_budget)
+    generation_policy = providers.Singleton(
+        GenerationPolicy, lease=providers.Callable(lambda s: timedelta(seconds=s.reply_lease_seconds), settings)
+    )
+    stream_policy = providers.Singleton(
+        StreamPolicy,
+        heartbeat_seconds=settings.provided.sse_heartbeat_seconds,
+        max_per_session=settings.provided.max_streams_per_session,
+    )
     send_policy = providers.Singleton(
         SendPolicy,
         sends_per_minute=settings.provided.sends_per_minute,
         replies_in_flight=settings.provided.replies_in_flight_per_user,
     )
+    sweep_policy = providers.Singleton(
+        SweepPolicy,
+        pending_grace=providers.Callable(lambda s: timedelta(seconds=s.sweep_pending_grace_seconds), settings),
+    )
+
+    # Shared by use cases. Every unit of work serves hot reads from this process's copies
+    # and drops, everywhere, every change to a user's data after its commit.
+    uow = providers.Singleton(
+        CachingUnitOfWorkFactory, adapters.transactions, services.near_store, adapters.invalidations
+    )
+    one_time_codes = providers.Singleton(
+        OneTimeCodes,
+        clock=services.clock,
+        ids=services.ids,
+        hasher=services.otp_hasher,
+        sender=services.otp_sender,
+        policy=otp_policy,
+    )
+    auth_throttle = providers.Singleton(AuthThrottle, limiter=adapters.limiter, policy=throttle_policy)
+    live_sessions = providers.Singleton(LiveSessions, uow=uow, clock=services.clock)
+
+    # Signing in
+    authenticate = providers.Factory(Authenticate, tokens=services.tokens, sessions=live_sessions)
+    sign_up = providers.Factory(
+        SignUp, uow=uow, codes=one_time_codes, throttle=auth_throttle, passwords=services.passwords
+    )
+    verify_sign_up = providers.Factory(
+        VerifySignUp,
+        uow=uow,
+        clock=services.clock,
+        ids=services.ids,
+        codes=one_time_codes,
+        throttle=auth_throttle,
+        tokens=services.tokens,
+    )
+    send_otp = providers.Factory(SendOtp, uow=uow, codes=one_time_codes, throttle=auth_throttle)
+    verify_otp = providers.Factory(
+        VerifyOtp,
+        uow=uow,
+        clock=services.clock,
+        ids=services.ids,
+        codes=one_time_codes,
+        throttle=auth_throttle,
+        tokens=services.tokens,
+    )
+    log_in = providers.Factory(
+        LogIn,
+        uow=uow,
+        clock=services.clock,
+        ids=services.ids,
+        passwords=services.passwords,
+        throttle=auth_throttle,
+        tokens=services.tokens,
+    )
+    refresh_tokens = providers.Factory(RefreshTokens, uow=uow, clock=services.clock, tokens=services.tokens)
+    log_out = providers.Factory(LogOut, uow=uow, clock=services.clock)
+    forgot_password = providers.Factory(ForgotPassword, uow=uow, codes=one_time_codes, throttle=auth_throttle)
+    reset_password = providers.Factory(
+        ResetPassword,
+        uow=uow,
+        clock=services.clock,
+        codes=one_time_codes,
+        throttle=auth_throttle,
+        passwords=services.passwords,
+    )
+    send_confirmation_code = providers.Factory(
+        SendConfirmationCode, uow=uow, codes=one_time_codes, throttle=auth_throttle
+    )
+    change_password = providers.Factory(
+        ChangePassword,
+        uow=uow,
+        clock=services.clock,
+        ids=services.ids,
+        codes=one_time_codes,
+        throttle=auth_throttle,
+        passwords=services.passwords,
+        tokens=services.tokens,
+    )
+
+    # The signed-in user
+    get_profile = providers.Factory(GetProfile, uow=uow)
+    get_usage = providers.Factory(GetUsage, uow=uow, clock=services.clock, quota=quota)
+
+    # Chatrooms and replies
+    create_chatroom = providers.Factory(CreateChatroom, uow=uow, clock=services.clock, ids=services.ids)
+    list_chatrooms = providers.Factory(ListChatrooms, uow=uow)
+    get_chatroom = providers.Factory(GetChatroom, uow=uow)
+    rename_chatroom = providers.Factory(RenameChatroom, uow=uow, clock=services.clock)
+    delete_chatroom = providers.Factory(DeleteChatroom, uow=uow)
     send_message = providers.Factory(
         SendMessage,
         uow=uow,
-        clock=clock,
-        ids=ids,
+        clock=services.clock,
+        ids=services.ids,
         quota=quota,
-        queue=job_queue,
-        limiter=limiter,
+        queue=adapters.job_queue,
+        limiter=adapters.limiter,
         policy=send_policy,
     )
     get_message = providers.Factory(GetMessage, uow=uow)
@@ -393,46 +500,75 @@ class Container(containers.DeclarativeContainer):
     stream_reply = providers.Factory(
         StreamReply,
         uow=uow,
-        events=reply_events,
+        events=adapters.reply_events,
         policy=stream_policy,
-        limiter=limiter,
+        limiter=adapters.limiter,
         sessions=live_sessions,
-        ids=ids,
+        ids=services.ids,
     )
-    upgrade_to_pro = providers.Factory(UpgradeToPro, uow=uow, payments=payments)
-    open_billing_portal = providers.Factory(OpenBillingPortal, uow=uow, payments=payments)
-    handle_payment_event = providers.Factory(
-        HandlePaymentEvent, uow=uow, clock=clock, payments=payments, telemetry=telemetry
-    )
-    metrics = providers.Singleton(MetricsExporter, telemetry, job_queue)
-
-    # Operator use cases (the admin CLI)
-    create_user = providers.Factory(CreateUser, uow=uow, clock=clock, ids=ids, passwords=passwords)
-    show_user = providers.Factory(ShowUser, uow=uow, clock=clock, quota=quota)
-    set_tier = providers.Factory(SetTier, uow=uow)
-    reset_daily_usage = providers.Factory(ResetDailyUsage, uow=uow, clock=clock)
-    retry_failed_replies = providers.Factory(RetryFailedReplies, uow=uow, clock=clock, queue=job_queue)
-    complete_test_checkout = providers.Factory(
-        CompleteTestCheckout, simulator=fake_payments, handle_payment_event=handle_payment_event
-    )
-    get_subscription_status = providers.Factory(GetSubscriptionStatus, uow=uow)
-    sweep_policy = providers.Singleton(
-        SweepPolicy,
-        pending_grace=providers.Callable(lambda s: timedelta(seconds=s.sweep_pending_grace_seconds), settings),
+    generate_reply = providers.Factory(
+        GenerateReply,
+        uow=uow,
+        clock=services.clock,
+        model=services.language_model,
+        events=adapters.reply_events,
+        context=context_policy,
+        generation=generation_policy,
+        telemetry=services.telemetry,
     )
     requeue_stalled_replies = providers.Factory(
-        RequeueStalledReplies, uow=uow, clock=clock, queue=job_queue, policy=sweep_policy
+        RequeueStalledReplies, uow=uow, clock=services.clock, queue=adapters.job_queue, policy=sweep_policy
     )
-    probes = providers.Selector(
-        settings.provided.adapters,
-        memory=providers.List(
-            providers.Singleton(InMemoryProbe, "database"), providers.Singleton(InMemoryProbe, "redis")
-        ),
-        real=providers.List(providers.Singleton(PostgresProbe, engine), providers.Singleton(RedisProbe, redis)),
+
+    # Pro
+    upgrade_to_pro = providers.Factory(UpgradeToPro, uow=uow, payments=services.payments)
+    open_billing_portal = providers.Factory(OpenBillingPortal, uow=uow, payments=services.payments)
+    get_subscription_status = providers.Factory(GetSubscriptionStatus, uow=uow)
+    handle_payment_event = providers.Factory(
+        HandlePaymentEvent, uow=uow, clock=services.clock, payments=services.payments, telemetry=services.telemetry
     )
-    check_readiness = providers.Factory(CheckReadiness, probes=probes)
+    complete_test_checkout = providers.Factory(
+        CompleteTestCheckout, simulator=services.fake_payments, handle_payment_event=handle_payment_event
+    )
+
+    # Operations and operators (the admin CLI)
+    check_readiness = providers.Factory(CheckReadiness, probes=adapters.probes)
+    metrics = providers.Factory(MetricsExporter, services.telemetry, adapters.job_queue)
+    create_user = providers.Factory(
+        CreateUser, uow=uow, clock=services.clock, ids=services.ids, passwords=services.passwords
+    )
+    show_user = providers.Factory(ShowUser, uow=uow, clock=services.clock, quota=quota)
+    set_tier = providers.Factory(SetTier, uow=uow)
+    reset_daily_usage = providers.Factory(ResetDailyUsage, uow=uow, clock=services.clock)
+    retry_failed_replies = providers.Factory(
+        RetryFailedReplies, uow=uow, clock=services.clock, queue=adapters.job_queue
+    )
 
 
-def build_container(settings: Settings) -> Container:
-    container = Container(settings=settings)
-    return container
+# What the rest of the code calls the wired application.
+Container = UseCases
+AdapterSet = Literal["real", "memory"]
+
+
+def build_container(settings: Settings) -> UseCases:
+    """Choose the adapter set, once, and wire the use cases over it."""
+    use_cases = UseCases(settings=settings)
+    adapters: Any
+    if settings.adapters == "real":
+        adapters = RealAdapters(settings=settings, services=use_cases.services)
+    else:
+        adapters = InMemoryAdapters(settings=settings, services=use_cases.services)
+        adapters.reply_writer.override(use_cases.generate_reply)
+    use_cases.adapters.override(adapters)
+    return use_cases
+
+
+def adapter_set(container: UseCases) -> Any:
+    """The adapter container a UseCases runs on (to override what is inside it)."""
+    overriding: Any = container.adapters.last_overriding
+    return overriding()
+
+
+def use_case_providers(container: UseCases) -> dict[str, Callable[[], Any]]:
+    """Every use case of the application, by name: the Factory providers of UseCases."""
+    return {name: provider for name, provider in container.providers.items() if isinstance(provider, providers.Factory)}

@@ -329,12 +329,12 @@ COLLECTION_PREREQUEST = [
 
 
 def openapi_document() -> dict[str, Any]:
-    from entrypoints.container import build_container
+    from entrypoints.container import build_container, use_case_providers
     from entrypoints.http.app import create_app
     from entrypoints.settings import load_settings
 
     settings = load_settings({"APP_ENV": "development", "ADAPTERS": "memory"}, env_file=None)
-    app = create_app(build_container(settings), max_body_bytes=settings.max_body_bytes)
+    app = create_app(use_case_providers(build_container(settings)), max_body_bytes=settings.max_body_bytes)
     return app.openapi_schema.to_schema()
 
 

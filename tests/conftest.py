@@ -41,5 +41,5 @@ def container(clock: MutableClock) -> Container:
 @pytest.fixture
 def manual_queue(container: Container) -> ManualJobQueue:
     queue = ManualJobQueue()
-    container.job_queue.override(providers.Object(queue))
+    container.adapters.job_queue.override(providers.Object(queue))
     return queue

@@ -71,7 +71,7 @@ def make_settings(**overrides: str) -> Settings:
 
 def make_container(clock: MutableClock, settings: Settings | None = None) -> Container:
     container = build_container(settings or make_settings())
-    container.clock.override(providers.Object(clock))
+    container.services.clock.override(providers.Object(clock))
     return container
 
 

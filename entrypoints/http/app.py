@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from litestar import Litestar
+from litestar import Controller, Litestar
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -35,9 +36,30 @@ def operation_id(handler: Any, method: Any, path_components: Any) -> str:
     return first + "".join(word.capitalize() for word in rest)
 
 
+CONTROLLERS = (
+    AuthController,
+    UserController,
+    ChatroomController,
+    SubscriptionController,
+    OperationsController,
+    MetricsController,
+    DevController,
+)
+
+
+def route_handlers(controllers: Iterable[type[Controller]]) -> list[Any]:
+    return [
+        value
+        for controller in controllers
+        for value in vars(controller).values()
+        if isinstance(value, HTTPRouteHandler)
+    ]
+
+
 def create_app(
-    container: Any,
+    use_cases: Mapping[str, Callable[[], Any]],
     *,
+    trusted_proxy_hops: int = 0,
     max_body_bytes: int,
     debug: bool = False,
     dev_routes: bool = False,
@@ -46,18 +68,19 @@ def create_app(
     cors_allow_origins: tuple[str, ...] = (),
     lifespan: list[Callable[[Litestar], Any]] | None = None,
 ) -> Litestar:
+    controllers = [
+        AuthController,
+        UserController,
+        ChatroomController,
+        SubscriptionController,
+        OperationsController,
+        *([MetricsController] if metrics_route else []),
+        *([DevController] if dev_routes else []),
+    ]
     return Litestar(
-        route_handlers=[
-            AuthController,
-            UserController,
-            ChatroomController,
-            SubscriptionController,
-            OperationsController,
-            *([MetricsController] if metrics_route else []),
-            *([DevController] if dev_routes else []),
-        ],
+        route_handlers=controllers,
         dependencies={
-            **build_dependencies(container),
+            **build_dependencies(use_cases, route_handlers(CONTROLLERS), trusted_proxy_hops),
             "metrics_token": Provide(lambda: metrics_token, use_cache=True, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,

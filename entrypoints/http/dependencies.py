@@ -2,12 +2,14 @@
 
 dependency-injector's ``@inject`` does not work on Litestar handlers, so each use-case
 provider is wrapped in a plain function and handed to ``Provide``. A handler names a use
-case by its snake_case name (``send_message: SendMessage``).
+case by the name of its provider (``send_message: SendMessage``): a new use case needs
+its provider and its handler, nothing here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from litestar import Request
@@ -19,49 +21,20 @@ from entrypoints.http.clients import client_address
 
 BEARER_AUTH: list[dict[str, list[str]]] = [{"BearerAuth": []}]
 
-# Use cases anyone may call (signing in, webhooks, health).
-PUBLIC = (
-    "sign_up",
-    "verify_sign_up",
-    "send_otp",
-    "verify_otp",
-    "log_in",
-    "refresh_tokens",
-    "forgot_password",
-    "reset_password",
-    "handle_payment_event",
-    "check_readiness",
-    "complete_test_checkout",
-    "metrics",
-)
 
-# Use cases that act for a signed-in caller. Each is built only once the caller is
-# known: nothing is constructed for a request that fails authentication, and every
-# dependency batch holds one provider, which Litestar awaits directly rather than in a
-# task group of its own (a third of the framework's cost per request, measured).
-FOR_CALLER = frozenset(
-    {
-        "log_out",
-        "change_password",
-        "send_confirmation_code",
-        "get_profile",
-        "get_usage",
-        "create_chatroom",
-        "list_chatrooms",
-        "get_chatroom",
-        "rename_chatroom",
-        "delete_chatroom",
-        "send_message",
-        "get_message",
-        "list_messages",
-        "stream_reply",
-        "upgrade_to_pro",
-        "open_billing_portal",
-        "get_subscription_status",
-    }
-)
-
-USE_CASES = (*PUBLIC, *sorted(FOR_CALLER))
+def callers_use_cases(handlers: Iterable[Any], use_cases: Iterable[str]) -> frozenset[str]:
+    """The use cases taken by handlers that act for a signed-in caller (they take the
+    ``principal``). Each is built only once the caller is known: nothing is constructed
+    for a request that fails authentication, and every dependency batch holds one
+    provider, which Litestar awaits directly rather than in a task group of its own (a
+    third of the framework's cost per request, measured)."""
+    names = set(use_cases)
+    taken = set()
+    for handler in handlers:
+        parameters = set(inspect.signature(handler.fn).parameters)
+        if "principal" in parameters:
+            taken |= parameters & names
+    return frozenset(taken)
 
 
 def _plain(provider: Callable[[], Any]) -> Callable[[], Any]:
@@ -92,16 +65,19 @@ def _principal(authenticate: Callable[[], Authenticate]) -> Callable[..., Any]:
     return principal
 
 
-def build_dependencies(container: Any) -> dict[str, Provide]:
+def build_dependencies(
+    use_cases: Mapping[str, Callable[[], Any]], handlers: Iterable[Any], trusted_proxy_hops: int
+) -> dict[str, Provide]:
+    """Every use case by its name, the caller's principal, address and request id."""
+    handlers = list(handlers)
+    for_caller = callers_use_cases(handlers, use_cases)
     dependencies = {
-        name: Provide((_after_caller if name in FOR_CALLER else _plain)(getattr(container, name)), sync_to_thread=False)
-        for name in USE_CASES
+        name: Provide((_after_caller if name in for_caller else _plain)(provider), sync_to_thread=False)
+        for name, provider in use_cases.items()
     }
-    dependencies["principal"] = Provide(_principal(container.authenticate))
+    dependencies["principal"] = Provide(_principal(use_cases["authenticate"]))
     dependencies["request_id"] = Provide(_request_id, sync_to_thread=False)
-    dependencies["caller_address"] = Provide(
-        _caller_address(container.settings().trusted_proxy_hops), sync_to_thread=False
-    )
+    dependencies["caller_address"] = Provide(_caller_address(trusted_proxy_hops), sync_to_thread=False)
     return dependencies
 
 

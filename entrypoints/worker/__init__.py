@@ -62,7 +62,7 @@ class StalledReplySweeper(dramatiq.Middleware):
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         if settings.worker_metrics_port:
             prometheus_client.start_http_server(
-                settings.worker_metrics_port, addr=settings.host, registry=_container.telemetry().registry
+                settings.worker_metrics_port, addr=settings.host, registry=_container.services.telemetry().registry
             )
         thread = get_event_loop_thread()
         if thread is not None:
@@ -90,7 +90,7 @@ class StalledReplySweeper(dramatiq.Middleware):
 
 
 def _broker() -> dramatiq.Broker:
-    broker = _container.broker()
+    broker: dramatiq.Broker = _container.adapters.broker()
     broker.add_middleware(AsyncIO())
     broker.add_middleware(CurrentMessage())
     broker.add_middleware(StalledReplySweeper())

@@ -21,7 +21,7 @@ from application.ports.repositories import ChatroomRepository, SessionRepository
 from domain.chat import Chatroom
 from domain.sessions import AuthSession
 from domain.users import MobileNumber, Tier, User
-from entrypoints.container import Container
+from entrypoints.container import Container, adapter_set
 from entrypoints.resources import close_resources, follow_cache_invalidations
 from tests.stack import Stack
 from tests.support import MutableClock, make_container
@@ -250,14 +250,15 @@ async def world(adapters: Container, clock: MutableClock) -> AsyncIterator[World
     a = adapters
     b = make_container(clock, a.settings())
     if a.settings().adapters == "memory":
-        b.database.override(providers.Object(a.database()))
-        b.invalidation_bus.override(providers.Object(a.invalidation_bus()))
+        b_adapters = adapter_set(b)
+        b_adapters.database.override(providers.Object(adapter_set(a).database()))
+        b_adapters.invalidation_bus.override(providers.Object(adapter_set(a).invalidation_bus()))
     for process in (a, b):
         follow_cache_invalidations(process)
-    await _until(lambda: a.near_store().trusted and b.near_store().trusted)
-    user = User(a.ids().new_id(), MobileNumber("+447700900123"), "Ada", Tier.BASIC, None, T0, verified_at=T0)
-    session = AuthSession(a.ids().new_id(), user.id, "jti-1", T0, T0 + timedelta(days=30))
-    room = Chatroom.open(id=a.ids().new_id(), owner_id=user.id, title="Trip", now=T0)
+    await _until(lambda: a.services.near_store().trusted and b.services.near_store().trusted)
+    user = User(a.services.ids().new_id(), MobileNumber("+447700900123"), "Ada", Tier.BASIC, None, T0, verified_at=T0)
+    session = AuthSession(a.services.ids().new_id(), user.id, "jti-1", T0, T0 + timedelta(days=30))
+    room = Chatroom.open(id=a.services.ids().new_id(), owner_id=user.id, title="Trip", now=T0)
     async with a.uow()() as uow:
         await uow.users.add(user)
         await uow.sessions.add(session)
@@ -267,7 +268,7 @@ async def world(adapters: Container, clock: MutableClock) -> AsyncIterator[World
     if a.settings().adapters == "real":
         await close_resources(b)
     else:
-        await b.invalidations().stop()
+        await b.adapters.invalidations().stop()
 
 
 @dataclass(frozen=True)
@@ -380,11 +381,11 @@ async def test_a_write_through_one_process_is_seen_by_the_other_at_once(world: W
     before = await _view(world.b, world)
     assert await _view(world.b, world) == before  # now served from B's copies
     # A change that bypasses the caching unit of work is not seen: B really keeps copies.
-    async with world.a.transactions()() as raw:
+    async with world.a.adapters.transactions()() as raw:
         await raw.users.update(replace(world.user, name="bypassed"))
         await raw.commit()
     assert (await _view(world.b, world)).name == "Ada"
-    async with world.a.transactions()() as raw:
+    async with world.a.adapters.transactions()() as raw:
         await raw.users.update(world.user)
         await raw.commit()
 

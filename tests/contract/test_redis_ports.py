@@ -15,7 +15,7 @@ T0 = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 async def test_rate_limiter_allows_the_limit_per_window_then_says_when(
     adapters: Container, clock: MutableClock
 ) -> None:
-    limiter = adapters.limiter()
+    limiter = adapters.adapters.limiter()
     window = timedelta(seconds=60)
     assert [await limiter.hit("k", limit=3, window=window) for _ in range(3)] == [None, None, None]
     clock.advance(seconds=20)
@@ -31,7 +31,7 @@ async def test_rate_limiter_allows_the_limit_per_window_then_says_when(
 async def test_slots_are_limited_renewed_freed_and_expire_on_their_own(
     adapters: Container, clock: MutableClock
 ) -> None:
-    limiter = adapters.limiter()
+    limiter = adapters.adapters.limiter()
     ttl = timedelta(seconds=30)
     assert await limiter.occupy("streams:s1", "a", limit=2, ttl=ttl)
     assert await limiter.occupy("streams:s1", "b", limit=2, ttl=ttl)
@@ -60,7 +60,7 @@ async def _collect(stream, reply_id: str, until_final: bool = True, idle: float 
 
 
 async def test_reply_events_replay_from_the_start_and_then_follow_live(adapters: Container) -> None:
-    stream = adapters.reply_events()
+    stream = adapters.adapters.reply_events()
     first = ReplyEvent(kind=ReplyEventKind.CHUNK, attempt=1, offset=5, text="Hello")
     await stream.publish("r1", first)
     reader = asyncio.create_task(_collect(stream, "r1"))
@@ -76,7 +76,7 @@ async def test_reply_events_replay_from_the_start_and_then_follow_live(adapters:
 
 
 async def test_reply_events_say_when_nothing_happens(adapters: Container) -> None:
-    stream = adapters.reply_events()
+    stream = adapters.adapters.reply_events()
     failed = ReplyEvent(kind=ReplyEventKind.ERROR, attempt=2, offset=0, error="the model declined to answer")
     quiet = await _collect(stream, "silent", until_final=False)
     assert quiet[:3] == [None, None, None]

@@ -173,7 +173,7 @@ async def test_deleting_a_chatroom_deletes_its_messages(adapters: Container) -> 
 async def test_messages_page_back_in_time_and_replies_round_trip(adapters: Container) -> None:
     ada = await _with_user(adapters)
     [room] = await _rooms(adapters, ada, 1)
-    ids = adapters.ids()
+    ids = adapters.services.ids()
     asked = [
         Message.from_user(id=ids.new_id(), chatroom_id=room.id, content=f"m{i}", now=T0 + timedelta(seconds=i // 2))
         for i in range(9)
@@ -204,7 +204,7 @@ async def test_messages_page_back_in_time_and_replies_round_trip(adapters: Conta
 async def test_stalled_replies_are_the_old_pending_and_the_unleased_streaming(adapters: Container) -> None:
     ada = await _with_user(adapters)
     [room] = await _rooms(adapters, ada, 1)
-    ids = adapters.ids()
+    ids = adapters.services.ids()
     asked = Message.from_user(id=ids.new_id(), chatroom_id=room.id, content="q", now=T0)
     fresh = Message.pending_reply(id=ids.new_id(), to=asked, now=T0 + timedelta(minutes=5))
     old = Message.pending_reply(id=ids.new_id(), to=asked, now=T0)
@@ -226,7 +226,7 @@ async def test_stalled_replies_are_the_old_pending_and_the_unleased_streaming(ad
 async def test_unfinished_replies_are_counted_per_owner_across_their_chatrooms(adapters: Container) -> None:
     ada, bob = await _with_user(adapters), await _with_user(adapters, _user("+14155550100"))
     ada_rooms, [bob_room] = await _rooms(adapters, ada, 2), await _rooms(adapters, bob, 1)
-    ids = adapters.ids()
+    ids = adapters.services.ids()
     messages = []
     for room in (*ada_rooms, bob_room):
         asked = Message.from_user(id=ids.new_id(), chatroom_id=room.id, content="q", now=T0)
@@ -395,7 +395,7 @@ async def test_one_webhook_event_delivered_five_times_at_once_applies_once(adapt
 
     principal, _ = await sign_in(adapters)
     session = await adapters.upgrade_to_pro().execute(principal)
-    deliveries = adapters.payments().complete_checkout(session.session_id)
+    deliveries = adapters.services.payments().complete_checkout(session.session_id)
     handle = adapters.handle_payment_event()
     outcomes = await asyncio.gather(
         *(handle.execute(HandlePaymentEventCommand(payload=d.payload, signature=d.signature)) for d in deliveries * 5)
@@ -412,10 +412,10 @@ async def test_different_events_for_one_user_at_once_all_take_effect(adapters: C
     from tests.unit.helpers import sign_in
 
     principal, _ = await sign_in(adapters)
-    gateway = adapters.payments()
+    gateway = adapters.services.payments()
     session = await gateway.create_checkout(customer_id="cus_direct", user_id=principal.user_id)
     _, created, _ = gateway.complete_checkout(session.session_id)
-    adapters.clock().advance(minutes=1)
+    adapters.services.clock().advance(minutes=1)
     subscription_id = json.loads(created.payload)["subscription_id"]
     past_due = gateway.change_subscription(subscription_id, status=SubscriptionStatus.PAST_DUE)
     handle = adapters.handle_payment_event()

@@ -73,7 +73,7 @@ async def test_metrics_count_requests_by_route_template_and_payment_events_by_ty
     await api.request("GET", f"/chatroom/{room}", token)
     await api.request("GET", "/chatroom/00000000-0000-0000-0000-000000000000", token)
     session = (await api.request("POST", "/subscribe/pro", token)).json()["session_id"]
-    for delivery in api.container.payments().complete_checkout(session):
+    for delivery in api.container.services.payments().complete_checkout(session):
         await api.request(
             "POST", "/webhook/stripe", content=delivery.payload, headers={"Stripe-Signature": delivery.signature}
         )

@@ -97,7 +97,7 @@ async def test_chatroom_crud_and_pagination(api: Api) -> None:
         if cursor is None:
             break
     assert seen == list(reversed(ids))
-    api.container.clock().advance(seconds=1)
+    api.container.services.clock().advance(seconds=1)
     renamed = await api.request("PATCH", f"/chatroom/{ids[0]}", token, json={"title": "  Renamed   room "})
     assert renamed.status_code == 200 and renamed.json()["title"] == "Renamed room"
     first = (await api.request("GET", "/chatroom", token)).json()["items"][0]
@@ -156,7 +156,7 @@ async def test_subscription_routes(api: Api) -> None:
     assert checkout.status_code == 200 and checkout.json()["session_id"] in checkout.json()["checkout_url"]
     portal = await api.request("POST", "/subscription/portal", token)
     assert portal.status_code == 200 and portal.json()["url"]
-    gateway = api.container.payments()
+    gateway = api.container.services.payments()
     for delivery in gateway.complete_checkout(checkout.json()["session_id"]):
         hook = await api.request(
             "POST", "/webhook/stripe", content=delivery.payload, headers={"Stripe-Signature": delivery.signature}

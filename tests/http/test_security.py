@@ -40,7 +40,7 @@ OWNER_PASSWORD = "the owner's own password"
 @pytest.fixture
 def phones(container: Container) -> Phones:
     phones = Phones()
-    container.otp_sender.override(providers.Object(phones))
+    container.services.otp_sender.override(providers.Object(phones))
     return phones
 
 
@@ -99,19 +99,19 @@ async def test_only_the_client_that_started_a_sign_up_can_finish_it(api: Api, ph
 async def test_an_unproven_account_opens_only_by_code_which_drops_its_password(api: Api, container: Container) -> None:
     """An account the old sign-up left behind: a password, and nobody ever proved the number.
     The stranger who made it may even hold a session from then."""
-    clock = container.clock()
+    clock = container.services.clock()
     async with container.uow()() as uow:
         user = User(
-            id=container.ids().new_id(),
+            id=container.services.ids().new_id(),
             mobile_number=MobileNumber(VICTIM),
             name=None,
             tier=Tier.BASIC,
-            password_hash=await container.passwords().hash(ATTACKER_PASSWORD),
+            password_hash=await container.services.passwords().hash(ATTACKER_PASSWORD),
             created_at=clock.now(),
         )
         await uow.users.add(user)
         strangers_session = await open_session(
-            uow, tokens=container.tokens(), ids=container.ids(), user=user, now=clock.now()
+            uow, tokens=container.services.tokens(), ids=container.services.ids(), user=user, now=clock.now()
         )
         await uow.commit()
     assert (await _login(api, VICTIM, ATTACKER_PASSWORD)).status_code == 401
@@ -432,7 +432,7 @@ async def test_pro_has_brakes_too_replies_in_flight(clock: MutableClock) -> None
     settings = make_settings(REPLIES_IN_FLIGHT_PER_USER="2")
     container = make_container(clock, settings)
     queue = ManualJobQueue()  # replies are written only when the test says so
-    container.job_queue.override(providers.Object(queue))
+    container.adapters.job_queue.override(providers.Object(queue))
     async with AsyncTestClient(app=build_app(settings, container)) as client:
         api = Api(client, container)
         token = await api.sign_in(VICTIM)
@@ -454,7 +454,7 @@ async def test_pro_has_brakes_too_replies_in_flight(clock: MutableClock) -> None
 
 async def _make_pro(api: Api, token: str) -> None:
     session = (await api.request("POST", "/subscribe/pro", token)).json()["session_id"]
-    for delivery in api.container.payments().complete_checkout(session):
+    for delivery in api.container.services.payments().complete_checkout(session):
         await api.request(
             "POST", "/webhook/stripe", content=delivery.payload, headers={"Stripe-Signature": delivery.signature}
         )
@@ -470,7 +470,7 @@ async def test_a_reply_gives_its_message_back_once_however_often_it_fails(api: A
     for i in range(2):
         answered = await api.request("POST", f"/chatroom/{room}/message", token, json={"content": f"fine {i}"})
         await api.wait_for_reply(token, room, answered.json()["reply"]["id"])
-    model = container.language_model()
+    model = container.services.language_model()
     declined = LanguageModelError("The model declined to answer this message.", transient=False, kind="safety")
     model.fail_next(declined)
     failed = await api.request("POST", f"/chatroom/{room}/message", token, json={"content": "third"})
@@ -509,7 +509,7 @@ async def test_cancelling_one_of_two_paid_subscriptions_keeps_pro(api: Api) -> N
     second = (await api.request("POST", "/subscribe/pro", token)).json()
     await _pay(api, first["checkout_url"])
     await _pay(api, second["checkout_url"])
-    gateway = api.container.payments()
+    gateway = api.container.services.payments()
     subscriptions = (
         gateway.subscriptions_of_checkout(first["session_id"]),
         gateway.subscriptions_of_checkout(second["session_id"]),
@@ -534,7 +534,7 @@ async def test_an_event_naming_another_user_than_its_customer_s_is_refused(
     freeloader = await api.sign_in(OTHER)
     freeloader_id = (await api.request("GET", "/user/me", freeloader)).json()["id"]
     checkout = (await api.request("POST", "/subscribe/pro", payer)).json()
-    gateway = api.container.payments()
+    gateway = api.container.services.payments()
     # The payer's customer, but metadata naming somebody else (edited, or a mix-up).
     forged = gateway.complete_checkout(checkout["session_id"], metadata_user_id=freeloader_id)
     outcomes = []
@@ -557,12 +557,14 @@ async def test_an_event_naming_another_user_than_its_customer_s_is_refused(
 async def test_a_large_signed_stripe_event_is_taken_and_a_huge_body_is_not(api: Api) -> None:
     token = await api.sign_in(VICTIM)
     checkout = (await api.request("POST", "/subscribe/pro", token)).json()
-    created = api.container.payments().complete_checkout(checkout["session_id"])[1]
+    created = api.container.services.payments().complete_checkout(checkout["session_id"])[1]
     body = json.loads(created.payload)
     body["padding"] = "x" * 200_000  # an invoice with many lines is this big
     payload = json.dumps(body).encode()
     signature = sign(
-        payload, api.container.settings().stripe_webhook_secret, timestamp=int(api.container.clock().now().timestamp())
+        payload,
+        api.container.settings().stripe_webhook_secret,
+        timestamp=int(api.container.services.clock().now().timestamp()),
     )
     taken = await api.request("POST", "/webhook/stripe", content=payload, headers={"Stripe-Signature": signature})
     assert taken.status_code == 200, taken.text

@@ -81,7 +81,7 @@ async def test_the_api_refuses_an_unmigrated_database(scratch_database: str, rea
 async def real_api(real_container: Container) -> AsyncIterator[Api]:
     """The HTTP app on PostgreSQL and Redis; replies are written in process (the worker
     itself is exercised by the end-to-end tests)."""
-    real_container.job_queue.override(
+    real_container.adapters.job_queue.override(
         providers.Singleton(InMemoryJobQueue, reply_writer=real_container.generate_reply.provider, backoff_seconds=0)
     )
     app = build_app(real_container.settings(), real_container)

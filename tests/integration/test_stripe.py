@@ -149,7 +149,7 @@ def test_any_tampered_byte_is_refused(gateway: StripePaymentGateway, position: i
 @pytest.fixture
 async def stripe_container(stripe_server: BackgroundServer, clock: MutableClock) -> AsyncIterator[Container]:
     container = make_container(clock)
-    container.payments.override(providers.Object(_gateway(stripe_server, clock)))
+    container.services.payments.override(providers.Object(_gateway(stripe_server, clock)))
     yield container
 
 
@@ -197,7 +197,7 @@ def test_any_arrival_order_ends_in_the_state_of_the_latest_subscription_object(
     async def run() -> None:
         clock = MutableClock()
         container = make_container(clock)
-        container.payments.override(providers.Object(_gateway(stripe_server, clock)))
+        container.services.payments.override(providers.Object(_gateway(stripe_server, clock)))
         principal, _ = await sign_in(container)
         subscription = fake.subscription(customer="cus_order", user_id=principal.user_id)
         base = int(time.time()) - 1000
@@ -223,7 +223,7 @@ async def test_limits_follow_the_tier(stripe_container: Container) -> None:
     from domain.errors import DailyLimitReached
     from tests.support import ManualJobQueue
 
-    stripe_container.job_queue.override(providers.Object(ManualJobQueue()))
+    stripe_container.adapters.job_queue.override(providers.Object(ManualJobQueue()))
     principal, _ = await sign_in(stripe_container)
     room = await stripe_container.create_chatroom().execute(CreateChatroomCommand(principal=principal))
     send = SendMessageCommand(principal=principal, chatroom_id=room.id, content="x")
@@ -248,7 +248,7 @@ async def test_events_are_ordered_by_stripe_s_clock_even_when_ours_runs_ahead(st
     """An invoice event makes us fetch the subscription; that state is dated by the event,
     not by our clock. Ours is an hour ahead here: dated by it, the fetched state would
     hide a change Stripe made after the invoice, delivered a moment later."""
-    clock = stripe_container.clock()
+    clock = stripe_container.services.clock()
     principal, _ = await sign_in(stripe_container)
     session = await stripe_container.upgrade_to_pro().execute(principal)
     _, created, paid = fake.complete_checkout(session.session_id)

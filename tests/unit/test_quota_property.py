@@ -37,8 +37,8 @@ def test_quota_holds_for_any_interleaving(operations: list[str]) -> None:
 async def _run(operations: list[str]) -> None:
     clock = MutableClock()
     container = make_container(clock)
-    container.job_queue.override(providers.Object(ManualJobQueue()))
-    model = container.language_model()
+    container.adapters.job_queue.override(providers.Object(ManualJobQueue()))
+    model = container.services.language_model()
     principal, _ = await sign_in(container)
     room = await container.create_chatroom().execute(CreateChatroomCommand(principal=principal, title="t"))
     counted: dict[object, int] = defaultdict(int)

@@ -108,31 +108,30 @@ def test_the_layers_keep_the_dependency_rule() -> None:
     assert lint_imports(no_cache=True) == 0
 
 
-def test_every_use_case_a_signed_in_handler_takes_is_built_after_the_caller() -> None:
-    """A use case missing from FOR_CALLER still works, but costs a task group per request
-    and is built even for callers who fail authentication."""
+def test_every_use_case_a_handler_takes_is_a_provider_and_callers_use_cases_are_built_after_the_caller() -> None:
+    """Handlers name use cases by their provider's name: nothing else lists them. Those a
+    signed-in handler takes are built after the caller (one dependency per batch); none
+    may be taken by a public handler too."""
     import inspect
 
-    from litestar.handlers import HTTPRouteHandler
+    from entrypoints.container import build_container, use_case_providers
+    from entrypoints.http.app import CONTROLLERS, route_handlers
+    from entrypoints.http.dependencies import callers_use_cases
+    from tests.support import make_settings
 
-    from entrypoints.http.controllers import auth, chatrooms, dev, operations, subscriptions, users
-    from entrypoints.http.dependencies import FOR_CALLER, USE_CASES
-
-    handlers = [
-        value
-        for module in (auth, chatrooms, dev, operations, subscriptions, users)
-        for controller in vars(module).values()
-        if isinstance(controller, type)
-        for value in vars(controller).values()
-        if isinstance(value, HTTPRouteHandler)
-    ]
-    assert len(handlers) >= 25
-    with_caller, without_caller = set(), set()
+    use_cases = use_case_providers(build_container(make_settings()))
+    handlers = route_handlers(CONTROLLERS)
+    assert len(handlers) >= 29
+    for_caller = callers_use_cases(handlers, use_cases)
+    public: set[str] = set()
+    other_dependencies = {"principal", "caller_address", "request_id", "metrics_token"}
     for handler in handlers:
-        parameters = set(inspect.signature(handler.fn).parameters) & set(USE_CASES)
-        (with_caller if "principal" in inspect.signature(handler.fn).parameters else without_caller).update(parameters)
-    assert with_caller == FOR_CALLER
-    assert not (without_caller & FOR_CALLER)
+        parameters = inspect.signature(handler.fn).parameters
+        named = {n for n, p in parameters.items() if "NamedDependency" in str(p.annotation)} - other_dependencies
+        assert named <= set(use_cases), (handler.handler_name, named - set(use_cases))
+        if "principal" not in parameters:
+            public |= named
+    assert for_caller and not (for_caller & public)
 
 
 def test_the_independence_contract_names_every_adapter_package() -> None:

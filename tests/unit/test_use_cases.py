@@ -212,7 +212,7 @@ async def test_generating_a_reply_twice_answers_it_once(container: Container, ma
     sent = await container.send_message().execute(
         SendMessageCommand(principal=principal, chatroom_id=room_id, content="hello")
     )
-    model = container.language_model()
+    model = container.services.language_model()
     await asyncio.gather(
         *(container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.id)) for _ in range(3))
     )
@@ -232,7 +232,7 @@ async def test_a_transient_model_error_defers_and_a_final_one_fails_and_gives_th
     sent = await container.send_message().execute(
         SendMessageCommand(principal=principal, chatroom_id=room_id, content="hello")
     )
-    model = container.language_model()
+    model = container.services.language_model()
     model.fail_next(LanguageModelError("busy", transient=True, kind="overloaded", retry_after=7), times=2)
     with pytest.raises(ReplyDeferred) as deferred:
         await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.id, final_attempt=False))
@@ -251,7 +251,7 @@ async def test_the_model_sees_the_conversation_without_failed_exchanges(
 ) -> None:
     principal, _ = await sign_in(container)
     room_id = await _room(container, principal, "t")
-    model = container.language_model()
+    model = container.services.language_model()
 
     async def exchange(text: str, fail: bool = False) -> None:
         sent = await container.send_message().execute(
@@ -320,7 +320,7 @@ async def test_a_failed_use_case_leaves_no_partial_writes(container: Container, 
         )
     async with container.uow()() as uow:
         assert len(await uow.messages.list_latest(room_id, limit=100, before=None)) == before
-        await uow.quota.give_back(principal.user_id, container.clock().now().date())
+        await uow.quota.give_back(principal.user_id, container.services.clock().now().date())
         # Leaving without commit: the give-back is thrown away.
     assert (await container.get_usage().execute(principal)).used == 5
 
@@ -378,13 +378,13 @@ async def test_a_restarted_generation_tells_the_reader_to_reset(
     sent = await container.send_message().execute(
         SendMessageCommand(principal=principal, chatroom_id=room_id, content="restart")
     )
-    events = container.reply_events()
+    events = container.adapters.reply_events()
     # A first worker wrote two pieces, then died; the reader saw them.
     await events.publish(sent.reply.id, ReplyEvent(kind=ReplyEventKind.CHUNK, attempt=1, offset=3, text="abc"))
     async with container.uow()() as uow:
         reply = await uow.messages.get(sent.reply.id)
         assert reply is not None
-        reply.start_generation(now=container.clock().now(), lease=timedelta(minutes=3))
+        reply.start_generation(now=container.services.clock().now(), lease=timedelta(minutes=3))
         await uow.messages.update(reply)
         await uow.commit()
     # It is leased until the first worker's lease runs out; then a second worker takes over.
@@ -394,7 +394,7 @@ async def test_a_restarted_generation_tells_the_reader_to_reset(
             GetMessageCommand(principal=principal, chatroom_id=room_id, message_id=sent.reply.id)
         )
     ).is_finished
-    container.clock().advance(minutes=4)
+    container.services.clock().advance(minutes=4)
     await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.id))
     items = await _collect(container, principal, room_id, sent.reply.id, last="1.3")
     kinds = [i.kind for i in items]
@@ -411,7 +411,7 @@ async def test_checkout_events_make_the_user_pro_once_and_cancellation_makes_the
 ) -> None:
     principal, _ = await sign_in(container)
     session = await container.upgrade_to_pro().execute(principal)
-    gateway = container.payments()
+    gateway = container.services.payments()
     deliveries = gateway.complete_checkout(session.session_id)
     handle = container.handle_payment_event()
     outcomes = await asyncio.gather(
@@ -432,7 +432,7 @@ async def test_checkout_events_make_the_user_pro_once_and_cancellation_makes_the
 async def test_a_tampered_or_unsigned_event_is_refused(container: Container) -> None:
     principal, _ = await sign_in(container)
     session = await container.upgrade_to_pro().execute(principal)
-    delivery = container.payments().complete_checkout(session.session_id)[1]
+    delivery = container.services.payments().complete_checkout(session.session_id)[1]
     handle = container.handle_payment_event()
     tampered = delivery.payload.replace(b"active", b"activf")
     for payload, signature in [
@@ -486,7 +486,7 @@ async def test_replies_and_model_errors_are_reported_to_telemetry(
     from adapters.memory.telemetry import RecordingTelemetry
 
     telemetry = RecordingTelemetry()
-    container.telemetry.override(providers.Object(telemetry))
+    container.services.telemetry.override(providers.Object(telemetry))
     principal, _ = await sign_in(container)
     room_id = await _room(container, principal)
     ok = await container.send_message().execute(
@@ -496,7 +496,7 @@ async def test_replies_and_model_errors_are_reported_to_telemetry(
     bad = await container.send_message().execute(
         SendMessageCommand(principal=principal, chatroom_id=room_id, content="b")
     )
-    container.language_model().fail_next(LanguageModelError("no", transient=False, kind="refused"))
+    container.services.language_model().fail_next(LanguageModelError("no", transient=False, kind="refused"))
     await container.generate_reply().execute(GenerateReplyCommand(reply_id=bad.reply.id))
     (done, seconds, first_chunk, usage), (failed, *_) = telemetry.replies
     assert (done, failed) == ("completed", "failed")
@@ -512,7 +512,7 @@ async def test_a_failed_reply_can_be_retried_by_an_operator_and_is_answered(
     sent = await container.send_message().execute(
         SendMessageCommand(principal=principal, chatroom_id=room_id, content="q")
     )
-    container.language_model().fail_next(LanguageModelError("down", transient=False, kind="server_error"))
+    container.services.language_model().fail_next(LanguageModelError("down", transient=False, kind="server_error"))
     await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.id))
     manual_queue.jobs.clear()
     assert await container.retry_failed_replies().execute(timedelta(hours=1)) == [sent.reply.id]
