@@ -39,7 +39,7 @@ api: $(STAMP)
 	APP_ENV=$${APP_ENV:-development} $(BIN)/uvicorn --factory entrypoints.asgi:create --host $(HOST) --port $(PORT) --no-access-log --no-proxy-headers
 
 worker: $(STAMP)
-	APP_ENV=$${APP_ENV:-development} dramatiq_worker_timeout=50 $(BIN)/dramatiq entrypoints.worker --processes 1 --threads $(WORKER_THREADS)
+	APP_ENV=$${APP_ENV:-development} dramatiq_worker_timeout=50 $(BIN)/dramatiq entrypoints.worker:bootstrap --processes 1 --threads $(WORKER_THREADS)
 
 migrate: $(STAMP)
 	$(BIN)/python -m devstack migrate

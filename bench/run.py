@@ -107,7 +107,16 @@ class Stack:
         self._workers_started += 1
         process = self.spawn(
             "worker",
-            [sys.executable, "-m", "dramatiq", "entrypoints.worker", "--processes", "1", "--threads", str(threads)],
+            [
+                sys.executable,
+                "-m",
+                "dramatiq",
+                "entrypoints.worker:bootstrap",
+                "--processes",
+                "1",
+                "--threads",
+                str(threads),
+            ],
             FAKE_LLM_FIRST_CHUNK_DELAY=str(first),
             FAKE_LLM_CHUNK_DELAY=str(delay),
             FAKE_LLM_CHUNKS=str(chunks),

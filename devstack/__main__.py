@@ -46,7 +46,16 @@ def run(host: str, port: int, worker_threads: int) -> int:
     python = sys.executable
     api = [python, "-m", "uvicorn", "--factory", "entrypoints.asgi:create", "--host", host, "--port", str(port)]
     api += ["--no-access-log", "--no-proxy-headers", "--timeout-graceful-shutdown", str(GRACE_SECONDS)]
-    worker = [python, "-m", "dramatiq", "entrypoints.worker", "--processes", "1", "--threads", str(worker_threads)]
+    worker = [
+        python,
+        "-m",
+        "dramatiq",
+        "entrypoints.worker:bootstrap",
+        "--processes",
+        "1",
+        "--threads",
+        str(worker_threads),
+    ]
     # Each child leads a process group of its own: Ctrl-C reaches this process only, which
     # then stops each child exactly once (a Dramatiq worker signalled twice by the
     # terminal and by us abandons its clean-up), and can end a whole group if it hangs.

@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.ports.repositories import UnitOfWorkFactory
-from application.use_cases._chatrooms import owned_chatroom
+from application.services.ownership import owned_chatroom
 from application.use_cases.authenticate import Principal
 from domain.chat import Chatroom, Message
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from application.pagination import check_page_size
 from application.ports.repositories import Position, UnitOfWorkFactory
-from application.use_cases._chatrooms import owned_chatroom
+from application.services.ownership import owned_chatroom
 from application.use_cases.authenticate import Principal
 from domain.chat import Message
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from application.ports.repositories import UnitOfWorkFactory
 from application.ports.services import Clock
-from application.use_cases._chatrooms import owned_chatroom
+from application.services.ownership import owned_chatroom
 from application.use_cases.authenticate import Principal
 from domain.chat import Chatroom
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from application.ports.repositories import UnitOfWork, UnitOfWorkFactory
 from application.ports.services import Clock, IdGenerator, JobQueue, RateLimiter, ReplyJob
-from application.use_cases._chatrooms import owned_chatroom
+from application.services.ownership import owned_chatroom
 from application.use_cases.authenticate import Principal
 from domain.chat import Message
 from domain.errors import Conflict, DailyLimitReached, DependencyUnavailable, NotFound, TooManyRequests

@@ -12,7 +12,7 @@ from enum import StrEnum
 from application.ports.repositories import UnitOfWorkFactory
 from application.ports.services import IdGenerator, RateLimiter, ReplyEvent, ReplyEventKind, ReplyEventStream
 from application.services.live_sessions import LiveSessions
-from application.use_cases._chatrooms import owned_message
+from application.services.ownership import owned_message
 from application.use_cases.authenticate import Principal
 from domain.chat import Message, MessageStatus
 from domain.errors import DependencyUnavailable, TooManyRequests

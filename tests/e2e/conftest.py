@@ -77,7 +77,7 @@ class Service:
     def start_worker(self) -> None:
         self.worker = self._spawn(
             "worker",
-            [sys.executable, "-m", "dramatiq", "entrypoints.worker", "--processes", "1", "--threads", "16"],
+            [sys.executable, "-m", "dramatiq", "entrypoints.worker:bootstrap", "--processes", "1", "--threads", "16"],
         )
         time.sleep(1.5)  # Dramatiq boots its worker process and consumers
 

@@ -1,3 +1,6 @@
+"""The caller's own chatrooms and messages: somebody else's are reported exactly like
+missing ones (404, never 403), so ids cannot be probed."""
+
 from __future__ import annotations
 
 from application.ports.repositories import UnitOfWork

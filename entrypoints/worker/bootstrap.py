@@ -1,0 +1,36 @@
+"""What ``dramatiq entrypoints.worker:bootstrap`` runs in each worker process."""
+
+from __future__ import annotations
+
+import sys
+
+import dramatiq
+from dramatiq.middleware import AsyncIO, CurrentMessage
+
+from entrypoints.container import build_container
+from entrypoints.logs import configure_logging
+from entrypoints.settings import SettingsError, load_settings
+from entrypoints.worker.actors import declare_actors
+from entrypoints.worker.sweeper import StalledReplySweeper, WorkerLifecycle
+
+
+def bootstrap() -> dramatiq.Broker:
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        raise SystemExit(2) from None
+    configure_logging(level=settings.log_level, json=settings.log_format == "json")
+    # One composition root per worker process. Its engine and clients are created on
+    # first use, which happens on the worker's event loop (one engine per loop).
+    container = build_container(settings)
+    broker: dramatiq.Broker = container.adapters.broker()
+    broker.add_middleware(AsyncIO())
+    broker.add_middleware(CurrentMessage())
+    sweeper = StalledReplySweeper(
+        requeue=lambda: container.requeue_stalled_replies(), interval_seconds=settings.sweep_interval_seconds
+    )
+    broker.add_middleware(WorkerLifecycle(container, settings, sweeper))
+    dramatiq.set_broker(broker)
+    declare_actors(broker, container, settings)
+    return broker

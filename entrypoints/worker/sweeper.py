@@ -1,0 +1,83 @@
+"""The stalled-reply sweeper, and the worker's lifecycle around it: open what the
+process holds at boot, serve metrics, sweep while the worker runs, close at shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
+
+import dramatiq
+import prometheus_client
+from dramatiq.asyncio import get_event_loop_thread
+
+from application.use_cases.requeue_stalled_replies import RequeueStalledReplies
+from entrypoints.container import Container
+from entrypoints.resources import close_resources, open_resources
+from entrypoints.settings import Settings
+
+log = logging.getLogger("worker")
+
+
+class StalledReplySweeper:
+    """Every ``interval_seconds``, queue again the replies nobody is writing (pending too
+    long, or streaming under a lease that ran out): the safety net under the job queue."""
+
+    def __init__(self, *, requeue: Callable[[], RequeueStalledReplies], interval_seconds: float) -> None:
+        self._requeue = requeue
+        self._interval = interval_seconds
+
+    async def sweep_once(self) -> int:
+        return await self._requeue().execute()
+
+    async def run(self, ready: Callable[[], Awaitable[None]]) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            try:
+                await ready()
+                queued = await self.sweep_once()
+            except Exception:
+                log.exception("sweep failed")
+                continue
+            if queued:
+                log.info("requeued %d stalled replies", queued)
+
+
+class WorkerLifecycle(dramatiq.Middleware):
+    """Dramatiq's hooks into the worker's boot and shutdown, doing the lifecycle's steps."""
+
+    def __init__(self, container: Container, settings: Settings, sweeper: StalledReplySweeper) -> None:
+        self._container = container
+        self._settings = settings
+        self._sweeper = sweeper
+        self._opened: asyncio.Event | None = None
+        self._sweeping: Future[None] | None = None
+
+    async def ready(self) -> None:
+        """Open what the process holds, once, on the worker's event loop."""
+        if self._opened is None:
+            self._opened = asyncio.Event()
+            await open_resources(self._container)
+            self._opened.set()
+        await self._opened.wait()
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        if self._settings.worker_metrics_port:
+            prometheus_client.start_http_server(
+                self._settings.worker_metrics_port,
+                addr=self._settings.host,
+                registry=self._container.services.telemetry().registry,
+            )
+        thread = get_event_loop_thread()
+        if thread is not None:
+            self._sweeping = asyncio.run_coroutine_threadsafe(self._sweeper.run(self.ready), thread.loop)
+
+    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        if self._sweeping is not None:
+            self._sweeping.cancel()
+        thread = get_event_loop_thread()
+        if thread is not None and self._opened is not None:
+            with contextlib.suppress(Exception):
+                asyncio.run_coroutine_threadsafe(close_resources(self._container), thread.loop).result(timeout=10)
