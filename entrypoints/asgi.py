@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from types import FrameType
@@ -19,7 +18,7 @@ from entrypoints.http.app import create_app
 from entrypoints.http.middleware import RequestContextMiddleware
 from entrypoints.logs import configure_logging
 from entrypoints.resources import close_resources, follow_cache_invalidations, open_resources
-from entrypoints.settings import Settings, SettingsError, load_settings
+from entrypoints.settings import Settings, settings_or_exit
 
 
 def _drain_on_signals(draining: asyncio.Event) -> None:
@@ -74,10 +73,6 @@ def build_app(settings: Settings, container: Container | None = None) -> ASGIApp
 
 
 def create() -> ASGIApp:
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        print(error, file=sys.stderr)
-        raise SystemExit(2) from None
+    settings = settings_or_exit()
     configure_logging(level=settings.log_level, json=settings.log_format == "json")
     return build_app(settings)

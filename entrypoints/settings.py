@@ -4,6 +4,7 @@ start. A bad value stops the process with a message naming the variable and the 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -283,6 +284,15 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
     if problems:
         raise SettingsError(problems)
     return settings
+
+
+def settings_or_exit() -> Settings:
+    """The settings a process starts with; a bad one stops it (exit 2) naming each problem."""
+    try:
+        return load_settings()
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def _otp_delivery(r: _Reader, app_env: str) -> str:

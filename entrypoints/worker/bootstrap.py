@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import sys
-
 import dramatiq
 from dramatiq.middleware import AsyncIO, CurrentMessage
 
 from entrypoints.container import build_container
 from entrypoints.logs import configure_logging
-from entrypoints.settings import SettingsError, load_settings
+from entrypoints.settings import settings_or_exit
 from entrypoints.worker.actors import declare_actors
 from entrypoints.worker.sweeper import StalledReplySweeper, WorkerLifecycle
 
 
 def bootstrap() -> dramatiq.Broker:
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        print(error, file=sys.stderr)
-        raise SystemExit(2) from None
+    settings = settings_or_exit()
     configure_logging(level=settings.log_level, json=settings.log_format == "json")
     # One composition root per worker process. Its engine and clients are created on
     # first use, which happens on the worker's event loop (one engine per loop).
