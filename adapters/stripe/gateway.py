@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -105,7 +106,7 @@ class StripePaymentGateway:
         found = await self._call(self._client.v1.subscriptions.retrieve_async(subscription_id))
         raw = found.to_dict()
         return FetchedSubscription(
-            user_id=(raw.get("metadata") or {}).get("user_id"),
+            user_id=_user_id((raw.get("metadata") or {}).get("user_id")),
             snapshot=subscription_snapshot(raw, as_of=as_of),
         )
 
@@ -155,6 +156,15 @@ def subscription_snapshot(raw: dict[str, Any], *, as_of: datetime) -> Subscripti
     )
 
 
+def _user_id(value: Any) -> str | None:
+    """A user id we put in Stripe's metadata. Anything else there (metadata anyone with
+    access to the Stripe account can edit) names nobody."""
+    try:
+        return str(uuid.UUID(str(value))) if value else None
+    except ValueError:
+        return None
+
+
 def _id_of(value: Any) -> str | None:
     """An expandable field: an id string, or the object itself."""
     if isinstance(value, dict):
@@ -171,7 +181,7 @@ def parse_event(event: dict[str, Any]) -> PaymentEvent:
         return replace(
             ignored,
             kind=PaymentEventKind.CHECKOUT_COMPLETED,
-            user_id=obj.get("client_reference_id") or (obj.get("metadata") or {}).get("user_id"),
+            user_id=_user_id(obj.get("client_reference_id") or (obj.get("metadata") or {}).get("user_id")),
             customer_id=_id_of(obj.get("customer")),
             subscription_id=_id_of(obj.get("subscription")),
         )
@@ -179,7 +189,7 @@ def parse_event(event: dict[str, Any]) -> PaymentEvent:
         return replace(
             ignored,
             kind=PaymentEventKind.SUBSCRIPTION_CHANGED,
-            user_id=(obj.get("metadata") or {}).get("user_id"),
+            user_id=_user_id((obj.get("metadata") or {}).get("user_id")),
             customer_id=_id_of(obj.get("customer")),
             subscription_id=str(obj["id"]),
             subscription=subscription_snapshot(obj, as_of=created),
@@ -190,7 +200,7 @@ def parse_event(event: dict[str, Any]) -> PaymentEvent:
         return replace(
             ignored,
             kind=PaymentEventKind.INVOICE_SETTLED if subscription_id else PaymentEventKind.IGNORED,
-            user_id=(details.get("metadata") or {}).get("user_id"),
+            user_id=_user_id((details.get("metadata") or {}).get("user_id")),
             customer_id=_id_of(obj.get("customer")),
             subscription_id=subscription_id,
         )

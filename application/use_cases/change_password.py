@@ -52,7 +52,7 @@ class ChangePassword:
             await self.throttle.code_check(user.mobile_number, OtpPurpose.CONFIRM, command.client)
         new_hash = await self.passwords.hash(command.new_password)
         async with self.uow() as uow:
-            current = await uow.users.get(user.id)
+            current = await uow.users.get(user.id, for_update=True)
             if current is None:
                 raise NotFound("User not found.")
             if current.password_hash != user.password_hash:

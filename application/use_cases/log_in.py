@@ -43,7 +43,7 @@ class LogIn:
         # The hashing ran outside any transaction, so no database connection waited on
         # it; the password must still be the one just checked (not reset meanwhile).
         async with self.uow() as uow:
-            current = await uow.users.get(user.id)
+            current = await uow.users.get(user.id, for_update=True)
             if current is None or current.password_hash != user.password_hash:
                 raise InvalidCredentials()
             signed_in = await open_session(uow, tokens=self.tokens, ids=self.ids, user=current, now=self.clock.now())

@@ -75,10 +75,11 @@ async def test_checkout_reuses_one_customer_and_names_the_user_everywhere(gatewa
 
 
 async def test_a_subscription_is_read_with_its_period_from_the_items(gateway: StripePaymentGateway) -> None:
-    created = fake.subscription(customer="cus_x", user_id="u-2", status="past_due", period_end=1_800_000_000)
+    owner = "01a20000-0000-7000-8000-0000000000aa"
+    created = fake.subscription(customer="cus_x", user_id=owner, status="past_due", period_end=1_800_000_000)
     asked_at = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
     fetched = await gateway.fetch_subscription(created["id"], as_of=asked_at)
-    assert fetched.user_id == "u-2" and fetched.snapshot.as_of == asked_at  # the event's time, not ours
+    assert fetched.user_id == owner and fetched.snapshot.as_of == asked_at  # the event's time, not ours
     assert fetched.snapshot.status is SubscriptionStatus.PAST_DUE
     assert int(fetched.snapshot.current_period_end.timestamp()) == 1_800_000_000  # type: ignore[union-attr]
 
@@ -176,6 +177,12 @@ async def test_unknown_users_and_unhandled_types_are_acknowledged(stripe_contain
     )
     assert (
         await _deliver(stripe_container, event("charge.refunded", {"object": "charge"})) is PaymentEventOutcome.IGNORED
+    )
+    # Metadata anyone with access to the Stripe account can edit names nobody, never a 500.
+    edited = fake.subscription(customer="cus_edited", user_id="edited in the dashboard")
+    assert (
+        await _deliver(stripe_container, event("customer.subscription.updated", edited))
+        is PaymentEventOutcome.UNKNOWN_USER
     )
 
 
