@@ -25,7 +25,7 @@ from domain.errors import (
     Unauthenticated,
     ValidationError,
 )
-from entrypoints.http.schemas import ErrorBody, ErrorEnvelope
+from entrypoints.http.schemas.common import ErrorBody, ErrorEnvelope
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 
-from entrypoints.http.schemas import ErrorEnvelope
+from entrypoints.http.schemas.common import ErrorEnvelope
 
 _ERRORS: dict[int, tuple[str, str, str]] = {
     400: (

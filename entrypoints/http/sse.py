@@ -11,7 +11,8 @@ from typing import Any
 from litestar.response import ServerSentEventMessage
 
 from application.use_cases.stream_reply import StreamItem, StreamItemKind
-from entrypoints.http.schemas import encode_json, message_body
+from entrypoints.http.schemas.chatrooms import MessageBody
+from entrypoints.http.schemas.common import encode_json
 
 # Cleanup that must outlive the request's cancellation (see _finish).
 _closing: set[asyncio.Task[None]] = set()
@@ -90,8 +91,8 @@ def _message(item: StreamItem) -> ServerSentEventMessage:
         return ServerSentEventMessage(event="unauthenticated", data=json.dumps({"error": error}))
     if item.kind is StreamItemKind.DONE:
         assert item.message is not None
-        return ServerSentEventMessage(event="done", id=item.id, data=encode_json(message_body(item.message)))
+        return ServerSentEventMessage(event="done", id=item.id, data=encode_json(MessageBody.from_domain(item.message)))
     payload: dict[str, Any] = {"error": item.error}
     if item.message is not None:
-        payload["message"] = json.loads(encode_json(message_body(item.message)))
+        payload["message"] = json.loads(encode_json(MessageBody.from_domain(item.message)))
     return ServerSentEventMessage(event="error", id=item.id, data=json.dumps(payload))

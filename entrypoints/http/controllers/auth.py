@@ -18,10 +18,9 @@ from application.use_cases.verify_otp import VerifyOtp, VerifyOtpCommand
 from application.use_cases.verify_sign_up import VerifySignUp, VerifySignUpCommand
 from entrypoints.http.dependencies import BEARER_AUTH
 from entrypoints.http.openapi import errors
-from entrypoints.http.schemas import (
+from entrypoints.http.schemas.auth import (
     ChangePasswordRequest,
     LoginRequest,
-    MessageResponse,
     MobileNumberRequest,
     OtpSentResponse,
     RefreshRequest,
@@ -31,10 +30,8 @@ from entrypoints.http.schemas import (
     TokenResponse,
     VerifyOtpRequest,
     VerifySignUpRequest,
-    otp_sent_response,
-    sign_up_started_response,
-    token_response,
 )
+from entrypoints.http.schemas.common import MessageResponse
 
 CallerAddress = NamedDependency[str | None]
 
@@ -54,7 +51,7 @@ class AuthController(Controller):
                 mobile_number=data.mobile_number, password=data.password, name=data.name, client=caller_address
             )
         )
-        return sign_up_started_response(started)
+        return SignUpStartedResponse.from_domain(started)
 
     @post("/verify-signup", status_code=200, responses=errors(400, 401, 413, 422, 429, 503))
     async def verify_sign_up(
@@ -73,7 +70,7 @@ class AuthController(Controller):
                 client=caller_address,
             )
         )
-        return token_response(signed_in)
+        return TokenResponse.from_domain(signed_in)
 
     @post("/send-otp", status_code=200, responses=errors(400, 413, 422, 429, 503))
     async def send_otp(
@@ -81,14 +78,14 @@ class AuthController(Controller):
     ) -> OtpSentResponse:
         """Send a sign-in code. Same answer for registered and new numbers."""
         sent = await send_otp.execute(SendOtpCommand(mobile_number=data.mobile_number, client=caller_address))
-        return otp_sent_response(sent)
+        return OtpSentResponse.from_domain(sent)
 
     @post("/verify-otp", status_code=200, responses=errors(400, 401, 413, 422, 429, 503))
     async def verify_otp(
         self, data: JSONBody[VerifyOtpRequest], verify_otp: NamedDependency[VerifyOtp], caller_address: CallerAddress
     ) -> TokenResponse:
         """Sign in with the code; a new number becomes a user."""
-        return token_response(
+        return TokenResponse.from_domain(
             await verify_otp.execute(
                 VerifyOtpCommand(mobile_number=data.mobile_number, otp=data.otp, client=caller_address)
             )
@@ -99,7 +96,7 @@ class AuthController(Controller):
         self, data: JSONBody[LoginRequest], log_in: NamedDependency[LogIn], caller_address: CallerAddress
     ) -> TokenResponse:
         """Sign in with a password (only for an account whose number was confirmed with a code)."""
-        return token_response(
+        return TokenResponse.from_domain(
             await log_in.execute(
                 LogInCommand(mobile_number=data.mobile_number, password=data.password, client=caller_address)
             )
@@ -110,7 +107,9 @@ class AuthController(Controller):
         self, data: JSONBody[RefreshRequest], refresh_tokens: NamedDependency[RefreshTokens]
     ) -> TokenResponse:
         """Trade a refresh token for a new pair; the old refresh token is spent."""
-        return token_response(await refresh_tokens.execute(RefreshTokensCommand(refresh_token=data.refresh_token)))
+        return TokenResponse.from_domain(
+            await refresh_tokens.execute(RefreshTokensCommand(refresh_token=data.refresh_token))
+        )
 
     @post("/logout", status_code=204, security=BEARER_AUTH, responses=errors(401))
     async def log_out(self, principal: NamedDependency[Principal], log_out: NamedDependency[LogOut]) -> None:
@@ -128,7 +127,7 @@ class AuthController(Controller):
         sent = await forgot_password.execute(
             ForgotPasswordCommand(mobile_number=data.mobile_number, client=caller_address)
         )
-        return otp_sent_response(sent)
+        return OtpSentResponse.from_domain(sent)
 
     @post("/reset-password", status_code=200, responses=errors(400, 401, 413, 422, 429, 503))
     async def reset_password(
@@ -161,7 +160,7 @@ class AuthController(Controller):
         sent = await send_confirmation_code.execute(
             SendConfirmationCodeCommand(principal=principal, client=caller_address)
         )
-        return otp_sent_response(sent)
+        return OtpSentResponse.from_domain(sent)
 
     @post(
         "/change-password",
@@ -187,4 +186,4 @@ class AuthController(Controller):
                 client=caller_address,
             )
         )
-        return token_response(signed_in)
+        return TokenResponse.from_domain(signed_in)

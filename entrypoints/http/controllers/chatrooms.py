@@ -23,7 +23,7 @@ from domain.errors import BadRequest
 from domain.quota import QuotaStatus
 from entrypoints.http.dependencies import BEARER_AUTH
 from entrypoints.http.openapi import errors
-from entrypoints.http.schemas import (
+from entrypoints.http.schemas.chatrooms import (
     ChatroomDetailResponse,
     ChatroomListResponse,
     ChatroomResponse,
@@ -33,8 +33,6 @@ from entrypoints.http.schemas import (
     RenameChatroomRequest,
     SendMessageRequest,
     SendMessageResponse,
-    chatroom_response,
-    message_body,
 )
 from entrypoints.http.sse import sse_messages, until_draining
 
@@ -78,7 +76,7 @@ class ChatroomController(Controller):
         """Open a chatroom. Without a title it is called "New chat" until the model names it."""
         title = (data.title or data.name) if data is not None else None
         chatroom = await create_chatroom.execute(CreateChatroomCommand(principal=principal, title=title))
-        return chatroom_response(chatroom)
+        return ChatroomResponse.from_domain(chatroom)
 
     @get("/", responses=errors(400, 401))
     async def list_chatrooms(
@@ -95,7 +93,7 @@ class ChatroomController(Controller):
             ListChatroomsCommand(principal=principal, limit=limit, after=decode_cursor(cursor))
         )
         return ChatroomListResponse(
-            items=[chatroom_response(c) for c in page.items],
+            items=[ChatroomResponse.from_domain(c) for c in page.items],
             next_cursor=encode_cursor(page.next) if page.next else None,
         )
 
@@ -108,14 +106,7 @@ class ChatroomController(Controller):
     ) -> ChatroomDetailResponse:
         """A chatroom with its latest messages (oldest first)."""
         found = await get_chatroom.execute(GetChatroomCommand(principal=principal, chatroom_id=str(chatroom_id)))
-        room = found.chatroom
-        return ChatroomDetailResponse(
-            id=room.id,
-            title=room.title,
-            created_at=room.created_at,
-            updated_at=room.updated_at,
-            messages=[message_body(m) for m in found.messages],
-        )
+        return ChatroomDetailResponse.from_domain(found)
 
     @patch("/{chatroom_id:uuid}", responses=errors(400, 401, 404, 413, 422))
     async def rename_chatroom(
@@ -128,7 +119,7 @@ class ChatroomController(Controller):
         chatroom = await rename_chatroom.execute(
             RenameChatroomCommand(principal=principal, chatroom_id=str(chatroom_id), title=data.title)
         )
-        return chatroom_response(chatroom)
+        return ChatroomResponse.from_domain(chatroom)
 
     @delete("/{chatroom_id:uuid}", status_code=204, responses=errors(400, 401, 404))
     async def delete_chatroom(
@@ -175,7 +166,9 @@ class ChatroomController(Controller):
         if result.replayed:
             headers["Idempotent-Replayed"] = "true"
         return Response(
-            SendMessageResponse(message=message_body(result.message), reply=message_body(result.reply)),
+            SendMessageResponse(
+                message=MessageBody.from_domain(result.message), reply=MessageBody.from_domain(result.reply)
+            ),
             status_code=202,
             headers=headers,
         )
@@ -208,7 +201,7 @@ class ChatroomController(Controller):
             )
         )
         return MessageListResponse(
-            items=[message_body(m) for m in page.items],
+            items=[MessageBody.from_domain(m) for m in page.items],
             next_cursor=encode_cursor(page.next) if page.next else None,
         )
 
@@ -224,7 +217,7 @@ class ChatroomController(Controller):
         message = await get_message.execute(
             GetMessageCommand(principal=principal, chatroom_id=str(chatroom_id), message_id=str(message_id))
         )
-        return message_body(message)
+        return MessageBody.from_domain(message)
 
     @get(
         "/{chatroom_id:uuid}/messages/{message_id:uuid}/stream",

@@ -6,7 +6,7 @@ from litestar.params import FromPath
 
 from application.use_cases.complete_test_checkout import CompleteTestCheckout
 from entrypoints.http.openapi import errors
-from entrypoints.http.schemas import FakeCheckoutResponse
+from entrypoints.http.schemas.subscriptions import FakeCheckoutResponse
 
 
 class DevController(Controller):

@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from application.use_cases.check_readiness import CheckReadiness
 from domain.errors import DependencyUnavailable, Unauthenticated
 from entrypoints.http.openapi import errors
-from entrypoints.http.schemas import HealthResponse, ReadinessResponse
+from entrypoints.http.schemas.operations import HealthResponse, ReadinessResponse
 
 
 class MetricsSource(Protocol):

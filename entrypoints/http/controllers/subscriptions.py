@@ -12,12 +12,11 @@ from application.use_cases.open_billing_portal import OpenBillingPortal
 from application.use_cases.upgrade_to_pro import UpgradeToPro
 from entrypoints.http.dependencies import BEARER_AUTH
 from entrypoints.http.openapi import errors
-from entrypoints.http.schemas import (
+from entrypoints.http.schemas.subscriptions import (
     CheckoutResponse,
     PortalResponse,
     SubscriptionStatusResponse,
     WebhookResponse,
-    subscription_response,
 )
 
 
@@ -36,7 +35,7 @@ class SubscriptionController(Controller):
     async def get_subscription_status(
         self, principal: NamedDependency[Principal], get_subscription_status: NamedDependency[GetSubscriptionStatus]
     ) -> SubscriptionStatusResponse:
-        return subscription_response(await get_subscription_status.execute(principal))
+        return SubscriptionStatusResponse.from_domain(await get_subscription_status.execute(principal))
 
     @post("/subscription/portal", status_code=200, security=BEARER_AUTH, responses=errors(401, 503))
     async def open_billing_portal(

@@ -8,7 +8,8 @@ from application.use_cases.get_profile import GetProfile
 from application.use_cases.get_usage import GetUsage
 from entrypoints.http.dependencies import BEARER_AUTH
 from entrypoints.http.openapi import errors
-from entrypoints.http.schemas import UsageResponse, UserResponse, usage_response, user_response
+from entrypoints.http.schemas.auth import UserResponse
+from entrypoints.http.schemas.users import UsageResponse
 
 
 class UserController(Controller):
@@ -20,11 +21,11 @@ class UserController(Controller):
     async def get_profile(
         self, principal: NamedDependency[Principal], get_profile: NamedDependency[GetProfile]
     ) -> UserResponse:
-        return user_response(await get_profile.execute(principal))
+        return UserResponse.from_domain(await get_profile.execute(principal))
 
     @get("/usage", responses=errors(401))
     async def get_usage(
         self, principal: NamedDependency[Principal], get_usage: NamedDependency[GetUsage]
     ) -> UsageResponse:
         """Today's message count against the daily limit (UTC day)."""
-        return usage_response(await get_usage.execute(principal))
+        return UsageResponse.from_domain(await get_usage.execute(principal))
