@@ -68,6 +68,27 @@ class User:
     # A password never opens an account whose number nobody has proven.
     verified_at: datetime | None = None
 
+    @classmethod
+    def register(
+        cls,
+        *,
+        id: str,
+        mobile_number: MobileNumber,
+        now: datetime,
+        name: str | None = None,
+        password_hash: str | None = None,
+    ) -> User:
+        """A new account, on Basic, whose number was just proven (or vouched for)."""
+        return cls(
+            id=id,
+            mobile_number=mobile_number,
+            name=name,
+            tier=Tier.BASIC,
+            password_hash=password_hash,
+            created_at=now,
+            verified_at=now,
+        )
+
     @property
     def has_password(self) -> bool:
         return self.password_hash is not None

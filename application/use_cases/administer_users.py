@@ -31,14 +31,12 @@ class CreateUser:
         if password is not None:
             check_password_strength(password)
         now = self.clock.now()
-        user = User(
+        user = User.register(
             id=self.ids.new_id(),
             mobile_number=number,
+            now=now,
             name=clean_name(name),
-            tier=Tier.BASIC,
             password_hash=await self.passwords.hash(password) if password is not None else None,
-            created_at=now,
-            verified_at=now,
         )
         async with self.uow() as uow:
             if await uow.users.get_by_mobile(number) is not None:

@@ -9,7 +9,7 @@ from application.services.sign_in import SignedIn, SignInNotice, number_proven, 
 from application.services.throttles import AuthThrottle
 from domain.errors import InvalidOtp
 from domain.otp import OtpPurpose
-from domain.users import MobileNumber, Tier, User
+from domain.users import MobileNumber, User
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,15 +44,7 @@ class VerifyOtp:
             user = await uow.users.get_by_mobile(mobile_number)
             notices: tuple[SignInNotice, ...] = ()
             if user is None:
-                user = User(
-                    id=self.ids.new_id(),
-                    mobile_number=mobile_number,
-                    name=None,
-                    tier=Tier.BASIC,
-                    password_hash=None,
-                    created_at=now,
-                    verified_at=now,
-                )
+                user = User.register(id=self.ids.new_id(), mobile_number=mobile_number, now=now)
                 await uow.users.add(user)
             else:
                 notices = await number_proven(uow, user, now)

@@ -9,7 +9,7 @@ from application.services.sign_in import SignedIn, SignInNotice, number_proven, 
 from application.services.throttles import AuthThrottle
 from domain.errors import InvalidOtp
 from domain.otp import OtpPurpose
-from domain.users import MobileNumber, Tier, User
+from domain.users import MobileNumber, User
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,14 +51,12 @@ class VerifySignUp:
             now = self.clock.now()
             user = await uow.users.get_by_mobile(mobile_number)
             if user is None:
-                user = User(
+                user = User.register(
                     id=self.ids.new_id(),
                     mobile_number=mobile_number,
+                    now=now,
                     name=spent.signup.name,
-                    tier=Tier.BASIC,
                     password_hash=spent.signup.password_hash,
-                    created_at=now,
-                    verified_at=now,
                 )
                 await uow.users.add(user)
                 notices: tuple[SignInNotice, ...] = ()
