@@ -39,6 +39,8 @@ class Chatroom:
     # True until a person or the model names the room; the first exchange of an
     # untitled room asks the model for a title.
     untitled: bool = False
+    # The newest message of the branch the user sees; None while the room is empty.
+    active_leaf_id: str | None = None
 
     @classmethod
     def open(cls, *, id: str, owner_id: str, title: str | None, now: datetime) -> Chatroom:
@@ -73,6 +75,22 @@ class MessageStatus(StrEnum):
     STREAMING = "streaming"
     COMPLETED = "completed"
     FAILED = "failed"
+    # Stopped by the user; what was written so far is kept.
+    CANCELLED = "cancelled"
+
+
+FINISHED = frozenset({MessageStatus.COMPLETED, MessageStatus.FAILED, MessageStatus.CANCELLED})
+
+
+class FinishReason(StrEnum):
+    """Why a reply ended."""
+
+    STOP = "stop"
+    # The model's output limit cut the answer short: it can be continued.
+    LENGTH = "length"
+    SAFETY = "safety"
+    CANCELLED = "cancelled"
+    ERROR = "error"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +114,14 @@ class Message:
     completed_at: datetime | None = None
     error: str | None = None
     usage: TokenUsage | None = None
-    # The user message a model reply answers; None for user messages.
+    # The user message a model reply answers; None for user messages. A continuation
+    # answers the same user message as the reply it continues.
     reply_to: str | None = None
+    # The message this one follows in the conversation tree: a user message follows
+    # the reply it answers (None for the first), a reply follows the user message it
+    # answers (or, for a continuation, the reply it continues). Siblings are versions.
+    parent_id: str | None = None
+    finish_reason: FinishReason | None = None
     # Bumped each time a worker (re)starts generating, so a stream consumer can tell a
     # restarted generation from the continuation of the one it was reading.
     attempt: int = 0
@@ -110,7 +134,12 @@ class Message:
     refunded: bool = False
 
     @classmethod
-    def from_user(cls, *, id: str, chatroom_id: str, content: str, now: datetime) -> Message:
+    def from_user(
+        cls, *, id: str, chatroom_id: str, content: str, now: datetime, after: Message | None = None
+    ) -> Message:
+        """A user message following ``after`` (a model reply; None starts the conversation)."""
+        if after is not None and (after.chatroom_id != chatroom_id or after.role is not MessageRole.MODEL):
+            raise ValidationError.for_field("parent_id", "must be a model reply in this chatroom")
         return cls(
             id=id,
             chatroom_id=chatroom_id,
@@ -119,10 +148,13 @@ class Message:
             status=MessageStatus.COMPLETED,
             created_at=now,
             completed_at=now,
+            parent_id=after.id if after is not None else None,
         )
 
     @classmethod
     def pending_reply(cls, *, id: str, to: Message, now: datetime) -> Message:
+        if to.role is not MessageRole.USER:
+            raise Conflict("Only a user message can be answered.")
         return cls(
             id=id,
             chatroom_id=to.chatroom_id,
@@ -131,11 +163,34 @@ class Message:
             status=MessageStatus.PENDING,
             created_at=now,
             reply_to=to.id,
+            parent_id=to.id,
+        )
+
+    def continuation(self, *, id: str, now: datetime) -> Message:
+        """A new reply that goes on where this one, cut off by the model's output limit, stopped."""
+        if self.role is not MessageRole.MODEL or self.finish_reason is not FinishReason.LENGTH:
+            raise Conflict(
+                "Only a reply that ended at the model's output limit (finish_reason length) can be continued."
+            )
+        return Message(
+            id=id,
+            chatroom_id=self.chatroom_id,
+            role=MessageRole.MODEL,
+            content="",
+            status=MessageStatus.PENDING,
+            created_at=now,
+            reply_to=self.reply_to,
+            parent_id=self.id,
         )
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (MessageStatus.COMPLETED, MessageStatus.FAILED)
+        return self.status in FINISHED
+
+    @property
+    def is_continuation(self) -> bool:
+        """A reply that follows another reply rather than the user message it answers."""
+        return self.role is MessageRole.MODEL and self.parent_id is not None and self.parent_id != self.reply_to
 
     def is_leased(self, now: datetime) -> bool:
         return self.lease_until is not None and now < self.lease_until
@@ -158,6 +213,7 @@ class Message:
         if self.status is not MessageStatus.FAILED:
             raise Conflict("Only a failed reply can be retried.")
         self.status = MessageStatus.PENDING
+        self.finish_reason = None
         self.error = None
         self.completed_at = None
         self.lease_until = None
@@ -166,7 +222,9 @@ class Message:
         """Give the lease up early, so a retry need not wait for it to run out."""
         self.lease_until = None
 
-    def complete(self, *, text: str, usage: TokenUsage | None, now: datetime) -> bool:
+    def complete(
+        self, *, text: str, usage: TokenUsage | None, now: datetime, reason: FinishReason = FinishReason.STOP
+    ) -> bool:
         """Store the answer. Returns True when an earlier failure had given the message
         back to the quota: the user got an answer after all, so it counts again."""
         if self.is_finished:
@@ -174,19 +232,67 @@ class Message:
         self.content = text
         self.usage = usage
         self.status = MessageStatus.COMPLETED
+        self.finish_reason = reason
         self.completed_at = now
         self.lease_until = None
         charge_again, self.refunded = self.refunded, False
         return charge_again
 
-    def fail(self, *, error: str, now: datetime) -> bool:
+    def fail(self, *, error: str, now: datetime, reason: FinishReason = FinishReason.ERROR) -> bool:
         """End without an answer. Returns True when the message should go back to the
         quota: the first time this reply fails, never again."""
         if self.is_finished:
             raise Conflict("This reply is already finished.")
         self.error = error
         self.status = MessageStatus.FAILED
+        self.finish_reason = reason
         self.completed_at = now
         self.lease_until = None
         give_back, self.refunded = not self.refunded, True
         return give_back
+
+    def cancel(self, *, text: str, usage: TokenUsage | None, now: datetime) -> bool:
+        """Stop where the reply is, keeping ``text``. Returns True when the message should
+        go back to the quota: nothing was written yet, and it was not given back before."""
+        if self.role is not MessageRole.MODEL:
+            raise Conflict("Only a reply can be cancelled.")
+        if self.is_finished:
+            raise Conflict("This reply is already finished.")
+        self.content = text
+        self.usage = usage
+        self.status = MessageStatus.CANCELLED
+        self.finish_reason = FinishReason.CANCELLED
+        self.completed_at = now
+        self.lease_until = None
+        give_back = not text and not self.refunded
+        self.refunded = self.refunded or give_back
+        return give_back
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a message stands among its versions (the messages that follow the same
+    parent), oldest first: what a client needs to draw "‹ 2 / 3 ›"."""
+
+    index: int
+    count: int
+    previous_id: str | None
+    next_id: str | None
+
+    @classmethod
+    def among(cls, message_id: str, versions: list[str]) -> Placement:
+        if message_id not in versions:
+            return cls(index=0, count=1, previous_id=None, next_id=None)
+        index = versions.index(message_id)
+        return cls(
+            index=index,
+            count=len(versions),
+            previous_id=versions[index - 1] if index > 0 else None,
+            next_id=versions[index + 1] if index + 1 < len(versions) else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedMessage:
+    message: Message
+    placement: Placement

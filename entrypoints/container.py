@@ -7,7 +7,7 @@
     InMemoryAdapters
 
 ``Services`` are the same whatever stores the process runs on; the two adapter sets
-offer the same attribute names (transactions, limiter, invalidations, reply_events,
+offer the same attribute names (transactions, limiter, invalidations, reply_events, cancellations,
 job_queue, probes, open, close), and ``build_container`` chooses one, once. Only this
 module (and the worker/CLI bootstraps) import adapters. The provider graph is
 synchronous; connections are opened and closed by ``open``/``close`` of each part.
@@ -28,6 +28,7 @@ from adapters.dramatiq.queue import DramatiqJobQueue, create_broker
 from adapters.llm.gemini import GeminiLanguageModel
 from adapters.llm.openai import OpenAICompatibleLanguageModel
 from adapters.llm.wire import ModelHttpSettings, create_http_client
+from adapters.memory.cancellations import InMemoryReplyCancellations
 from adapters.memory.invalidations import InMemoryInvalidationBus, InMemoryInvalidationFeed
 from adapters.memory.job_queue import InMemoryJobQueue
 from adapters.memory.language_model import FakeLanguageModel
@@ -52,6 +53,7 @@ from adapters.postgres.migrate import ensure_schema_is_current
 from adapters.postgres.probe import PostgresProbe
 from adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from adapters.prometheus.telemetry import PrometheusTelemetry
+from adapters.redis.cancellations import RedisReplyCancellations
 from adapters.redis.client import create_client
 from adapters.redis.invalidations import RedisInvalidationFeed
 from adapters.redis.probe import RedisProbe
@@ -67,9 +69,11 @@ from adapters.system.clock import SystemClock
 from adapters.system.ids import Uuid7Generator
 from application.services.live_sessions import LiveSessions
 from application.services.one_time_codes import OneTimeCodes, OtpPolicy
+from application.services.reply_requests import ReplyRequests, SendPolicy
 from application.services.throttles import AuthThrottle, ThrottlePolicy
 from application.use_cases.administer_users import CreateUser, ResetDailyUsage, SetTier, ShowUser
 from application.use_cases.authenticate import Authenticate
+from application.use_cases.cancel_reply import CancelReply
 from application.use_cases.change_password import ChangePassword
 from application.use_cases.check_readiness import CheckReadiness
 from application.use_cases.complete_test_checkout import CompleteTestCheckout
@@ -89,15 +93,17 @@ from application.use_cases.log_in import LogIn
 from application.use_cases.log_out import LogOut
 from application.use_cases.open_billing_portal import OpenBillingPortal
 from application.use_cases.refresh_tokens import RefreshTokens
+from application.use_cases.regenerate_reply import ContinueReply, RegenerateReply
 from application.use_cases.rename_chatroom import RenameChatroom
 from application.use_cases.requeue_stalled_replies import RequeueStalledReplies, SweepPolicy
 from application.use_cases.reset_password import ResetPassword
 from application.use_cases.retry_failed_replies import RetryFailedReplies
 from application.use_cases.send_confirmation_code import SendConfirmationCode
-from application.use_cases.send_message import SendMessage, SendPolicy
+from application.use_cases.send_message import SendMessage
 from application.use_cases.send_otp import SendOtp
 from application.use_cases.sign_up import SignUp
 from application.use_cases.stream_reply import StreamPolicy, StreamReply
+from application.use_cases.switch_branch import SwitchBranch
 from application.use_cases.upgrade_to_pro import UpgradeToPro
 from application.use_cases.verify_otp import VerifyOtp
 from application.use_cases.verify_sign_up import VerifySignUp
@@ -292,6 +298,7 @@ class RealAdapters(containers.DeclarativeContainer):
     limiter = providers.Singleton(RedisRateLimiter, redis, services.clock)
     invalidations = providers.Singleton(RedisInvalidationFeed, redis, services.near_store)
     reply_events = providers.Singleton(RedisReplyEventStream, redis_streams)
+    cancellations = providers.Singleton(RedisReplyCancellations, redis)
     job_queue = providers.Singleton(DramatiqJobQueue, broker)
     probes = providers.List(providers.Singleton(PostgresProbe, engine), providers.Singleton(RedisProbe, redis))
 
@@ -336,6 +343,7 @@ class InMemoryAdapters(containers.DeclarativeContainer):
     limiter = providers.Singleton(InMemoryRateLimiter, services.clock)
     invalidations = providers.Singleton(InMemoryInvalidationFeed, invalidation_bus, services.near_store)
     reply_events = providers.Singleton(InMemoryReplyEventStream)
+    cancellations = providers.Singleton(InMemoryReplyCancellations)
     job_queue = providers.Singleton(
         InMemoryJobQueue,
         reply_writer=reply_writer.provider,
@@ -485,8 +493,9 @@ class UseCases(containers.DeclarativeContainer):
     get_chatroom = providers.Factory(GetChatroom, uow=uow)
     rename_chatroom = providers.Factory(RenameChatroom, uow=uow, clock=services.clock)
     delete_chatroom = providers.Factory(DeleteChatroom, uow=uow)
-    send_message = providers.Factory(
-        SendMessage,
+    # Not a use case (a Singleton): the door every request for a reply goes through.
+    reply_requests = providers.Singleton(
+        ReplyRequests,
         uow=uow,
         clock=services.clock,
         ids=services.ids,
@@ -495,6 +504,17 @@ class UseCases(containers.DeclarativeContainer):
         limiter=adapters.limiter,
         policy=send_policy,
     )
+    send_message = providers.Factory(SendMessage, requests=reply_requests, ids=services.ids)
+    regenerate_reply = providers.Factory(RegenerateReply, requests=reply_requests, ids=services.ids)
+    continue_reply = providers.Factory(ContinueReply, requests=reply_requests, ids=services.ids)
+    cancel_reply = providers.Factory(
+        CancelReply,
+        uow=uow,
+        clock=services.clock,
+        events=adapters.reply_events,
+        cancellations=adapters.cancellations,
+    )
+    switch_branch = providers.Factory(SwitchBranch, uow=uow)
     get_message = providers.Factory(GetMessage, uow=uow)
     list_messages = providers.Factory(ListMessages, uow=uow)
     stream_reply = providers.Factory(
@@ -512,6 +532,7 @@ class UseCases(containers.DeclarativeContainer):
         clock=services.clock,
         model=services.language_model,
         events=adapters.reply_events,
+        cancellations=adapters.cancellations,
         context=context_policy,
         generation=generation_policy,
         telemetry=services.telemetry,

@@ -221,6 +221,7 @@ FLOW: list[tuple[str, str, str, dict[str, Any] | None, str | None, list[str]]] =
         [
             "pm.test('202 at once', () => pm.response.to.have.status(202));",
             "pm.collectionVariables.set('message_id', pm.response.json().reply.id);",
+            "pm.collectionVariables.set('reply_id', pm.response.json().reply.id);",
         ],
     ),
     (
@@ -251,6 +252,50 @@ FLOW: list[tuple[str, str, str, dict[str, Any] | None, str | None, list[str]]] =
         "{{access_token}}",
         [
             "pm.test('two messages', () => pm.expect(pm.response.json().items.length).to.eql(2));",
+        ],
+    ),
+    (
+        "Chatrooms",
+        "POST",
+        "/chatroom/{chatroom_id}/messages/{reply_id}/continue",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('only a reply cut off at the output limit goes on', () =>"
+            " pm.expect(pm.response.json().error.code).to.eql('CONFLICT'));",
+        ],
+    ),
+    (
+        "Chatrooms",
+        "POST",
+        "/chatroom/{chatroom_id}/messages/{reply_id}/regenerate",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('202 at once', () => pm.response.to.have.status(202));",
+            "pm.test('a second version', () => pm.expect(pm.response.json().reply.sibling_count).to.eql(2));",
+            "pm.collectionVariables.set('reply_id', pm.response.json().reply.id);",
+        ],
+    ),
+    (
+        "Chatrooms",
+        "POST",
+        "/chatroom/{chatroom_id}/messages/{reply_id}/cancel",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('stopped, unless it finished first', () => pm.expect([202, 409]).to.include(pm.response.code));",
+        ],
+    ),
+    (
+        "Chatrooms",
+        "PATCH",
+        "/chatroom/{chatroom_id}",
+        {"active_leaf_id": "{{message_id}}"},
+        "{{access_token}}",
+        [
+            "pm.test('first version shown again', () =>"
+            " pm.expect(pm.response.json().active_leaf_id).to.eql(pm.collectionVariables.get('message_id')));",
         ],
     ),
     (

@@ -21,11 +21,12 @@ from adapters.llm.wire import (
     stream_with_retries,
 )
 from application.ports.services import ModelChunk
-from domain.chat import MessageRole, TokenUsage
+from domain.chat import FinishReason, MessageRole, TokenUsage
 from domain.context import Turn
 
 # Why an answer (or the prompt) was blocked; MAX_TOKENS is a cut-off answer, kept.
 _BLOCKED = {"SAFETY", "RECITATION", "PROHIBITED_CONTENT", "SPII", "BLOCKLIST", "IMAGE_SAFETY", "LANGUAGE", "OTHER"}
+_FINISH_REASONS = {"STOP": FinishReason.STOP, "MAX_TOKENS": FinishReason.LENGTH}
 _RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo"
 TITLE_INSTRUCTION = (
     "Write a title of at most six words for the conversation below. Answer with the title"
@@ -101,6 +102,7 @@ def _chunk(payload: dict[str, Any]) -> ModelChunk:
     if (payload.get("promptFeedback") or {}).get("blockReason"):
         raise declined()
     text = ""
+    finish = None
     candidates = payload.get("candidates") or []
     if candidates:
         candidate = candidates[0]
@@ -109,6 +111,7 @@ def _chunk(payload: dict[str, Any]) -> ModelChunk:
         text = "".join(p.get("text", "") for p in parts if isinstance(p, dict) and not p.get("thought"))
         if candidate.get("finishReason") in _BLOCKED:
             raise declined()
+        finish = _FINISH_REASONS.get(candidate.get("finishReason") or "")
     usage = payload.get("usageMetadata")
     tokens = None
     if isinstance(usage, dict) and "candidatesTokenCount" in usage:
@@ -116,7 +119,7 @@ def _chunk(payload: dict[str, Any]) -> ModelChunk:
             prompt_tokens=int(usage.get("promptTokenCount", 0)),
             response_tokens=int(usage.get("candidatesTokenCount", 0)),
         )
-    return ModelChunk(text=text, usage=tokens)
+    return ModelChunk(text=text, usage=tokens, finish_reason=finish)
 
 
 def _error(status: int, raw: bytes) -> Exception:

@@ -19,7 +19,7 @@ from adapters.llm.wire import (
     stream_with_retries,
 )
 from application.ports.services import LanguageModelError, ModelChunk
-from domain.chat import MessageRole, TokenUsage
+from domain.chat import FinishReason, MessageRole, TokenUsage
 from domain.context import Turn
 
 TITLE_INSTRUCTION = (
@@ -82,6 +82,9 @@ class OpenAICompatibleLanguageModel:
         yield ModelChunk(text=str(message.get("content") or ""))
 
 
+_FINISH_REASONS = {"stop": FinishReason.STOP, "length": FinishReason.LENGTH}
+
+
 def _chunk(payload: dict[str, Any]) -> ModelChunk:
     if "error" in payload:
         # An error in the middle of a stream: the server gave up; worth another try.
@@ -89,9 +92,11 @@ def _chunk(payload: dict[str, Any]) -> ModelChunk:
             "The AI service stopped in the middle of the answer. Please try again.", transient=True, kind="server_error"
         )
     text = ""
+    finish = None
     for choice in payload.get("choices") or []:
         if choice.get("finish_reason") == "content_filter":
             raise declined()
+        finish = _FINISH_REASONS.get(choice.get("finish_reason") or "", finish)
         text += str((choice.get("delta") or {}).get("content") or "")
     usage = payload.get("usage")
     tokens = None
@@ -100,7 +105,7 @@ def _chunk(payload: dict[str, Any]) -> ModelChunk:
             prompt_tokens=int(usage.get("prompt_tokens") or 0),
             response_tokens=int(usage.get("completion_tokens") or 0),
         )
-    return ModelChunk(text=text, usage=tokens)
+    return ModelChunk(text=text, usage=tokens, finish_reason=finish)
 
 
 def _error(response: httpx.Response) -> LanguageModelError:

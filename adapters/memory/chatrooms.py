@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from adapters.memory.tables import Table, Transaction, is_before
@@ -21,7 +22,7 @@ class InMemoryChatroomRepository:
     async def get(self, chatroom_id: str, *, for_update: bool = False) -> Chatroom | None:
         return self._rows.get(chatroom_id)
 
-    async def get_owned(self, chatroom_id: str, owner_id: str) -> Chatroom | None:
+    async def get_owned(self, chatroom_id: str, owner_id: str, *, for_update: bool = False) -> Chatroom | None:
         chatroom = self._rows.get(chatroom_id)
         return chatroom if chatroom is not None and chatroom.owner_id == owner_id else None
 
@@ -35,13 +36,16 @@ class InMemoryChatroomRepository:
         return rows[:limit]
 
     async def update(self, chatroom: Chatroom) -> None:
-        if self._rows.get(chatroom.id) is not None:
-            self._rows.put(chatroom.id, chatroom)
+        stored = self._rows.get(chatroom.id)
+        if stored is not None:
+            self._rows.put(chatroom.id, replace(chatroom, active_leaf_id=stored.active_leaf_id))
 
-    async def touch(self, chatroom: Chatroom, at: datetime) -> None:
+    async def touch(self, chatroom: Chatroom, at: datetime, *, active_leaf_id: str | None = None) -> None:
         stored = self._rows.get(chatroom.id)
         if stored is not None:
             stored.touch(at)
+            if active_leaf_id is not None:
+                stored.active_leaf_id = active_leaf_id
             self._rows.put(chatroom.id, stored)
 
     async def delete(self, chatroom: Chatroom) -> None:

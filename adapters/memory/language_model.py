@@ -5,7 +5,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Sequence
 
 from application.ports.services import LanguageModelError, ModelChunk
-from domain.chat import TokenUsage
+from domain.chat import FinishReason, TokenUsage
 from domain.context import Turn, estimate_tokens
 
 _QUOTE_LIMIT = 80
@@ -16,7 +16,8 @@ class FakeLanguageModel:
 
     The reply quotes the last user turn and arrives in ``chunks`` pieces, the first
     after ``first_chunk_delay`` seconds and the rest ``chunk_delay`` apart, like a real
-    streamed answer. ``fail_next`` makes the next calls raise a given error.
+    streamed answer. ``fail_next`` makes the next calls raise a given error; a message holding ``[[length]]``
+    gets an answer cut off at the output limit.
     """
 
     def __init__(self, *, chunks: int = 6, chunk_delay: float = 0.05, first_chunk_delay: float | None = None) -> None:
@@ -43,12 +44,14 @@ class FakeLanguageModel:
         if self._failures:
             raise self._failures.popleft()
         text = self.reply_to(turns)
+        asked = turns[-1].text if turns else ""
         size = -(-len(text) // self.chunks)
         for index, start in enumerate(range(0, len(text), size)):
             await asyncio.sleep(self.first_chunk_delay if index == 0 else self.chunk_delay)
             yield ModelChunk(text=text[start : start + size])
         yield ModelChunk(
             text="",
+            finish_reason=FinishReason.LENGTH if "[[length]]" in asked else FinishReason.STOP,
             usage=TokenUsage(
                 prompt_tokens=sum(estimate_tokens(turn) for turn in turns),
                 response_tokens=estimate_tokens(Turn(turns[-1].role, text)) if turns else 0,

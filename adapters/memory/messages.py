@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
-from adapters.memory.tables import Table, Transaction, is_before
-from application.ports.repositories import Position
+from adapters.memory.tables import Table, Transaction
 from domain.chat import Chatroom, Message, MessageStatus
+
+
+def _age(message: Message) -> tuple[datetime, str]:
+    return (message.created_at, message.id)
 
 
 class InMemoryMessageRepository:
@@ -25,14 +28,34 @@ class InMemoryMessageRepository:
         message = self._rows.get(message_id)
         return message if message is not None and message.chatroom_id == chatroom_id else None
 
-    async def list_latest(self, chatroom_id: str, *, limit: int, before: Position | None) -> Sequence[Message]:
-        rows = [
-            message
-            for message in self._rows.rows()
-            if message.chatroom_id == chatroom_id and is_before(before, message.created_at, message.id)
-        ]
-        rows.sort(key=lambda message: (message.created_at, message.id), reverse=True)
-        return rows[:limit]
+    async def list_branch(self, chatroom_id: str, *, leaf_id: str, limit: int | None) -> Sequence[Message]:
+        branch: list[Message] = []
+        message = self.get_sync(chatroom_id, leaf_id)
+        while message is not None and (limit is None or len(branch) < limit):
+            branch.append(message)
+            message = self.get_sync(chatroom_id, message.parent_id) if message.parent_id else None
+        return branch
+
+    async def versions(self, chatroom_id: str, parent_ids: Collection[str | None]) -> Mapping[str | None, list[str]]:
+        found: dict[str | None, list[Message]] = {parent: [] for parent in parent_ids}
+        for message in self._rows.rows():
+            if message.chatroom_id == chatroom_id and message.parent_id in found:
+                found[message.parent_id].append(message)
+        return {parent: [m.id for m in sorted(versions, key=_age)] for parent, versions in found.items()}
+
+    async def newest_leaf(self, chatroom_id: str, message_id: str) -> str:
+        children: dict[str, list[Message]] = {}
+        for message in self._rows.rows():
+            if message.chatroom_id == chatroom_id and message.parent_id is not None:
+                children.setdefault(message.parent_id, []).append(message)
+        leaf = message_id
+        while children.get(leaf):
+            leaf = max(children[leaf], key=_age).id
+        return leaf
+
+    def get_sync(self, chatroom_id: str, message_id: str) -> Message | None:
+        message = self._rows.get(message_id)
+        return message if message is not None and message.chatroom_id == chatroom_id else None
 
     async def update(self, message: Message) -> None:
         if self._rows.get(message.id) is not None:

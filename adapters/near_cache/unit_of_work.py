@@ -115,8 +115,8 @@ class CachingChatroomRepository:
     async def get(self, chatroom_id: str, *, for_update: bool = False) -> Chatroom | None:
         return await self._inner.get(chatroom_id, for_update=for_update)
 
-    async def get_owned(self, chatroom_id: str, owner_id: str) -> Chatroom | None:
-        return await self._inner.get_owned(chatroom_id, owner_id)
+    async def get_owned(self, chatroom_id: str, owner_id: str, *, for_update: bool = False) -> Chatroom | None:
+        return await self._inner.get_owned(chatroom_id, owner_id, for_update=for_update)
 
     async def list_by_activity(self, owner_id: str, *, limit: int, before: Position | None) -> Sequence[Chatroom]:
         if before is not None or self._changes.made_to(CHATROOMS, owner_id):
@@ -131,9 +131,9 @@ class CachingChatroomRepository:
         self._changes.record(CHATROOMS, chatroom.owner_id)
         await self._inner.update(chatroom)
 
-    async def touch(self, chatroom: Chatroom, at: datetime) -> None:
+    async def touch(self, chatroom: Chatroom, at: datetime, *, active_leaf_id: str | None = None) -> None:
         self._changes.record(CHATROOMS, chatroom.owner_id)
-        await self._inner.touch(chatroom, at)
+        await self._inner.touch(chatroom, at, active_leaf_id=active_leaf_id)
 
     async def delete(self, chatroom: Chatroom) -> None:
         self._changes.record(CHATROOMS, chatroom.owner_id)

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres import tables as t
-from adapters.postgres.repository import PostgresRepository, locked
+from adapters.postgres.repository import PostgresRepository, locked, uuid_str
 from application.ports.repositories import Position
 from domain.chat import Chatroom
 
@@ -24,6 +24,7 @@ def _chatroom(row: Any) -> Chatroom:
         created_at=row.created_at,
         updated_at=row.updated_at,
         untitled=row.untitled,
+        active_leaf_id=uuid_str(row.active_leaf_id),
     )
 
 
@@ -37,6 +38,7 @@ class PostgresChatroomRepository(PostgresRepository):
                 untitled=chatroom.untitled,
                 created_at=chatroom.created_at,
                 updated_at=chatroom.updated_at,
+                active_leaf_id=uuid.UUID(chatroom.active_leaf_id) if chatroom.active_leaf_id else None,
             )
         )
 
@@ -46,13 +48,10 @@ class PostgresChatroomRepository(PostgresRepository):
         row = (await self._execute(locked(query, for_update))).first()
         return None if row is None else _chatroom(row)
 
-    async def get_owned(self, chatroom_id: str, owner_id: str) -> Chatroom | None:
+    async def get_owned(self, chatroom_id: str, owner_id: str, *, for_update: bool = False) -> Chatroom | None:
         key, owner = uuid.UUID(chatroom_id), uuid.UUID(owner_id)
-        row = (
-            await self._execute(
-                select(t.chatrooms).where(t.chatrooms.c.id == key).where(t.chatrooms.c.owner_id == owner)
-            )
-        ).first()
+        query = select(t.chatrooms).where(t.chatrooms.c.id == key).where(t.chatrooms.c.owner_id == owner)
+        row = (await self._execute(locked(query, for_update))).first()
         return None if row is None else _chatroom(row)
 
     async def list_by_activity(self, owner_id: str, *, limit: int, before: Position | None) -> Sequence[Chatroom]:
@@ -68,14 +67,17 @@ class PostgresChatroomRepository(PostgresRepository):
         await self._execute(
             update(t.chatrooms)
             .where(t.chatrooms.c.id == uuid.UUID(chatroom.id))
+            # Not the active branch: only ``touch`` moves it, so a rename cannot put back a
+            # branch a send just moved on from.
             .values(title=chatroom.title, untitled=chatroom.untitled, updated_at=chatroom.updated_at)
         )
 
-    async def touch(self, chatroom: Chatroom, at: datetime) -> None:
+    async def touch(self, chatroom: Chatroom, at: datetime, *, active_leaf_id: str | None = None) -> None:
         c = t.chatrooms.c
-        await self._execute(
-            update(t.chatrooms).where(c.id == uuid.UUID(chatroom.id)).values(updated_at=func.greatest(c.updated_at, at))
-        )
+        values: dict[str, Any] = {"updated_at": func.greatest(c.updated_at, at)}
+        if active_leaf_id is not None:
+            values["active_leaf_id"] = uuid.UUID(active_leaf_id)
+        await self._execute(update(t.chatrooms).where(c.id == uuid.UUID(chatroom.id)).values(**values))
 
     async def delete(self, chatroom: Chatroom) -> None:
         # Messages go with it (ON DELETE CASCADE).

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, tuple_, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres import tables as t
 from adapters.postgres.repository import PostgresRepository, locked, uuid_str
-from application.ports.repositories import Position
-from domain.chat import Message, MessageRole, MessageStatus, TokenUsage
+from domain.chat import FinishReason, Message, MessageRole, MessageStatus, TokenUsage
 
 
 def _message(row: Any) -> Message:
@@ -34,6 +33,8 @@ def _message(row: Any) -> Message:
         attempt=row.attempt,
         lease_until=row.lease_until,
         refunded=row.refunded,
+        parent_id=uuid_str(row.parent_id),
+        finish_reason=FinishReason(row.finish_reason) if row.finish_reason else None,
     )
 
 
@@ -48,7 +49,40 @@ def _message_values(message: Message) -> dict[str, Any]:
         "attempt": message.attempt,
         "lease_until": message.lease_until,
         "refunded": message.refunded,
+        "finish_reason": message.finish_reason.value if message.finish_reason else None,
     }
+
+
+# Far deeper than any conversation; a bound on the walk whatever the data says.
+_MAX_DEPTH = 10_000_000
+
+_BRANCH = text(
+    """
+    WITH RECURSIVE branch(id, parent_id, depth) AS (
+        SELECT id, parent_id, 1 FROM messages WHERE id = :leaf AND chatroom_id = :room
+        UNION ALL
+        SELECT m.id, m.parent_id, b.depth + 1
+        FROM branch b JOIN messages m ON m.id = b.parent_id
+        WHERE b.depth < :steps
+    )
+    SELECT messages.* FROM branch JOIN messages ON messages.id = branch.id ORDER BY branch.depth
+    """
+)
+
+_NEWEST_LEAF = text(
+    """
+    WITH RECURSIVE down(id, depth) AS (
+        SELECT id, 0 FROM messages WHERE id = :start AND chatroom_id = :room
+        UNION ALL
+        SELECT child.id, d.depth + 1 FROM down d CROSS JOIN LATERAL (
+            SELECT m.id FROM messages m
+            WHERE m.chatroom_id = :room AND m.parent_id = d.id
+            ORDER BY m.created_at DESC, m.id DESC LIMIT 1
+        ) child
+    )
+    SELECT id FROM down ORDER BY depth DESC LIMIT 1
+    """
+)
 
 
 class PostgresMessageRepository(PostgresRepository):
@@ -60,6 +94,7 @@ class PostgresMessageRepository(PostgresRepository):
                 role=message.role.value,
                 created_at=message.created_at,
                 reply_to=uuid.UUID(message.reply_to) if message.reply_to else None,
+                parent_id=uuid.UUID(message.parent_id) if message.parent_id else None,
                 **_message_values(message),
             )
         )
@@ -79,15 +114,37 @@ class PostgresMessageRepository(PostgresRepository):
         ).first()
         return None if row is None else _message(row)
 
-    async def list_latest(self, chatroom_id: str, *, limit: int, before: Position | None) -> Sequence[Message]:
+    async def list_branch(self, chatroom_id: str, *, leaf_id: str, limit: int | None) -> Sequence[Message]:
+        # Each step is a primary-key lookup of the parent, and the depth bound stops the
+        # walk after ``limit`` of them: a page costs the same in a room of any size.
+        statement = _BRANCH.columns(*t.messages.c).bindparams(
+            leaf=uuid.UUID(leaf_id), room=uuid.UUID(chatroom_id), steps=_MAX_DEPTH if limit is None else limit
+        )
+        return [_message(row) for row in await self._execute(statement)]
+
+    async def versions(self, chatroom_id: str, parent_ids: Collection[str | None]) -> Mapping[str | None, list[str]]:
         c = t.messages.c
-        room = uuid.UUID(chatroom_id)
-        query = select(t.messages).where(c.chatroom_id == room)
-        if before is not None:
-            before_id = uuid.UUID(before.id)
-            query = query.where(tuple_(c.created_at, c.id) < tuple_(before.at, before_id))
-        rows = await self._execute(query.order_by(c.created_at.desc(), c.id.desc()).limit(limit))
-        return [_message(row) for row in rows]
+        keys = [uuid.UUID(p) for p in parent_ids if p is not None]
+        conditions = [c.parent_id.in_(keys)] if keys else []
+        if None in parent_ids:
+            conditions.append(c.parent_id.is_(None))
+        found: dict[str | None, list[str]] = {parent: [] for parent in parent_ids}
+        if not conditions:
+            return found
+        rows = await self._execute(
+            select(c.id, c.parent_id)
+            .where(c.chatroom_id == uuid.UUID(chatroom_id))
+            .where(or_(*conditions))
+            .order_by(c.created_at, c.id)
+        )
+        for row in rows:
+            found.setdefault(uuid_str(row.parent_id), []).append(str(row.id))
+        return found
+
+    async def newest_leaf(self, chatroom_id: str, message_id: str) -> str:
+        statement = _NEWEST_LEAF.bindparams(start=uuid.UUID(message_id), room=uuid.UUID(chatroom_id))
+        leaf = (await self._execute(statement)).scalar_one_or_none()
+        return message_id if leaf is None else str(leaf)
 
     async def update(self, message: Message) -> None:
         await self._execute(

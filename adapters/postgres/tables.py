@@ -75,6 +75,7 @@ chatrooms = Table(
     Column("untitled", Boolean, nullable=False),
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
+    Column("active_leaf_id", Uuid),
     # The chatroom list: one owner's rooms, newest activity first.
     Index("ix_chatrooms_owner_activity", "owner_id", text("updated_at DESC"), text("id DESC")),
 )
@@ -96,8 +97,13 @@ messages = Table(
     Column("attempt", Integer, nullable=False),
     Column("lease_until", Timestamp),
     Column("refunded", Boolean, nullable=False, server_default=false()),
+    Column("parent_id", Uuid),
+    Column("finish_reason", String(16)),
     # A chatroom's messages, newest first, and keyset pages back in time.
     Index("ix_messages_chatroom_time", "chatroom_id", text("created_at DESC"), text("id DESC")),
+    # A message's versions (its parent's children), newest first; the first messages of
+    # a room have no parent, hence the chatroom in front.
+    Index("ix_messages_children", "chatroom_id", "parent_id", text("created_at DESC"), text("id DESC")),
     # The sweeper's question: which replies are unfinished? A small partial index.
     Index(
         "ix_messages_unfinished",

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -61,16 +61,18 @@ class ChatroomRepository(Protocol):
         """For the worker, which acts for the owner; requests use ``get_owned``.
         ``for_update`` locks the row until the unit of work ends."""
 
-    async def get_owned(self, chatroom_id: str, owner_id: str) -> Chatroom | None:
-        """The chatroom, or None when it does not exist *or* belongs to somebody else."""
+    async def get_owned(self, chatroom_id: str, owner_id: str, *, for_update: bool = False) -> Chatroom | None:
+        """The chatroom, or None when it does not exist *or* belongs to somebody else.
+        ``for_update`` locks the row: writers of the active branch take turns."""
 
     async def list_by_activity(self, owner_id: str, *, limit: int, before: Position | None) -> Sequence[Chatroom]:
         """Newest ``updated_at`` first, strictly before ``before`` in that order."""
 
     async def update(self, chatroom: Chatroom) -> None: ...
-    async def touch(self, chatroom: Chatroom, at: datetime) -> None:
-        """Record activity: move ``updated_at`` forward to ``at``, changing nothing else, so
-        a send never overwrites a title another transaction just wrote."""
+    async def touch(self, chatroom: Chatroom, at: datetime, *, active_leaf_id: str | None = None) -> None:
+        """Record activity: move ``updated_at`` forward to ``at`` and, when given, show the
+        branch ending at ``active_leaf_id``; nothing else changes, so a send never
+        overwrites a title another transaction just wrote."""
 
     async def delete(self, chatroom: Chatroom) -> None:
         """Delete the chatroom and its messages."""
@@ -82,8 +84,18 @@ class MessageRepository(Protocol):
         """``for_update`` locks the row until the unit of work ends."""
 
     async def get_in_chatroom(self, chatroom_id: str, message_id: str) -> Message | None: ...
-    async def list_latest(self, chatroom_id: str, *, limit: int, before: Position | None) -> Sequence[Message]:
-        """Up to ``limit`` messages, newest first, strictly older than ``before``."""
+    async def list_branch(self, chatroom_id: str, *, leaf_id: str, limit: int | None) -> Sequence[Message]:
+        """The message ``leaf_id`` and the messages it follows, newest first, at most
+        ``limit`` (None: back to the first). Empty when ``leaf_id`` is not in the chatroom.
+        Costs ``limit`` index lookups, however large the tree."""
+
+    async def versions(self, chatroom_id: str, parent_ids: Collection[str | None]) -> Mapping[str | None, list[str]]:
+        """For each parent (None: the room's first messages), the ids of the messages
+        that follow it, oldest first."""
+
+    async def newest_leaf(self, chatroom_id: str, message_id: str) -> str:
+        """The end of the branch through ``message_id`` that follows, at every step,
+        the newest message."""
 
     async def update(self, message: Message) -> None: ...
     async def list_failed_since(self, since: datetime, *, limit: int) -> Sequence[str]:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from domain.chat import TokenUsage
+from domain.chat import FinishReason, TokenUsage
 from domain.context import Turn
 from domain.otp import CodeNotice, OtpPurpose
 from domain.subscriptions import SubscriptionSnapshot
@@ -129,6 +129,9 @@ class JobQueue(Protocol):
 class ModelChunk:
     text: str
     usage: TokenUsage | None = None
+    # Set on the piece that ends the answer: the model finished (STOP) or hit its
+    # output limit (LENGTH).
+    finish_reason: FinishReason | None = None
 
 
 class LanguageModelError(Exception):
@@ -218,6 +221,7 @@ class ReplyEventKind(StrEnum):
     CHUNK = "chunk"
     DONE = "done"
     ERROR = "error"
+    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +249,18 @@ class ReplyEventStream(Protocol):
     def follow(self, reply_id: str, *, idle_timeout: float) -> AsyncGenerator[ReplyEvent | None, None]:
         """Every event of the reply from the first, then new ones as they come; yields
         None after ``idle_timeout`` seconds without one. Ends only when the caller stops."""
+
+
+class ReplyCancellations(Protocol):
+    """Asks to stop replies, across processes: the API asks, the worker writing the
+    reply (now or after a restart) stops."""
+
+    async def request(self, reply_id: str) -> None:
+        """Raises DependencyUnavailable when the request cannot be passed on."""
+
+    async def wait(self, reply_id: str) -> None:
+        """Return once stopping the reply has been asked for (also if asked before the
+        call). Never raises for a backing service that is down: it keeps asking."""
 
 
 class DependencyProbe(Protocol):

@@ -8,10 +8,10 @@ from domain.chat import Chatroom, Message
 from domain.errors import NotFound
 
 
-async def owned_chatroom(uow: UnitOfWork, *, chatroom_id: str, owner_id: str) -> Chatroom:
+async def owned_chatroom(uow: UnitOfWork, *, chatroom_id: str, owner_id: str, for_update: bool = False) -> Chatroom:
     """The caller's chatroom. Somebody else's is reported exactly like a missing one,
     so ids cannot be probed."""
-    chatroom = await uow.chatrooms.get_owned(chatroom_id, owner_id)
+    chatroom = await uow.chatrooms.get_owned(chatroom_id, owner_id, for_update=for_update)
     if chatroom is None:
         raise NotFound("Chatroom not found.")
     return chatroom

@@ -1,21 +1,25 @@
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
-from application.ports.repositories import Position, UnitOfWork, UnitOfWorkFactory
+from application.ports.repositories import UnitOfWork, UnitOfWorkFactory
 from application.ports.services import (
     Clock,
     LanguageModel,
     LanguageModelError,
+    ReplyCancellations,
     ReplyEvent,
     ReplyEventKind,
     ReplyEventStream,
     Telemetry,
 )
-from domain.chat import Message, MessageRole, MessageStatus, TokenUsage
+from application.services.refunds import give_back_message
+from domain.chat import FinishReason, Message, MessageRole, MessageStatus, TokenUsage
 from domain.context import ContextWindow, Turn
 from domain.errors import ValidationError
 from domain.quota import usage_day
@@ -24,6 +28,9 @@ log = logging.getLogger(__name__)
 
 UNEXPECTED_FAILURE = "Something went wrong while writing this reply. Please send your message again."
 CONTEXT_TOO_SMALL = "This message is too long for the model's context window."
+CONTINUE_INSTRUCTION = "Continue exactly where your previous answer stopped, without repeating any of it."
+# The LanguageModelError kind of an answer the model declined to give (safety).
+REFUSED = "refused"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,6 +69,22 @@ class _Started:
     turns: list[Turn]
 
 
+@dataclass(slots=True, kw_only=True)
+class _Progress:
+    """What the model has written so far in this attempt."""
+
+    began: float
+    pieces: list[str] = field(default_factory=list)
+    offset: int = 0
+    usage: TokenUsage | None = None
+    finish_reason: FinishReason | None = None
+    first_chunk: float | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.pieces)
+
+
 @dataclass(frozen=True, slots=True)
 class _Stored:
     room_untitled: bool
@@ -79,6 +102,7 @@ class GenerateReply:
     clock: Clock
     model: LanguageModel
     events: ReplyEventStream
+    cancellations: ReplyCancellations
     context: ContextPolicy
     generation: GenerationPolicy
     telemetry: Telemetry
@@ -89,53 +113,100 @@ class GenerateReply:
             return
         reply, attempt = started.reply, started.attempt
         if not started.turns:
-            await self._fail(reply.id, attempt, CONTEXT_TOO_SMALL)
+            await self._fail(reply.id, attempt, CONTEXT_TOO_SMALL, FinishReason.ERROR)
             return
-        pieces: list[str] = []
-        offset = 0
-        usage: TokenUsage | None = None
-        began = time.monotonic()
-        first_chunk: float | None = None
+        progress = _Progress(began=time.monotonic())
+        writing = asyncio.ensure_future(self._write(started, progress))
+        stop = asyncio.ensure_future(self._stop_asked(reply.id))
         try:
-            async for chunk in self.model.stream_reply(started.turns):
-                usage = chunk.usage or usage
-                if chunk.text:
-                    if first_chunk is None:
-                        first_chunk = time.monotonic() - began
-                    pieces.append(chunk.text)
-                    offset += len(chunk.text)
-                    await self.events.publish(
-                        reply.id, ReplyEvent(kind=ReplyEventKind.CHUNK, attempt=attempt, offset=offset, text=chunk.text)
-                    )
+            await asyncio.wait({writing, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+            if not writing.done():
+                # Cancelling the task closes the model's HTTP stream: the provider stops
+                # writing (and billing) at once.
+                writing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await writing
+        if writing.cancelled():
+            await self._cancel(reply.id, attempt, progress)
+            return
+        try:
+            writing.result()
         except LanguageModelError as error:
             self.telemetry.model_error(error.kind)
             if error.transient and not command.final_attempt:
                 await self._release(reply.id, attempt)
                 raise ReplyDeferred(error.retry_after) from error
-            await self._fail(reply.id, attempt, error.reason)
-            self.telemetry.reply_finished(
-                outcome="failed", seconds=time.monotonic() - began, first_chunk_seconds=first_chunk, usage=None
-            )
+            reason = FinishReason.SAFETY if error.kind == REFUSED else FinishReason.ERROR
+            await self._fail(reply.id, attempt, error.reason, reason)
+            self._finished("failed", progress, usage=None)
             return
         except Exception:
             if not command.final_attempt:
                 await self._release(reply.id, attempt)
                 raise
             log.exception("reply %s failed on its last attempt", reply.id)
-            await self._fail(reply.id, attempt, UNEXPECTED_FAILURE)
-            self.telemetry.reply_finished(
-                outcome="failed", seconds=time.monotonic() - began, first_chunk_seconds=first_chunk, usage=None
-            )
+            await self._fail(reply.id, attempt, UNEXPECTED_FAILURE, FinishReason.ERROR)
+            self._finished("failed", progress, usage=None)
             return
-        text = "".join(pieces)
-        stored = await self._complete(reply.id, attempt, text, usage)
+        text = progress.text
+        stored = await self._complete(reply.id, attempt, text, progress.usage, progress.finish_reason)
         if stored is not None:
-            self.telemetry.reply_finished(
-                outcome="completed", seconds=time.monotonic() - began, first_chunk_seconds=first_chunk, usage=usage
-            )
+            self._finished("completed", progress, usage=progress.usage)
             await self.events.publish(reply.id, ReplyEvent(kind=ReplyEventKind.DONE, attempt=attempt, offset=len(text)))
             if stored.room_untitled:
                 await self._name_chatroom(reply.chatroom_id, [*started.turns, Turn(MessageRole.MODEL, text)])
+
+    async def _stop_asked(self, reply_id: str) -> None:
+        try:
+            await self.cancellations.wait(reply_id)
+        except Exception:
+            # Not being able to hear a stop is no reason to stop: write the reply.
+            log.exception("cannot watch reply %s for cancellation", reply_id)
+            await asyncio.Event().wait()
+
+    async def _write(self, started: _Started, progress: _Progress) -> None:
+        async for chunk in self.model.stream_reply(started.turns):
+            progress.usage = chunk.usage or progress.usage
+            progress.finish_reason = chunk.finish_reason or progress.finish_reason
+            if chunk.text:
+                if progress.first_chunk is None:
+                    progress.first_chunk = time.monotonic() - progress.began
+                progress.pieces.append(chunk.text)
+                progress.offset += len(chunk.text)
+                await self.events.publish(
+                    started.reply.id,
+                    ReplyEvent(
+                        kind=ReplyEventKind.CHUNK, attempt=started.attempt, offset=progress.offset, text=chunk.text
+                    ),
+                )
+
+    def _finished(self, outcome: str, progress: _Progress, *, usage: TokenUsage | None) -> None:
+        self.telemetry.reply_finished(
+            outcome=outcome,
+            seconds=time.monotonic() - progress.began,
+            first_chunk_seconds=progress.first_chunk,
+            usage=usage,
+        )
+
+    async def _cancel(self, reply_id: str, attempt: int, progress: _Progress) -> None:
+        """Keep what was written and shown; give the message back if nothing was."""
+        text = progress.text
+        async with self.uow() as uow:
+            # Locked: two workers cannot both start, or both finish, one reply.
+            reply = await uow.messages.get(reply_id, for_update=True)
+            if reply is None or reply.is_finished or reply.attempt != attempt:
+                return
+            give_back = reply.cancel(text=text, usage=progress.usage, now=self.clock.now())
+            await uow.messages.update(reply)
+            if give_back:
+                await give_back_message(uow, reply)
+            await uow.commit()
+        self._finished("cancelled", progress, usage=progress.usage)
+        await self.events.publish(
+            reply_id, ReplyEvent(kind=ReplyEventKind.CANCELLED, attempt=attempt, offset=len(text))
+        )
 
     async def _start(self, reply_id: str) -> _Started | None:
         now = self.clock.now()
@@ -151,28 +222,31 @@ class GenerateReply:
         return _Started(reply=reply, attempt=attempt, turns=turns)
 
     async def _conversation_before(self, uow: UnitOfWork, reply: Message) -> list[Turn]:
-        """The newest turns before ``reply`` that fit the budget, paging back only as far
-        as needed. Exchanges whose reply failed are left out: the model should not see
-        a question it never answered."""
+        """The newest turns of the reply's own branch that fit the budget, paging back
+        only as far as needed; never a word of another branch. Exchanges whose reply
+        failed (or was stopped before a word) are left out: the model should not see a
+        question it never answered. A continuation ends with a request to go on."""
         window = ContextWindow(self.context.token_budget)
         unanswered: set[str] = set()
-        before = Position(at=reply.created_at, id=reply.id)
-        while not window.closed:
-            page = await uow.messages.list_latest(reply.chatroom_id, limit=self.context.page_size, before=before)
+        start = reply.parent_id
+        while start is not None and not window.closed:
+            page = await uow.messages.list_branch(reply.chatroom_id, leaf_id=start, limit=self.context.page_size)
             for message in page:
-                if message.role is MessageRole.MODEL and message.status is not MessageStatus.COMPLETED:
-                    if message.status is MessageStatus.FAILED and message.reply_to:
-                        unanswered.add(message.reply_to)
+                if message.role is MessageRole.MODEL and _came_to_nothing(message):
+                    unanswered.add(message.reply_to or "")
                     continue
-                if message.id in unanswered or (message.role is MessageRole.MODEL and not message.content):
+                if message.role is MessageRole.MODEL and not (message.is_finished and message.content):
+                    continue
+                if message.id in unanswered:
                     continue
                 if not window.offer(Turn(role=message.role, text=message.content)):
                     break
             if len(page) < self.context.page_size:
                 break
-            oldest = page[-1]
-            before = Position(at=oldest.created_at, id=oldest.id)
+            start = page[-1].parent_id
         turns = window.turns()
+        if reply.is_continuation and turns and turns[-1].role is MessageRole.MODEL:
+            turns.append(Turn(MessageRole.USER, CONTINUE_INSTRUCTION))
         if not turns or turns[-1].role is not MessageRole.USER:
             return []
         return turns
@@ -187,7 +261,9 @@ class GenerateReply:
             await uow.messages.update(reply)
             await uow.commit()
 
-    async def _complete(self, reply_id: str, attempt: int, text: str, usage: TokenUsage | None) -> _Stored | None:
+    async def _complete(
+        self, reply_id: str, attempt: int, text: str, usage: TokenUsage | None, reason: FinishReason | None
+    ) -> _Stored | None:
         """Store the reply, or return None if this attempt no longer owns it. Whether the
         room still needs a name is read in the same transaction, so a named room (nearly
         all of them) costs no transaction of its own."""
@@ -196,7 +272,9 @@ class GenerateReply:
             reply = await uow.messages.get(reply_id, for_update=True)
             if reply is None or reply.is_finished or reply.attempt != attempt:
                 return None
-            charge_again = reply.complete(text=text, usage=usage, now=self.clock.now())
+            charge_again = reply.complete(
+                text=text, usage=usage, now=self.clock.now(), reason=reason or FinishReason.STOP
+            )
             await uow.messages.update(reply)
             chatroom = await uow.chatrooms.get(reply.chatroom_id)
             if charge_again and chatroom is not None:
@@ -204,18 +282,16 @@ class GenerateReply:
             await uow.commit()
         return _Stored(room_untitled=chatroom is not None and chatroom.untitled)
 
-    async def _fail(self, reply_id: str, attempt: int, reason: str) -> None:
+    async def _fail(self, reply_id: str, attempt: int, reason: str, finish: FinishReason) -> None:
         async with self.uow() as uow:
             # Locked: two workers cannot both start, or both finish, one reply.
             reply = await uow.messages.get(reply_id, for_update=True)
             if reply is None or reply.is_finished or reply.attempt != attempt:
                 return
-            give_back = reply.fail(error=reason, now=self.clock.now())
+            give_back = reply.fail(error=reason, now=self.clock.now(), reason=finish)
             await uow.messages.update(reply)
-            chatroom = await uow.chatrooms.get(reply.chatroom_id)
-            asked = await uow.messages.get(reply.reply_to) if reply.reply_to else None
-            if give_back and chatroom is not None and asked is not None:
-                await uow.quota.give_back(chatroom.owner_id, usage_day(asked.created_at))
+            if give_back:
+                await give_back_message(uow, reply)
             await uow.commit()
         await self.events.publish(
             reply_id, ReplyEvent(kind=ReplyEventKind.ERROR, attempt=attempt, offset=0, error=reason)
@@ -246,3 +322,8 @@ class GenerateReply:
                 return
             await uow.chatrooms.update(chatroom)
             await uow.commit()
+
+
+def _came_to_nothing(reply: Message) -> bool:
+    """A reply that failed, or ended without a word (stopped before its first chunk)."""
+    return reply.status is MessageStatus.FAILED or (reply.is_finished and not reply.content)

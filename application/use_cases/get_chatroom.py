@@ -4,8 +4,9 @@ from dataclasses import dataclass
 
 from application.ports.repositories import UnitOfWorkFactory
 from application.services.ownership import owned_chatroom
+from application.services.placement import placed
 from application.use_cases.authenticate import Principal
-from domain.chat import Chatroom, Message
+from domain.chat import Chatroom, Message, PlacedMessage
 
 LATEST_MESSAGES = 50
 
@@ -19,8 +20,9 @@ class GetChatroomCommand:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChatroomWithMessages:
     chatroom: Chatroom
-    # The latest messages, oldest first; older ones come from ListMessages.
-    messages: list[Message]
+    # The latest messages of the branch shown, oldest first; older ones come from
+    # ListMessages.
+    messages: list[PlacedMessage]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -30,5 +32,10 @@ class GetChatroom:
     async def execute(self, command: GetChatroomCommand) -> ChatroomWithMessages:
         async with self.uow() as uow:
             chatroom = await owned_chatroom(uow, chatroom_id=command.chatroom_id, owner_id=command.principal.user_id)
-            latest = await uow.messages.list_latest(chatroom.id, limit=LATEST_MESSAGES, before=None)
-        return ChatroomWithMessages(chatroom=chatroom, messages=list(reversed(latest)))
+            latest: list[Message] = []
+            if chatroom.active_leaf_id is not None:
+                latest = list(
+                    await uow.messages.list_branch(chatroom.id, leaf_id=chatroom.active_leaf_id, limit=LATEST_MESSAGES)
+                )
+            messages = await placed(uow, chatroom.id, latest[::-1])
+        return ChatroomWithMessages(chatroom=chatroom, messages=messages)

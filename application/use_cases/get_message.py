@@ -4,8 +4,9 @@ from dataclasses import dataclass
 
 from application.ports.repositories import UnitOfWorkFactory
 from application.services.ownership import owned_message
+from application.services.placement import placed_one
 from application.use_cases.authenticate import Principal
-from domain.chat import Message
+from domain.chat import PlacedMessage
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -19,11 +20,12 @@ class GetMessageCommand:
 class GetMessage:
     uow: UnitOfWorkFactory
 
-    async def execute(self, command: GetMessageCommand) -> Message:
+    async def execute(self, command: GetMessageCommand) -> PlacedMessage:
         async with self.uow() as uow:
-            return await owned_message(
+            message = await owned_message(
                 uow,
                 chatroom_id=command.chatroom_id,
                 message_id=command.message_id,
                 owner_id=command.principal.user_id,
             )
+            return await placed_one(uow, message)

@@ -13,8 +13,9 @@ from application.ports.repositories import UnitOfWorkFactory
 from application.ports.services import IdGenerator, RateLimiter, ReplyEvent, ReplyEventKind, ReplyEventStream
 from application.services.live_sessions import LiveSessions
 from application.services.ownership import owned_message
+from application.services.placement import placed_one
 from application.use_cases.authenticate import Principal
-from domain.chat import Message, MessageStatus
+from domain.chat import Message, MessageStatus, PlacedMessage
 from domain.errors import DependencyUnavailable, TooManyRequests
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ class StreamItemKind(StrEnum):
     RESET = "reset"
     DONE = "done"
     ERROR = "error"
+    # The user stopped the reply; what was written is kept.
+    CANCELLED = "cancelled"
     # Nothing new yet; lets the transport keep the connection alive.
     HEARTBEAT = "heartbeat"
     # The session the stream was opened in has ended (logout, password change): the
@@ -65,7 +68,7 @@ class StreamItem:
     kind: StreamItemKind
     id: str | None = None
     text: str = ""
-    message: Message | None = None
+    message: PlacedMessage | None = None
     error: str | None = None
 
 
@@ -171,11 +174,22 @@ class StreamReply:
                 owner_id=command.principal.user_id,
             )
 
+    async def _final(self, command: StreamReplyCommand) -> PlacedMessage:
+        """The reply as stored, with its place among its versions: how a stream ends."""
+        async with self.uow() as uow:
+            message = await owned_message(
+                uow,
+                chatroom_id=command.chatroom_id,
+                message_id=command.message_id,
+                owner_id=command.principal.user_id,
+            )
+            return await placed_one(uow, message)
+
     async def _relay(
         self, command: StreamReplyCommand, message: Message, position: StreamPosition | None
     ) -> AsyncGenerator[StreamItem, None]:
         if message.is_finished:
-            for item in self._rest_of_record(message, position):
+            for item in self._rest_of_record(await self._final(command), position):
                 yield item
             return
         follow = self.events.follow(message.id, idle_timeout=self.policy.heartbeat_seconds)
@@ -195,8 +209,8 @@ class StreamReply:
         deadline = time.monotonic() + self.policy.max_wait_seconds
         async for event in events:
             if event is None:
-                current = await self._load(command)
-                if current.is_finished:
+                current = await self._final(command)
+                if current.message.is_finished:
                     for item in self._rest_of_record(current, position):
                         yield item
                     return
@@ -212,15 +226,18 @@ class StreamReply:
             if event.kind is ReplyEventKind.CHUNK:
                 yield StreamItem(kind=StreamItemKind.CHUNK, id=position.format(), text=event.text)
                 continue
-            final = await self._load(command)
+            final = await self._final(command)
             if event.kind is ReplyEventKind.DONE:
                 yield StreamItem(kind=StreamItemKind.DONE, id=position.format(), message=final)
+            elif event.kind is ReplyEventKind.CANCELLED:
+                yield StreamItem(kind=StreamItemKind.CANCELLED, id=position.format(), message=final)
             else:
                 yield StreamItem(kind=StreamItemKind.ERROR, id=position.format(), error=event.error, message=final)
             return
 
     @staticmethod
-    def _rest_of_record(message: Message, position: StreamPosition | None) -> list[StreamItem]:
+    def _rest_of_record(placed: PlacedMessage, position: StreamPosition | None) -> list[StreamItem]:
+        message = placed.message
         items: list[StreamItem] = []
         text = message.content
         if position is not None and position.attempt == message.attempt:
@@ -234,9 +251,11 @@ class StreamReply:
             )
         final_id = StreamPosition(message.attempt, end, final=True).format()
         if message.status is MessageStatus.FAILED:
-            items.append(StreamItem(kind=StreamItemKind.ERROR, id=final_id, error=message.error, message=message))
+            items.append(StreamItem(kind=StreamItemKind.ERROR, id=final_id, error=message.error, message=placed))
+        elif message.status is MessageStatus.CANCELLED:
+            items.append(StreamItem(kind=StreamItemKind.CANCELLED, id=final_id, message=placed))
         else:
-            items.append(StreamItem(kind=StreamItemKind.DONE, id=final_id, message=message))
+            items.append(StreamItem(kind=StreamItemKind.DONE, id=final_id, message=placed))
         return items
 
 

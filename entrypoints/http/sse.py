@@ -89,9 +89,11 @@ def _message(item: StreamItem) -> ServerSentEventMessage:
     if item.kind is StreamItemKind.SESSION_ENDED:
         error = {"code": "UNAUTHENTICATED", "message": "The session has ended. Sign in again."}
         return ServerSentEventMessage(event="unauthenticated", data=json.dumps({"error": error}))
-    if item.kind is StreamItemKind.DONE:
+    if item.kind in (StreamItemKind.DONE, StreamItemKind.CANCELLED):
         assert item.message is not None
-        return ServerSentEventMessage(event="done", id=item.id, data=encode_json(MessageBody.from_domain(item.message)))
+        return ServerSentEventMessage(
+            event=item.kind.value, id=item.id, data=encode_json(MessageBody.from_domain(item.message))
+        )
     payload: dict[str, Any] = {"error": item.error}
     if item.message is not None:
         payload["message"] = json.loads(encode_json(MessageBody.from_domain(item.message)))

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from application.ports.repositories import Position
-from domain.chat import Chatroom, Message, TokenUsage
+from domain.chat import Chatroom, FinishReason, Message, MessageRole, MessageStatus, TokenUsage
 from domain.errors import Conflict
 from domain.otp import OtpChallenge, OtpPurpose, SignUpDetails
 from domain.sessions import AuthSession
@@ -170,35 +170,104 @@ async def test_deleting_a_chatroom_deletes_its_messages(adapters: Container) -> 
         assert await uow.messages.get(message.id) is None
 
 
-async def test_messages_page_back_in_time_and_replies_round_trip(adapters: Container) -> None:
+async def test_a_conversation_tree_pages_along_one_branch_and_knows_each_message_s_versions(
+    adapters: Container,
+) -> None:
     ada = await _with_user(adapters)
-    [room] = await _rooms(adapters, ada, 1)
+    room, elsewhere = await _rooms(adapters, ada, 2)
     ids = adapters.services.ids()
-    asked = [
-        Message.from_user(id=ids.new_id(), chatroom_id=room.id, content=f"m{i}", now=T0 + timedelta(seconds=i // 2))
-        for i in range(9)
-    ]
-    reply = Message.pending_reply(id=ids.new_id(), to=asked[-1], now=asked[-1].created_at)
+    clock = iter(T0 + timedelta(seconds=i) for i in range(100))
+
+    def ask(text: str, after: Message | None) -> Message:
+        return Message.from_user(id=ids.new_id(), chatroom_id=room.id, content=text, now=next(clock), after=after)
+
+    def answer(question: Message) -> Message:
+        return Message.pending_reply(id=ids.new_id(), to=question, now=next(clock))
+
+    u0 = ask("first", None)
+    r0 = answer(u0)
+    u1 = ask("second", r0)
+    r1a = answer(u1)
+    u2 = ask("third", r1a)
+    r2 = answer(u2)
+    r1b = answer(u1)  # regenerated: a newer version of r1a
+    edited = ask("first, edited", None)  # a new version of the first message
     async with adapters.uow()() as uow:
-        for message in [*asked, reply]:
+        for message in (u0, r0, u1, r1a, u2, r2, r1b, edited):
             await uow.messages.add(message)
         await uow.commit()
     async with adapters.uow()() as uow:
-        newest_first = list(await uow.messages.list_latest(room.id, limit=4, before=None))
-        assert [m.id for m in newest_first] == [reply.id, asked[8].id, asked[7].id, asked[6].id]
-        older = await uow.messages.list_latest(
-            room.id, limit=100, before=Position(at=newest_first[-1].created_at, id=newest_first[-1].id)
-        )
-        assert [m.content for m in older] == [f"m{i}" for i in range(5, -1, -1)]
+        page = await uow.messages.list_branch(room.id, leaf_id=r2.id, limit=3)
+        assert [m.id for m in page] == [r2.id, u2.id, r1a.id]
+        whole = await uow.messages.list_branch(room.id, leaf_id=r2.id, limit=None)
+        assert [m.content for m in whole if m.role is MessageRole.USER] == ["third", "second", "first"]
+        assert [m.id for m in await uow.messages.list_branch(room.id, leaf_id=r1b.id, limit=10)] == [
+            r1b.id,
+            u1.id,
+            r0.id,
+            u0.id,
+        ]
+        assert await uow.messages.list_branch(elsewhere.id, leaf_id=r2.id, limit=10) == []
+        versions = await uow.messages.versions(room.id, {None, u1.id, r1a.id, r2.id})
+        assert versions == {None: [u0.id, edited.id], u1.id: [r1a.id, r1b.id], r1a.id: [u2.id], r2.id: []}
+        assert await uow.messages.versions(elsewhere.id, {None, u1.id}) == {None: [], u1.id: []}
+        # Down from a message, the newest version at every step.
+        assert await uow.messages.newest_leaf(room.id, u0.id) == r1b.id
+        assert await uow.messages.newest_leaf(room.id, r1a.id) == r2.id
+        assert await uow.messages.newest_leaf(room.id, r2.id) == r2.id
+
+
+async def test_replies_round_trip_with_how_they_ended(adapters: Container) -> None:
+    ada = await _with_user(adapters)
+    [room] = await _rooms(adapters, ada, 1)
+    ids = adapters.services.ids()
+    asked = Message.from_user(id=ids.new_id(), chatroom_id=room.id, content="q", now=T0)
+    reply = Message.pending_reply(id=ids.new_id(), to=asked, now=T0)
+    stopped = Message.pending_reply(id=ids.new_id(), to=asked, now=T0)
+    async with adapters.uow()() as uow:
+        for message in (asked, reply, stopped):
+            await uow.messages.add(message)
+        await uow.commit()
+    async with adapters.uow()() as uow:
         loaded = await uow.messages.get(reply.id)
-        assert loaded is not None
+        assert loaded is not None and loaded.parent_id == asked.id
         loaded.start_generation(now=T0, lease=timedelta(minutes=3))
-        loaded.complete(text="done", usage=TokenUsage(12, 3), now=T0 + timedelta(seconds=9))
+        loaded.complete(text="done", usage=TokenUsage(12, 3), now=T0 + timedelta(seconds=9), reason=FinishReason.LENGTH)
         await uow.messages.update(loaded)
+        halted = await uow.messages.get(stopped.id)
+        assert halted is not None
+        assert halted.cancel(text="", usage=None, now=T0) is True
+        await uow.messages.update(halted)
         await uow.commit()
     async with adapters.uow()() as uow:
         assert await uow.messages.get_in_chatroom(room.id, reply.id) == loaded
         assert await uow.messages.get_in_chatroom(_id(), reply.id) is None
+        again = await uow.messages.get(stopped.id)
+        assert again is not None
+        assert (again.status, again.finish_reason, again.refunded) == (
+            MessageStatus.CANCELLED,
+            FinishReason.CANCELLED,
+            True,
+        )
+
+
+async def test_only_touch_moves_the_branch_a_room_shows(adapters: Container) -> None:
+    ada = await _with_user(adapters)
+    [room] = await _rooms(adapters, ada, 1)
+    leaf = _id()
+    async with adapters.uow()() as uow:
+        stale = await uow.chatrooms.get(room.id)
+        await uow.chatrooms.touch(room, T0 + timedelta(hours=1), active_leaf_id=leaf)
+        await uow.commit()
+    assert stale is not None
+    async with adapters.uow()() as uow:
+        stale.rename("renamed from an old copy", T0 + timedelta(hours=2))
+        await uow.chatrooms.update(stale)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        stored = await uow.chatrooms.get(room.id)
+        assert stored is not None
+        assert (stored.title, stored.active_leaf_id) == ("renamed from an old copy", leaf)
 
 
 async def test_stalled_replies_are_the_old_pending_and_the_unleased_streaming(adapters: Container) -> None:

@@ -11,9 +11,12 @@ Behaviour is asked for in the last user message:
 - ``[[safety]]`` blocks the answer after one chunk; ``[[block]]`` blocks the prompt
 - ``[[midstream-error]]`` (OpenAI) sends an error event after one chunk
 - ``[[drop]]`` closes the connection after one chunk, with no end marker
+- ``[[length]]`` ends the answer at the output limit (MAX_TOKENS / ``length``)
+- ``[[pace:SECONDS]]`` waits that long between chunks (a slow model, to stop mid-way)
 
 The reply is ``Echo: <message>`` in three chunks. Requests are kept, newest last, at
-``GET /_requests`` (``DELETE`` clears them).
+``GET /_requests`` (``DELETE`` clears them); ``GET /_streams`` counts the streamed answers
+that ran to their end and those whose client closed the connection first.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ class Recorder:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.flaky: Counter[str] = Counter()
+        self.streams: Counter[str] = Counter()
 
 
 recorder = Recorder()
@@ -54,6 +58,23 @@ def _pieces(text: str) -> list[str]:
     reply = f"Echo: {_DIRECTIVE.sub('', text).strip()}"
     size = -(-len(reply) // 3)
     return [reply[i : i + size] for i in range(0, len(reply), size)]
+
+
+def _watched(events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """Counts how a streamed answer ended: sent to the end, or closed by the client."""
+
+    async def watched() -> AsyncIterator[bytes]:
+        recorder.streams["open"] += 1
+        ended = "closed_early"
+        try:
+            async for piece in events:
+                yield piece
+            ended = "finished"
+        finally:
+            recorder.streams["open"] -= 1
+            recorder.streams[ended] += 1
+
+    return watched()
 
 
 def _failure(directives: dict[str, str], text: str) -> int | None:
@@ -160,10 +181,10 @@ async def gemini(request: Request[Any, Any, Any], call: FromPath[str]) -> Respon
             if "drop" in directives and index == 1:
                 return  # the connection closes with no finishReason: a cut-off stream
             yield _gemini_chunk(piece, usage={"promptTokenCount": prompt_tokens})
-            await asyncio.sleep(0.01)
-        yield _gemini_chunk("", finish="STOP", usage=usage)
+            await asyncio.sleep(float(directives.get("pace") or 0.01))
+        yield _gemini_chunk("", finish="MAX_TOKENS" if "length" in directives else "STOP", usage=usage)
 
-    return Stream(events(), media_type="text/event-stream")
+    return Stream(_watched(events()), media_type="text/event-stream")
 
 
 # OpenAI-compatible
@@ -223,13 +244,13 @@ async def chat_completions(request: Request[Any, Any, Any]) -> Response[Any]:
             if index == 1 and "drop" in directives:
                 return  # no finish_reason, no [DONE]
             yield _openai_chunk({"content": piece})
-            await asyncio.sleep(0.01)
-        yield _openai_chunk({}, finish="stop")
+            await asyncio.sleep(float(directives.get("pace") or 0.01))
+        yield _openai_chunk({}, finish="length" if "length" in directives else "stop")
         if (body.get("stream_options") or {}).get("include_usage"):
             yield _openai_chunk(None, usage=usage)
         yield b"data: [DONE]\n\n"
 
-    return Stream(events(), media_type="text/event-stream")
+    return Stream(_watched(events()), media_type="text/event-stream")
 
 
 @get("/_requests")
@@ -237,13 +258,19 @@ async def recorded() -> list[dict[str, Any]]:
     return recorder.requests
 
 
+@get("/_streams")
+async def streams() -> dict[str, int]:
+    return dict(recorder.streams)
+
+
 @delete("/_requests", status_code=204)
 async def clear() -> None:
     recorder.requests.clear()
     recorder.flaky.clear()
+    recorder.streams.clear()
 
 
-app = Litestar([gemini, chat_completions, recorded, clear])
+app = Litestar([gemini, chat_completions, recorded, streams, clear])
 
 
 def background_llm(port: int) -> BackgroundServer:

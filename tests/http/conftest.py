@@ -67,7 +67,7 @@ class Api:
         """Poll the reply as a client would, until it is finished."""
         for _ in range(200):
             message = (await self.request("GET", f"/chatroom/{room}/messages/{reply_id}", token)).json()
-            if message["status"] in ("completed", "failed"):
+            if message["status"] in ("completed", "failed", "cancelled"):
                 return dict(message)
             await asyncio.sleep(0.01)
         raise AssertionError(f"reply {reply_id} never finished")

@@ -56,7 +56,7 @@ async def _run(operations: list[str]) -> None:
                 continue
             assert tier is Tier.PRO or counted[day] < LIMIT
             counted[day] += 1
-            pending.append((result.reply.id, day))
+            pending.append((result.reply.message.id, day))
         elif operation in ("fail_reply", "complete_reply") and pending:
             reply_id, sent_on = pending.pop(0)
             if operation == "fail_reply":

@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -192,13 +193,15 @@ async def test_a_sent_message_is_answered_and_the_untitled_room_gets_a_title(
     sent = await container.send_message().execute(
         SendMessageCommand(principal=principal, chatroom_id=room_id, content="  plan a trip to goa  ")
     )
-    assert sent.message.content == "plan a trip to goa"
-    assert sent.reply.status is MessageStatus.PENDING
-    assert [job.reply_id for job in manual_queue.jobs] == [sent.reply.id]
-    await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.id))
-    reply = await container.get_message().execute(
-        GetMessageCommand(principal=principal, chatroom_id=room_id, message_id=sent.reply.id)
-    )
+    assert sent.message.message.content == "plan a trip to goa"
+    assert sent.reply.message.status is MessageStatus.PENDING
+    assert [job.reply_id for job in manual_queue.jobs] == [sent.reply.message.id]
+    await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.message.id))
+    reply = (
+        await container.get_message().execute(
+            GetMessageCommand(principal=principal, chatroom_id=room_id, message_id=sent.reply.message.id)
+        )
+    ).message
     assert reply.status is MessageStatus.COMPLETED
     assert "plan a trip to goa" in reply.content
     assert reply.usage is not None and reply.usage.response_tokens > 0
@@ -214,12 +217,14 @@ async def test_generating_a_reply_twice_answers_it_once(container: Container, ma
     )
     model = container.services.language_model()
     await asyncio.gather(
-        *(container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.id)) for _ in range(3))
+        *(container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.message.id)) for _ in range(3))
     )
-    await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.id))
-    reply = await container.get_message().execute(
-        GetMessageCommand(principal=principal, chatroom_id=room_id, message_id=sent.reply.id)
-    )
+    await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.message.id))
+    reply = (
+        await container.get_message().execute(
+            GetMessageCommand(principal=principal, chatroom_id=room_id, message_id=sent.reply.message.id)
+        )
+    ).message
     assert reply.status is MessageStatus.COMPLETED
     assert reply.content == model.reply_to(model.calls[-1])
 
@@ -235,13 +240,17 @@ async def test_a_transient_model_error_defers_and_a_final_one_fails_and_gives_th
     model = container.services.language_model()
     model.fail_next(LanguageModelError("busy", transient=True, kind="overloaded", retry_after=7), times=2)
     with pytest.raises(ReplyDeferred) as deferred:
-        await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.id, final_attempt=False))
+        await container.generate_reply().execute(
+            GenerateReplyCommand(reply_id=sent.reply.message.id, final_attempt=False)
+        )
     assert deferred.value.retry_after == 7
     assert (await container.get_usage().execute(principal)).used == 1
-    await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.id, final_attempt=True))
-    reply = await container.get_message().execute(
-        GetMessageCommand(principal=principal, chatroom_id=room_id, message_id=sent.reply.id)
-    )
+    await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.message.id, final_attempt=True))
+    reply = (
+        await container.get_message().execute(
+            GetMessageCommand(principal=principal, chatroom_id=room_id, message_id=sent.reply.message.id)
+        )
+    ).message
     assert reply.status is MessageStatus.FAILED and reply.error == "busy"
     assert (await container.get_usage().execute(principal)).used == 0
 
@@ -259,7 +268,7 @@ async def test_the_model_sees_the_conversation_without_failed_exchanges(
         )
         if fail:
             model.fail_next(LanguageModelError("no", transient=False, kind="refused"))
-        await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.id))
+        await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.message.id))
 
     await exchange("first")
     await exchange("second", fail=True)
@@ -294,7 +303,7 @@ async def test_an_idempotency_key_makes_a_retry_return_the_first_result(
     room_id = await _room(container, principal)
     command = SendMessageCommand(principal=principal, chatroom_id=room_id, content="once", idempotency_key="k-1")
     results = await asyncio.gather(*(container.send_message().execute(command) for _ in range(4)))
-    assert len({r.reply.id for r in results}) == 1
+    assert len({r.reply.message.id for r in results}) == 1
     assert sum(not r.replayed for r in results) == 1
     assert len(manual_queue.jobs) == 1
     assert (await container.get_usage().execute(principal)).used == 1
@@ -313,13 +322,13 @@ async def test_a_failed_use_case_leaves_no_partial_writes(container: Container, 
             SendMessageCommand(principal=principal, chatroom_id=room_id, content="x")
         )
     async with container.uow()() as uow:
-        before = len(await uow.messages.list_latest(room_id, limit=100, before=None))
+        before = await _message_count(uow, room_id)
     with pytest.raises(DailyLimitReached):
         await container.send_message().execute(
             SendMessageCommand(principal=principal, chatroom_id=room_id, content="y")
         )
     async with container.uow()() as uow:
-        assert len(await uow.messages.list_latest(room_id, limit=100, before=None)) == before
+        assert await _message_count(uow, room_id) == before
         await uow.quota.give_back(principal.user_id, container.services.clock().now().date())
         # Leaving without commit: the give-back is thrown away.
     assert (await container.get_usage().execute(principal)).used == 5
@@ -341,14 +350,14 @@ async def test_a_live_stream_relays_every_chunk_then_done(container: Container, 
     sent = await container.send_message().execute(
         SendMessageCommand(principal=principal, chatroom_id=room_id, content="stream me")
     )
-    reader = asyncio.create_task(_collect(container, principal, room_id, sent.reply.id))
+    reader = asyncio.create_task(_collect(container, principal, room_id, sent.reply.message.id))
     await asyncio.sleep(0)
-    await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.id))
+    await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.message.id))
     items = [i for i in await reader if i.kind is not StreamItemKind.HEARTBEAT]
     chunks = [i.text for i in items if i.kind is StreamItemKind.CHUNK]
     assert len(chunks) == 6
     assert items[-1].kind is StreamItemKind.DONE and items[-1].message is not None
-    assert "".join(chunks) == items[-1].message.content
+    assert "".join(chunks) == items[-1].message.message.content
 
 
 async def test_resuming_from_any_event_gives_exactly_the_rest(
@@ -359,11 +368,11 @@ async def test_resuming_from_any_event_gives_exactly_the_rest(
     sent = await container.send_message().execute(
         SendMessageCommand(principal=principal, chatroom_id=room_id, content="resume me")
     )
-    await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.id))
-    full = await _collect(container, principal, room_id, sent.reply.id)
-    text = full[-1].message.content  # type: ignore[union-attr]
+    await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.message.id))
+    full = await _collect(container, principal, room_id, sent.reply.message.id)
+    text = full[-1].message.message.content  # type: ignore[union-attr]
     for item in full[:-1]:
-        rest = await _collect(container, principal, room_id, sent.reply.id, last=item.id)
+        rest = await _collect(container, principal, room_id, sent.reply.message.id, last=item.id)
         got = "".join(i.text for i in rest if i.kind is StreamItemKind.CHUNK)
         seen = text[: int((item.id or "0.0").split(".")[1])]
         assert seen + got == text
@@ -380,27 +389,29 @@ async def test_a_restarted_generation_tells_the_reader_to_reset(
     )
     events = container.adapters.reply_events()
     # A first worker wrote two pieces, then died; the reader saw them.
-    await events.publish(sent.reply.id, ReplyEvent(kind=ReplyEventKind.CHUNK, attempt=1, offset=3, text="abc"))
+    await events.publish(sent.reply.message.id, ReplyEvent(kind=ReplyEventKind.CHUNK, attempt=1, offset=3, text="abc"))
     async with container.uow()() as uow:
-        reply = await uow.messages.get(sent.reply.id)
+        reply = await uow.messages.get(sent.reply.message.id)
         assert reply is not None
         reply.start_generation(now=container.services.clock().now(), lease=timedelta(minutes=3))
         await uow.messages.update(reply)
         await uow.commit()
     # It is leased until the first worker's lease runs out; then a second worker takes over.
-    await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.id))
+    await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.message.id))
     assert not (
-        await container.get_message().execute(
-            GetMessageCommand(principal=principal, chatroom_id=room_id, message_id=sent.reply.id)
-        )
+        (
+            await container.get_message().execute(
+                GetMessageCommand(principal=principal, chatroom_id=room_id, message_id=sent.reply.message.id)
+            )
+        ).message
     ).is_finished
     container.services.clock().advance(minutes=4)
-    await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.id))
-    items = await _collect(container, principal, room_id, sent.reply.id, last="1.3")
+    await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.message.id))
+    items = await _collect(container, principal, room_id, sent.reply.message.id, last="1.3")
     kinds = [i.kind for i in items]
     assert kinds[0] is StreamItemKind.RESET
     assert kinds[-1] is StreamItemKind.DONE
-    assert "".join(i.text for i in items if i.kind is StreamItemKind.CHUNK) == items[-1].message.content  # type: ignore[union-attr]
+    assert "".join(i.text for i in items if i.kind is StreamItemKind.CHUNK) == items[-1].message.message.content  # type: ignore[union-attr]
 
 
 # Payments
@@ -457,7 +468,7 @@ async def test_the_sweeper_requeues_replies_nobody_is_writing(
         SendMessageCommand(principal=principal, chatroom_id=room_id, content="worker died")
     )
     async with container.uow()() as uow:
-        reply = await uow.messages.get(abandoned.reply.id)
+        reply = await uow.messages.get(abandoned.reply.message.id)
         assert reply is not None
         reply.start_generation(now=clock.now(), lease=timedelta(minutes=3))
         await uow.messages.update(reply)
@@ -467,11 +478,11 @@ async def test_the_sweeper_requeues_replies_nobody_is_writing(
     clock.advance(minutes=1)
     assert [job.reply_id for job in manual_queue.jobs] == []
     await container.requeue_stalled_replies().execute()
-    assert [job.reply_id for job in manual_queue.jobs] == [never_queued.reply.id]
+    assert [job.reply_id for job in manual_queue.jobs] == [never_queued.reply.message.id]
     clock.advance(minutes=3)
     manual_queue.jobs.clear()
     await container.requeue_stalled_replies().execute()
-    assert [job.reply_id for job in manual_queue.jobs] == [never_queued.reply.id, abandoned.reply.id]
+    assert [job.reply_id for job in manual_queue.jobs] == [never_queued.reply.message.id, abandoned.reply.message.id]
     for job in manual_queue.jobs:
         await container.generate_reply().execute(GenerateReplyCommand(reply_id=job.reply_id))
     manual_queue.jobs.clear()
@@ -492,12 +503,12 @@ async def test_replies_and_model_errors_are_reported_to_telemetry(
     ok = await container.send_message().execute(
         SendMessageCommand(principal=principal, chatroom_id=room_id, content="a")
     )
-    await container.generate_reply().execute(GenerateReplyCommand(reply_id=ok.reply.id))
+    await container.generate_reply().execute(GenerateReplyCommand(reply_id=ok.reply.message.id))
     bad = await container.send_message().execute(
         SendMessageCommand(principal=principal, chatroom_id=room_id, content="b")
     )
     container.services.language_model().fail_next(LanguageModelError("no", transient=False, kind="refused"))
-    await container.generate_reply().execute(GenerateReplyCommand(reply_id=bad.reply.id))
+    await container.generate_reply().execute(GenerateReplyCommand(reply_id=bad.reply.message.id))
     (done, seconds, first_chunk, usage), (failed, *_) = telemetry.replies
     assert (done, failed) == ("completed", "failed")
     assert first_chunk is not None and 0 <= first_chunk <= seconds and usage is not None
@@ -513,14 +524,23 @@ async def test_a_failed_reply_can_be_retried_by_an_operator_and_is_answered(
         SendMessageCommand(principal=principal, chatroom_id=room_id, content="q")
     )
     container.services.language_model().fail_next(LanguageModelError("down", transient=False, kind="server_error"))
-    await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.id))
+    await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.message.id))
     manual_queue.jobs.clear()
-    assert await container.retry_failed_replies().execute(timedelta(hours=1)) == [sent.reply.id]
-    assert [job.reply_id for job in manual_queue.jobs] == [sent.reply.id]
-    await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.id))
-    reply = await container.get_message().execute(
-        GetMessageCommand(principal=principal, chatroom_id=room_id, message_id=sent.reply.id)
-    )
+    assert await container.retry_failed_replies().execute(timedelta(hours=1)) == [sent.reply.message.id]
+    assert [job.reply_id for job in manual_queue.jobs] == [sent.reply.message.id]
+    await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.message.id))
+    reply = (
+        await container.get_message().execute(
+            GetMessageCommand(principal=principal, chatroom_id=room_id, message_id=sent.reply.message.id)
+        )
+    ).message
     assert reply.status is MessageStatus.COMPLETED and reply.error is None
     clock.advance(hours=2)
     assert await container.retry_failed_replies().execute(timedelta(hours=1)) == []
+
+
+async def _message_count(uow: Any, room_id: str) -> int:
+    room = await uow.chatrooms.get(room_id)
+    if room is None or room.active_leaf_id is None:
+        return 0
+    return len(await uow.messages.list_branch(room_id, leaf_id=room.active_leaf_id, limit=None))

@@ -7,19 +7,24 @@ from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import ServerSentEvent
+from msgspec import UNSET
 
 from application.pagination import MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from application.services.reply_requests import RequestedReply
 from application.use_cases.authenticate import Principal
+from application.use_cases.cancel_reply import CancelReply, CancelReplyCommand
 from application.use_cases.create_chatroom import CreateChatroom, CreateChatroomCommand
 from application.use_cases.delete_chatroom import DeleteChatroom, DeleteChatroomCommand
 from application.use_cases.get_chatroom import GetChatroom, GetChatroomCommand
 from application.use_cases.get_message import GetMessage, GetMessageCommand
 from application.use_cases.list_chatrooms import DEFAULT_CHATROOM_PAGE, ListChatrooms, ListChatroomsCommand
 from application.use_cases.list_messages import DEFAULT_MESSAGE_PAGE, ListMessages, ListMessagesCommand
+from application.use_cases.regenerate_reply import ContinueReply, RegenerateReply, ReplyCommand
 from application.use_cases.rename_chatroom import RenameChatroom, RenameChatroomCommand
-from application.use_cases.send_message import SendMessage, SendMessageCommand
+from application.use_cases.send_message import Follow, SendMessage, SendMessageCommand
 from application.use_cases.stream_reply import StreamReply, StreamReplyCommand
-from domain.errors import BadRequest
+from application.use_cases.switch_branch import SwitchBranch, SwitchBranchCommand
+from domain.errors import BadRequest, ValidationError
 from domain.quota import QuotaStatus
 from entrypoints.http.dependencies import BEARER_AUTH
 from entrypoints.http.openapi import errors
@@ -30,9 +35,10 @@ from entrypoints.http.schemas.chatrooms import (
     CreateChatroomRequest,
     MessageBody,
     MessageListResponse,
-    RenameChatroomRequest,
+    ReplyResponse,
     SendMessageRequest,
     SendMessageResponse,
+    UpdateChatroomRequest,
 )
 from entrypoints.http.sse import sse_messages, until_draining
 
@@ -49,6 +55,27 @@ def only_query_parameters(request: Request[Any, Any, Any], *known: str) -> None:
             f"{unknown[0]}: not a parameter of this route (it takes {', '.join(known)})",
             details=[{"field": name, "message": "unknown query parameter"} for name in unknown],
         )
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Retrying with the same key returns the first result instead of asking twice.",
+    ),
+]
+
+
+def reply_headers(chatroom_id: UUID, result: RequestedReply) -> dict[str, str]:
+    headers = {
+        "Location": f"/chatroom/{chatroom_id}/messages/{result.reply.message.id}",
+        **rate_limit_headers(result.quota),
+    }
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return headers
 
 
 def rate_limit_headers(quota: QuotaStatus) -> dict[str, str]:
@@ -109,16 +136,30 @@ class ChatroomController(Controller):
         return ChatroomDetailResponse.from_domain(found)
 
     @patch("/{chatroom_id:uuid}", responses=errors(400, 401, 404, 413, 422))
-    async def rename_chatroom(
+    async def update_chatroom(
         self,
         principal: NamedDependency[Principal],
         chatroom_id: FromPath[UUID],
-        data: JSONBody[RenameChatroomRequest],
+        data: JSONBody[UpdateChatroomRequest],
         rename_chatroom: NamedDependency[RenameChatroom],
+        switch_branch: NamedDependency[SwitchBranch],
     ) -> ChatroomResponse:
-        chatroom = await rename_chatroom.execute(
-            RenameChatroomCommand(principal=principal, chatroom_id=str(chatroom_id), title=data.title)
-        )
+        """Rename the chatroom (`title`), show another branch (`active_leaf_id`: any message of it;
+        the branch follows that message's newest versions down to the end), or both."""
+        if data.title is UNSET and data.active_leaf_id is UNSET:
+            raise ValidationError.for_field("title", "give a title, an active_leaf_id, or both")
+        chatroom = None
+        if data.title is not UNSET:
+            chatroom = await rename_chatroom.execute(
+                RenameChatroomCommand(principal=principal, chatroom_id=str(chatroom_id), title=data.title)
+            )
+        if data.active_leaf_id is not UNSET:
+            chatroom = await switch_branch.execute(
+                SwitchBranchCommand(
+                    principal=principal, chatroom_id=str(chatroom_id), message_id=str(data.active_leaf_id)
+                )
+            )
+        assert chatroom is not None
         return ChatroomResponse.from_domain(chatroom)
 
     @delete("/{chatroom_id:uuid}", status_code=204, responses=errors(400, 401, 404))
@@ -139,39 +180,114 @@ class ChatroomController(Controller):
         chatroom_id: FromPath[UUID],
         data: JSONBody[SendMessageRequest],
         send_message: NamedDependency[SendMessage],
-        idempotency_key: Annotated[
-            str | None,
-            HeaderParameter(
-                name="Idempotency-Key",
-                min_length=1,
-                max_length=255,
-                description="Retrying with the same key returns the first result instead of sending twice.",
-            ),
-        ] = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[SendMessageResponse]:
-        """Send a message. Answers at once; poll or stream the `reply` to watch it being written."""
+        """Send a message. Answers at once; poll or stream the `reply` to watch it being written.
+        Without `parent_id` the message continues the branch shown; with the `parent_id` of an
+        earlier point it becomes a new version there (an edit), and that branch is shown."""
+        parent: str | Follow | None = Follow.ACTIVE_BRANCH
+        if data.parent_id is not UNSET:
+            parent = str(data.parent_id) if data.parent_id is not None else None
         result = await send_message.execute(
             SendMessageCommand(
                 principal=principal,
                 chatroom_id=str(chatroom_id),
                 content=data.content,
+                parent_id=parent,
                 idempotency_key=idempotency_key,
                 request_id=request_id,
             )
         )
-        headers = {
-            "Location": f"/chatroom/{chatroom_id}/messages/{result.reply.id}",
-            **rate_limit_headers(result.quota),
-        }
-        if result.replayed:
-            headers["Idempotent-Replayed"] = "true"
         return Response(
             SendMessageResponse(
                 message=MessageBody.from_domain(result.message), reply=MessageBody.from_domain(result.reply)
             ),
             status_code=202,
-            headers=headers,
+            headers=reply_headers(chatroom_id, result),
         )
+
+    @post(
+        "/{chatroom_id:uuid}/messages/{reply_id:uuid}/regenerate",
+        status_code=202,
+        responses=errors(400, 401, 404, 409, 429),
+    )
+    async def regenerate_reply(
+        self,
+        request_id: NamedDependency[str | None],
+        principal: NamedDependency[Principal],
+        chatroom_id: FromPath[UUID],
+        reply_id: FromPath[UUID],
+        regenerate_reply: NamedDependency[RegenerateReply],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[ReplyResponse]:
+        """Another answer to the same message: a new version of the reply, written from the same
+        branch, shown from now on. Counts as a message for the daily quota."""
+        result = await regenerate_reply.execute(
+            ReplyCommand(
+                principal=principal,
+                chatroom_id=str(chatroom_id),
+                reply_id=str(reply_id),
+                idempotency_key=idempotency_key,
+                request_id=request_id,
+            )
+        )
+        return Response(
+            ReplyResponse(reply=MessageBody.from_domain(result.reply)),
+            status_code=202,
+            headers=reply_headers(chatroom_id, result),
+        )
+
+    @post(
+        "/{chatroom_id:uuid}/messages/{reply_id:uuid}/continue",
+        status_code=202,
+        responses=errors(400, 401, 404, 409, 429),
+    )
+    async def continue_reply(
+        self,
+        request_id: NamedDependency[str | None],
+        principal: NamedDependency[Principal],
+        chatroom_id: FromPath[UUID],
+        reply_id: FromPath[UUID],
+        continue_reply: NamedDependency[ContinueReply],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[ReplyResponse]:
+        """Go on with a reply that ended at the model's output limit (`finish_reason` `length`): the
+        rest arrives in a new reply that follows it. Counts as a message for the daily quota."""
+        result = await continue_reply.execute(
+            ReplyCommand(
+                principal=principal,
+                chatroom_id=str(chatroom_id),
+                reply_id=str(reply_id),
+                idempotency_key=idempotency_key,
+                request_id=request_id,
+            )
+        )
+        return Response(
+            ReplyResponse(reply=MessageBody.from_domain(result.reply)),
+            status_code=202,
+            headers=reply_headers(chatroom_id, result),
+        )
+
+    @post(
+        "/{chatroom_id:uuid}/messages/{reply_id:uuid}/cancel",
+        status_code=202,
+        responses=errors(400, 401, 404, 409, 503),
+    )
+    async def cancel_reply(
+        self,
+        principal: NamedDependency[Principal],
+        chatroom_id: FromPath[UUID],
+        reply_id: FromPath[UUID],
+        cancel_reply: NamedDependency[CancelReply],
+    ) -> ReplyResponse:
+        """Stop a reply. A queued reply is cancelled at once; one being written stops within a chunk,
+        keeping its text, and every stream of it ends with a `cancelled` event. Asking again is
+        harmless; a reply that already finished is a 409. Stopped before its first word, the reply
+        gives its message back to the daily quota."""
+        reply = await cancel_reply.execute(
+            CancelReplyCommand(principal=principal, chatroom_id=str(chatroom_id), reply_id=str(reply_id))
+        )
+        return ReplyResponse(reply=MessageBody.from_domain(reply))
 
     @get("/{chatroom_id:uuid}/messages", responses=errors(400, 401, 404))
     async def list_messages(
@@ -182,14 +298,18 @@ class ChatroomController(Controller):
         request: Request[Any, Any, Any],
         limit: PageSize = DEFAULT_MESSAGE_PAGE,
         cursor: Cursor = None,
+        leaf: Annotated[
+            UUID | None,
+            QueryParameter(description="Page along the branch ending at this message instead of the one shown"),
+        ] = None,
         before: Annotated[
             str | None,
             QueryParameter(max_length=512, description="Deprecated: the old name of `cursor`, still accepted"),
         ] = None,
     ) -> MessageListResponse:
-        """Messages, newest page first and oldest first within a page; pass `next_cursor` back as `cursor`
-        to go further back."""
-        only_query_parameters(request, "limit", "cursor", "before")
+        """Messages of the branch shown (or of `leaf`'s), newest page first and oldest first within a
+        page; pass `next_cursor` back as `cursor` to go further back."""
+        only_query_parameters(request, "limit", "cursor", "leaf", "before")
         if cursor is not None and before is not None and cursor != before:
             raise BadRequest("cursor: give the page position once (`before` is its old name)")
         page = await list_messages.execute(
@@ -197,7 +317,8 @@ class ChatroomController(Controller):
                 principal=principal,
                 chatroom_id=str(chatroom_id),
                 limit=limit,
-                before=decode_cursor(cursor if cursor is not None else before),
+                cursor=decode_cursor(cursor if cursor is not None else before),
+                leaf_id=str(leaf) if leaf is not None else None,
             )
         )
         return MessageListResponse(

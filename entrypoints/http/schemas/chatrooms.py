@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Literal
+from uuid import UUID
 
-from msgspec import Meta, Struct
+from msgspec import UNSET, Meta, Struct, UnsetType
 
 from application.use_cases.get_chatroom import ChatroomWithMessages
-from domain.chat import Chatroom, Message, TokenUsage
+from domain.chat import Chatroom, PlacedMessage, TokenUsage
 from entrypoints.http.schemas.common import TitleField
 
 
@@ -18,8 +19,10 @@ class CreateChatroomRequest(Struct):
     name: TitleField | None = None
 
 
-class RenameChatroomRequest(Struct):
-    title: TitleField
+class UpdateChatroomRequest(Struct):
+    # Either or both: a new title, and the branch to show (any message of it).
+    title: TitleField | UnsetType = UNSET
+    active_leaf_id: UUID | UnsetType = UNSET
 
 
 class ChatroomResponse(Struct):
@@ -27,10 +30,18 @@ class ChatroomResponse(Struct):
     title: str
     created_at: datetime
     updated_at: datetime
+    # The newest message of the branch shown; null while the room is empty.
+    active_leaf_id: str | None
 
     @classmethod
     def from_domain(cls, chatroom: Chatroom) -> ChatroomResponse:
-        return cls(id=chatroom.id, title=chatroom.title, created_at=chatroom.created_at, updated_at=chatroom.updated_at)
+        return cls(
+            id=chatroom.id,
+            title=chatroom.title,
+            created_at=chatroom.created_at,
+            updated_at=chatroom.updated_at,
+            active_leaf_id=chatroom.active_leaf_id,
+        )
 
 
 class ChatroomListResponse(Struct):
@@ -57,14 +68,24 @@ class MessageBody(Struct):
     chatroom_id: str
     role: Literal["user", "model"]
     content: str
-    status: Literal["pending", "streaming", "completed", "failed"]
+    status: Literal["pending", "streaming", "completed", "failed", "cancelled"]
     error: str | None
     created_at: datetime
     completed_at: datetime | None
     usage: UsageTokens | None
+    # The message this one follows (null for the first); its versions share it.
+    parent_id: str | None
+    # This message among its versions, oldest first: "‹ sibling_index + 1 / sibling_count ›".
+    sibling_index: int
+    sibling_count: int
+    previous_sibling_id: str | None
+    next_sibling_id: str | None
+    # Why a reply ended; null for user messages and replies still being written.
+    finish_reason: Literal["stop", "length", "safety", "cancelled", "error"] | None
 
     @classmethod
-    def from_domain(cls, message: Message) -> MessageBody:
+    def from_domain(cls, placed: PlacedMessage) -> MessageBody:
+        message, placement = placed.message, placed.placement
         return cls(
             id=message.id,
             chatroom_id=message.chatroom_id,
@@ -75,6 +96,12 @@ class MessageBody(Struct):
             created_at=message.created_at,
             completed_at=message.completed_at,
             usage=UsageTokens.from_domain(message.usage),
+            parent_id=message.parent_id,
+            sibling_index=placement.index,
+            sibling_count=placement.count,
+            previous_sibling_id=placement.previous_id,
+            next_sibling_id=placement.next_id,
+            finish_reason=message.finish_reason.value if message.finish_reason else None,
         )
 
 
@@ -83,6 +110,7 @@ class ChatroomDetailResponse(Struct):
     title: str
     created_at: datetime
     updated_at: datetime
+    active_leaf_id: str | None
     messages: list[MessageBody]
 
     @classmethod
@@ -93,6 +121,7 @@ class ChatroomDetailResponse(Struct):
             title=room.title,
             created_at=room.created_at,
             updated_at=room.updated_at,
+            active_leaf_id=room.active_leaf_id,
             messages=[MessageBody.from_domain(m) for m in found.messages],
         )
 
@@ -100,10 +129,18 @@ class ChatroomDetailResponse(Struct):
 class SendMessageRequest(Struct):
     # The domain trims and checks length; this cap only refuses absurd bodies early.
     content: Annotated[str, Meta(max_length=100_000, examples=["What is the capital of France?"])]
+    # Absent: the message continues the branch shown. A reply's id: the message follows
+    # that reply (another than the branch's end makes a new version: an edit). null:
+    # a new version of the first message.
+    parent_id: UUID | UnsetType | None = UNSET
 
 
 class SendMessageResponse(Struct):
     message: MessageBody
+    reply: MessageBody
+
+
+class ReplyResponse(Struct):
     reply: MessageBody
 
 
