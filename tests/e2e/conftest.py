@@ -177,7 +177,7 @@ def wait_for_reply(http: httpx.Client, room: str, reply: str, timeout: float = 3
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         message = http.get(f"/chatroom/{room}/messages/{reply}").json()
-        if message["status"] in ("completed", "failed"):
+        if message["status"] in ("completed", "failed", "cancelled"):
             return dict(message)
         time.sleep(0.1)
     raise AssertionError(f"reply {reply} not finished after {timeout}s: {message}")
