@@ -22,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from adapters.postgres.migrate import upgrade  # noqa: E402
+from bench.seed import seed_conversation  # noqa: E402
 from devstack.services import DATA, EmbeddedPostgres, EmbeddedRedis, free_port  # noqa: E402
 
 RESULTS = ROOT / ".bench"
@@ -196,7 +196,8 @@ async def sign_in(url: str, number: str) -> str:
 
 async def seed(database_url: str, token_user: str) -> dict[str, Any]:
     """20 rooms for the user (the cached list), one with 100 messages and one with
-    100,000, and 50 more rooms for concurrent conversations."""
+    100,000 on its main branch (and 1,000 branches off it), and 50 more rooms for
+    concurrent conversations."""
     dsn = database_url.replace("postgresql+asyncpg://", "postgresql://")
     connection = await asyncpg.connect(dsn)
     try:
@@ -210,17 +211,9 @@ async def seed(database_url: str, token_user: str) -> dict[str, Any]:
             user_id,
         )
         ids = [str(r["id"]) for r in rooms]
-        for room, count in ((ids[0], 100), (ids[1], 100_000)):
-            await connection.execute(
-                """INSERT INTO messages
-                     (id, chatroom_id, role, content, status, created_at, completed_at, attempt, refunded)
-                   SELECT gen_random_uuid(), $1, CASE WHEN g % 2 = 1 THEN 'user' ELSE 'model' END,
-                          'Message ' || g || ': a reply of a realistic length, a sentence or two about the trip.',
-                          'completed', now() - ($2 - g) * interval '1 millisecond', now(), 1, false
-                   FROM generate_series(1, $2) g""",
-                uuid.UUID(room),
-                count,
-            )
+        await seed_conversation(connection, ids[0], messages=100)
+        # Many branches: a regenerated reply with an exchange after it every 100 messages.
+        await seed_conversation(connection, ids[1], messages=100_000, branch_every=100)
         await connection.execute("ANALYZE")
     finally:
         await connection.close()
@@ -321,7 +314,7 @@ def main() -> int:
         rows.append(Row("GET .../messages first page, 100 messages", *small, "reference", "", True))
         rows.append(
             Row(
-                "GET .../messages first page, 100,000 messages",
+                "GET .../messages first page, 100,000 messages, 1,000 branches",
                 *large,
                 f"p50 {ratio:.2f} x the 100-message room",
                 "<= 1.5 x",

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -64,6 +64,11 @@ class Chatroom:
     def touch(self, now: datetime) -> None:
         self.updated_at = max(self.updated_at, now)
 
+    def fork(self, *, id: str, now: datetime) -> Chatroom:
+        """An empty room for a copy of this one's conversation."""
+        suffix = " (copy)"
+        return Chatroom(id, self.owner_id, self.title[: MAX_TITLE_LENGTH - len(suffix)] + suffix, now, now)
+
 
 class MessageRole(StrEnum):
     USER = "user"
@@ -91,6 +96,29 @@ class FinishReason(StrEnum):
     SAFETY = "safety"
     CANCELLED = "cancelled"
     ERROR = "error"
+
+
+class Rating(StrEnum):
+    UP = "up"
+    DOWN = "down"
+
+
+MAX_FEEDBACK_COMMENT = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """What the user thought of a reply."""
+
+    rating: Rating
+    comment: str | None = None
+
+    @classmethod
+    def given(cls, rating: Rating, comment: str | None) -> Feedback:
+        text = (comment or "").strip()
+        if len(text) > MAX_FEEDBACK_COMMENT:
+            raise ValidationError.for_field("comment", f"must be at most {MAX_FEEDBACK_COMMENT} characters")
+        return cls(rating=rating, comment=text or None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +150,9 @@ class Message:
     # answers (or, for a continuation, the reply it continues). Siblings are versions.
     parent_id: str | None = None
     finish_reason: FinishReason | None = None
+    # The model that wrote the reply (its provider's name for it).
+    model: str | None = None
+    feedback: Feedback | None = None
     # Bumped each time a worker (re)starts generating, so a stream consumer can tell a
     # restarted generation from the continuation of the one it was reading.
     attempt: int = 0
@@ -194,6 +225,34 @@ class Message:
 
     def is_leased(self, now: datetime) -> bool:
         return self.lease_until is not None and now < self.lease_until
+
+    def rate(self, feedback: Feedback) -> None:
+        if self.role is not MessageRole.MODEL:
+            raise Conflict("Only a model reply takes feedback.")
+        if not self.is_finished:
+            raise Conflict("This reply is still being written. Rate it once it has finished.")
+        self.feedback = feedback
+
+    def copy_to(
+        self, *, chatroom_id: str, id: str, parent_id: str | None, reply_to: str | None, now: datetime
+    ) -> Message:
+        """This message in another chatroom (a fork). A reply still being written is
+        copied as it stands, stopped: nobody will write the copy."""
+        copy = replace(
+            self,
+            id=id,
+            chatroom_id=chatroom_id,
+            parent_id=parent_id,
+            reply_to=reply_to,
+            lease_until=None,
+            feedback=None,
+        )
+        if not copy.is_finished:
+            copy.status = MessageStatus.CANCELLED
+            copy.finish_reason = FinishReason.CANCELLED
+            copy.completed_at = now
+            copy.refunded = True
+        return copy
 
     def start_generation(self, *, now: datetime, lease: timedelta) -> int:
         """Take the reply for a new attempt; raises Conflict if it is finished or another

@@ -80,6 +80,7 @@ from application.use_cases.complete_test_checkout import CompleteTestCheckout
 from application.use_cases.create_chatroom import CreateChatroom
 from application.use_cases.delete_chatroom import DeleteChatroom
 from application.use_cases.forgot_password import ForgotPassword
+from application.use_cases.fork_chatroom import ForkChatroom
 from application.use_cases.generate_reply import ContextPolicy, GenerateReply, GenerationPolicy
 from application.use_cases.get_chatroom import GetChatroom
 from application.use_cases.get_message import GetMessage
@@ -92,6 +93,7 @@ from application.use_cases.list_messages import ListMessages
 from application.use_cases.log_in import LogIn
 from application.use_cases.log_out import LogOut
 from application.use_cases.open_billing_portal import OpenBillingPortal
+from application.use_cases.rate_reply import RateReply
 from application.use_cases.refresh_tokens import RefreshTokens
 from application.use_cases.regenerate_reply import ContinueReply, RegenerateReply
 from application.use_cases.rename_chatroom import RenameChatroom
@@ -515,6 +517,8 @@ class UseCases(containers.DeclarativeContainer):
         cancellations=adapters.cancellations,
     )
     switch_branch = providers.Factory(SwitchBranch, uow=uow)
+    fork_chatroom = providers.Factory(ForkChatroom, uow=uow, clock=services.clock, ids=services.ids)
+    rate_reply = providers.Factory(RateReply, uow=uow, telemetry=services.telemetry)
     get_message = providers.Factory(GetMessage, uow=uow)
     list_messages = providers.Factory(ListMessages, uow=uow)
     stream_reply = providers.Factory(

@@ -296,6 +296,28 @@ FLOW: list[tuple[str, str, str, dict[str, Any] | None, str | None, list[str]]] =
         [
             "pm.test('first version shown again', () =>"
             " pm.expect(pm.response.json().active_leaf_id).to.eql(pm.collectionVariables.get('message_id')));",
+            "pm.collectionVariables.set('reply_id', pm.collectionVariables.get('message_id'));",
+        ],
+    ),
+    (
+        "Chatrooms",
+        "PUT",
+        "/chatroom/{chatroom_id}/messages/{reply_id}/feedback",
+        {"rating": "up", "comment": "Just what I needed"},
+        "{{access_token}}",
+        [
+            "pm.test('kept', () => pm.expect(pm.response.json().feedback.rating).to.eql('up'));",
+        ],
+    ),
+    (
+        "Chatrooms",
+        "POST",
+        "/chatroom/{chatroom_id}/fork",
+        {"message_id": "{{message_id}}"},
+        "{{access_token}}",
+        [
+            "pm.test('201', () => pm.response.to.have.status(201));",
+            "pm.test('a copy', () => pm.expect(pm.response.json().title).to.include('(copy)'));",
         ],
     ),
     (

@@ -38,6 +38,7 @@ class GeminiLanguageModel:
     def __init__(self, client: httpx.AsyncClient, settings: ModelHttpSettings) -> None:
         self._client = client
         self._settings = settings
+        self.name = settings.model
         self._base = f"{settings.base_url.rstrip('/')}/v1beta/models/{settings.model}"
 
     def stream_reply(self, turns: Sequence[Turn]) -> AsyncIterator[ModelChunk]:

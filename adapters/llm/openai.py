@@ -32,6 +32,7 @@ class OpenAICompatibleLanguageModel:
     def __init__(self, client: httpx.AsyncClient, settings: ModelHttpSettings) -> None:
         self._client = client
         self._settings = settings
+        self.name = settings.model
         self._url = f"{settings.base_url.rstrip('/')}/chat/completions"
 
     def stream_reply(self, turns: Sequence[Turn]) -> AsyncIterator[ModelChunk]:

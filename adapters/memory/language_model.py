@@ -21,6 +21,7 @@ class FakeLanguageModel:
     """
 
     def __init__(self, *, chunks: int = 6, chunk_delay: float = 0.05, first_chunk_delay: float | None = None) -> None:
+        self.name = "fake"
         self.chunks = max(1, chunks)
         self.chunk_delay = chunk_delay
         self.first_chunk_delay = chunk_delay if first_chunk_delay is None else first_chunk_delay

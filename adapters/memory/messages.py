@@ -21,6 +21,10 @@ class InMemoryMessageRepository:
     async def add(self, message: Message) -> None:
         self._rows.put(message.id, message)
 
+    async def add_all(self, messages: Sequence[Message]) -> None:
+        for message in messages:
+            self._rows.put(message.id, message)
+
     async def get(self, message_id: str, *, for_update: bool = False) -> Message | None:
         return self._rows.get(message_id)
 

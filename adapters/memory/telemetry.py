@@ -12,6 +12,7 @@ class RecordingTelemetry:
         self.replies: list[tuple[str, float, float | None, TokenUsage | None]] = []
         self.model_errors: Counter[str] = Counter()
         self.payment_events: Counter[tuple[str, str]] = Counter()
+        self.ratings: Counter[tuple[str, str]] = Counter()
 
     def reply_finished(
         self, *, outcome: str, seconds: float, first_chunk_seconds: float | None, usage: TokenUsage | None
@@ -23,3 +24,6 @@ class RecordingTelemetry:
 
     def payment_event(self, event_type: str, outcome: str) -> None:
         self.payment_events[(event_type, outcome)] += 1
+
+    def reply_rated(self, *, model: str, rating: str) -> None:
+        self.ratings[(model, rating)] += 1

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres import tables as t
 from adapters.postgres.repository import PostgresRepository, locked, uuid_str
-from domain.chat import FinishReason, Message, MessageRole, MessageStatus, TokenUsage
+from domain.chat import Feedback, FinishReason, Message, MessageRole, MessageStatus, Rating, TokenUsage
 
 
 def _message(row: Any) -> Message:
@@ -35,6 +35,8 @@ def _message(row: Any) -> Message:
         refunded=row.refunded,
         parent_id=uuid_str(row.parent_id),
         finish_reason=FinishReason(row.finish_reason) if row.finish_reason else None,
+        model=row.model,
+        feedback=Feedback(Rating(row.feedback_rating), row.feedback_comment) if row.feedback_rating else None,
     )
 
 
@@ -50,8 +52,27 @@ def _message_values(message: Message) -> dict[str, Any]:
         "lease_until": message.lease_until,
         "refunded": message.refunded,
         "finish_reason": message.finish_reason.value if message.finish_reason else None,
+        "model": message.model,
+        "feedback_rating": message.feedback.rating.value if message.feedback else None,
+        "feedback_comment": message.feedback.comment if message.feedback else None,
     }
 
+
+def _row(message: Message) -> dict[str, Any]:
+    return {
+        "id": uuid.UUID(message.id),
+        "chatroom_id": uuid.UUID(message.chatroom_id),
+        "role": message.role.value,
+        "created_at": message.created_at,
+        "reply_to": uuid.UUID(message.reply_to) if message.reply_to else None,
+        "parent_id": uuid.UUID(message.parent_id) if message.parent_id else None,
+        **_message_values(message),
+    }
+
+
+# Rows per INSERT when copying a conversation: well under PostgreSQL's 32,767
+# parameters a statement, at some 20 a row.
+_BATCH = 1000
 
 # Far deeper than any conversation; a bound on the walk whatever the data says.
 _MAX_DEPTH = 10_000_000
@@ -87,17 +108,11 @@ _NEWEST_LEAF = text(
 
 class PostgresMessageRepository(PostgresRepository):
     async def add(self, message: Message) -> None:
-        await self._execute(
-            insert(t.messages).values(
-                id=uuid.UUID(message.id),
-                chatroom_id=uuid.UUID(message.chatroom_id),
-                role=message.role.value,
-                created_at=message.created_at,
-                reply_to=uuid.UUID(message.reply_to) if message.reply_to else None,
-                parent_id=uuid.UUID(message.parent_id) if message.parent_id else None,
-                **_message_values(message),
-            )
-        )
+        await self._execute(insert(t.messages).values(**_row(message)))
+
+    async def add_all(self, messages: Sequence[Message]) -> None:
+        for start in range(0, len(messages), _BATCH):
+            await self._execute(insert(t.messages).values([_row(m) for m in messages[start : start + _BATCH]]))
 
     async def get(self, message_id: str, *, for_update: bool = False) -> Message | None:
         key = uuid.UUID(message_id)

@@ -99,6 +99,9 @@ messages = Table(
     Column("refunded", Boolean, nullable=False, server_default=false()),
     Column("parent_id", Uuid),
     Column("finish_reason", String(16)),
+    Column("model", String(128)),
+    Column("feedback_rating", String(8)),
+    Column("feedback_comment", Text),
     # A chatroom's messages, newest first, and keyset pages back in time.
     Index("ix_messages_chatroom_time", "chatroom_id", text("created_at DESC"), text("id DESC")),
     # A message's versions (its parent's children), newest first; the first messages of

@@ -44,6 +44,12 @@ class PrometheusTelemetry:
         self.payment_events = Counter(
             "payment_events_total", "Payment webhook events by type and outcome", ["type", "outcome"], registry=r
         )
+        self.ratings = Counter(
+            "reply_feedback_total",
+            "Ratings users gave replies, by the model that wrote them",
+            ["model", "rating"],
+            registry=r,
+        )
         # Looking a labelled child up costs more than using it; routes are templates, so few.
         self._http_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
@@ -63,6 +69,9 @@ class PrometheusTelemetry:
 
     def payment_event(self, event_type: str, outcome: str) -> None:
         self.payment_events.labels(event_type, outcome).inc()
+
+    def reply_rated(self, *, model: str, rating: str) -> None:
+        self.ratings.labels(model, rating).inc()
 
     def http_request(self, *, method: str, route: str, status: int, seconds: float) -> None:
         # A client can send any method name; only known ones become label values.

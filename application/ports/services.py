@@ -148,6 +148,9 @@ class LanguageModelError(Exception):
 
 
 class LanguageModel(Protocol):
+    # The provider's name for the model, recorded on each reply it writes.
+    name: str
+
     def stream_reply(self, turns: Sequence[Turn]) -> AsyncIterator[ModelChunk]:
         """The reply to the conversation, as pieces of new text; the last piece may carry
         the usage. Raises LanguageModelError."""
@@ -279,3 +282,4 @@ class Telemetry(Protocol):
     ) -> None: ...
     def model_error(self, kind: str) -> None: ...
     def payment_event(self, event_type: str, outcome: str) -> None: ...
+    def reply_rated(self, *, model: str, rating: str) -> None: ...

@@ -216,6 +216,7 @@ class GenerateReply:
             if reply is None or reply.is_finished or reply.is_leased(now):
                 return None
             attempt = reply.start_generation(now=now, lease=self.generation.lease)
+            reply.model = self.model.name
             turns = await self._conversation_before(uow, reply)
             await uow.messages.update(reply)
             await uow.commit()

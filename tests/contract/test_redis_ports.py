@@ -82,3 +82,19 @@ async def test_reply_events_say_when_nothing_happens(adapters: Container) -> Non
     assert quiet[:3] == [None, None, None]
     await stream.publish("silent", failed)
     assert [e for e in await _collect(stream, "silent") if e is not None] == [failed]
+
+
+async def test_a_stop_asked_for_reaches_whoever_watches_the_reply_then_or_later(adapters: Container) -> None:
+    cancellations = adapters.adapters.cancellations()
+    watching = asyncio.ensure_future(cancellations.wait("r1"))
+    other = asyncio.ensure_future(cancellations.wait("r2"))
+    await asyncio.sleep(0.3)
+    assert not watching.done()
+    await cancellations.request("r1")
+    await asyncio.wait_for(watching, 2)
+    # Asked before anyone watches (a worker that takes the reply over after a crash).
+    await asyncio.wait_for(cancellations.wait("r1"), 2)
+    await cancellations.request("r1")  # asking again is harmless
+    await asyncio.wait_for(cancellations.wait("r1"), 2)
+    assert not other.done()
+    other.cancel()

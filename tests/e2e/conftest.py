@@ -147,6 +147,8 @@ def service(stack: Stack, tmp_path: Path) -> Iterator[Service]:
 @pytest.fixture
 def fake_gemini() -> Iterator[BackgroundServer]:
     server = background_llm(free_port()).start()
+    # What the fake saw lives in its module, shared by every server of the session.
+    httpx.delete(f"{server.url}/_requests").raise_for_status()
     yield server
     server.stop()
 

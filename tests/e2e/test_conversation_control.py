@@ -15,11 +15,6 @@ from tests.e2e.test_service import _sse
 from tests.fakes.background import BackgroundServer
 
 
-def _forget(fake: BackgroundServer) -> None:
-    """The fake keeps what it saw for the whole test session; start from nothing."""
-    httpx.delete(f"{fake.url}/_requests").raise_for_status()
-
-
 def _streams(fake: BackgroundServer) -> dict[str, int]:
     return dict(httpx.get(f"{fake.url}/_streams").json())
 
@@ -43,7 +38,6 @@ def _asked(fake: BackgroundServer) -> list[list[str]]:
 def test_a_reply_stopped_through_one_api_process_ends_cancelled_on_a_stream_through_another(
     gemini_service: Service, fake_gemini: BackgroundServer
 ) -> None:
-    _forget(fake_gemini)
     other_url = gemini_service.start_api()
     client = Client(gemini_service.url)
     other = httpx.Client(
@@ -94,7 +88,6 @@ def test_a_reply_stopped_through_one_api_process_ends_cancelled_on_a_stream_thro
 def test_a_reply_stopped_before_its_first_word_gives_the_message_back_exactly_once(
     gemini_service: Service, fake_gemini: BackgroundServer
 ) -> None:
-    _forget(fake_gemini)
     client = Client(gemini_service.url)
     room = client.http.post("/chatroom", json={"title": "refund"}).json()["id"]
     reply_id = client.http.post(f"/chatroom/{room}/message", json={"content": "slow [[slow:3]]"}).json()["reply"]["id"]
@@ -114,7 +107,6 @@ def test_a_reply_stopped_before_its_first_word_gives_the_message_back_exactly_on
 def test_regenerated_and_edited_replies_send_the_model_only_their_own_branch(
     gemini_service: Service, fake_gemini: BackgroundServer
 ) -> None:
-    _forget(fake_gemini)
     client = Client(gemini_service.url)
     room = client.http.post("/chatroom", json={"title": "branches"}).json()["id"]
 

@@ -284,3 +284,82 @@ async def test_a_reply_cut_off_at_the_output_limit_goes_on_in_a_reply_after_it(a
     refused = await api.request("POST", f"/chatroom/{room}/messages/{rest['id']}/continue", token)
     assert refused.status_code == 409 and "finish_reason length" in refused.json()["error"]["message"]
     assert await _used_today(api, token) == 2
+
+
+# Fork and feedback
+
+
+async def test_a_fork_copies_one_branch_into_a_room_of_its_own(api: Api, manual_queue: ManualJobQueue) -> None:
+    token = await api.sign_in()
+    room = await api.chatroom(token, "Trip")
+    alpha = await _send(api, token, room, "alpha")
+    for job in list(manual_queue.jobs):
+        await api.container.generate_reply().execute(GenerateReplyCommand(reply_id=job.reply_id))
+    manual_queue.jobs.clear()
+    beta = await _send(api, token, room, "beta")  # its reply is never written
+    await _send(api, token, room, "beta, edited", parent_id=alpha["reply"]["id"])
+
+    forked = await api.request("POST", f"/chatroom/{room}/fork", token, json={"message_id": beta["reply"]["id"]})
+    assert forked.status_code == 201, forked.text
+    copy = forked.json()
+    assert copy["title"] == "Trip (copy)" and copy["id"] != room
+    copied = await _branch(api, token, copy["id"])
+    assert [m["content"] for m in copied if m["role"] == "user"] == ["alpha", "beta"]
+    assert copy["active_leaf_id"] == copied[-1]["id"]
+    assert not {m["id"] for m in copied} & {alpha["message"]["id"], alpha["reply"]["id"], beta["reply"]["id"]}
+    assert [m["parent_id"] for m in copied[1:]] == [m["id"] for m in copied[:-1]]
+    # The copy of a reply nobody finished is finished, as it stands: no worker writes it.
+    assert (copied[-1]["status"], copied[-1]["finish_reason"]) == ("cancelled", "cancelled")
+    assert all(m["sibling_count"] == 1 for m in copied)  # the edit stayed behind
+
+    # The rooms share nothing: a change to one leaves the other alone.
+    await api.request("PATCH", f"/chatroom/{copy['id']}", token, json={"title": "Mine"})
+    await _send(api, token, copy["id"], "gamma", parent_id=copied[1]["id"])
+    original = await _branch(api, token, room)
+    assert [m["content"] for m in original if m["role"] == "user"] == ["alpha", "beta, edited"]
+    assert (await api.request("GET", f"/chatroom/{room}", token)).json()["title"] == "Trip"
+    assert (await api.request("DELETE", f"/chatroom/{room}", token)).status_code == 204
+    assert len(await _branch(api, token, copy["id"])) == 4
+
+    stranger = await api.sign_in(OTHER)
+    theirs = await api.request("POST", f"/chatroom/{copy['id']}/fork", stranger, json={"message_id": copied[0]["id"]})
+    assert theirs.status_code == 404
+    foreign = await api.request(
+        "POST", f"/chatroom/{copy['id']}/fork", token, json={"message_id": beta["message"]["id"]}
+    )
+    assert foreign.status_code == 422 and foreign.json()["error"]["details"][0]["field"] == "message_id"
+
+
+async def test_feedback_is_kept_on_the_reply_replaced_by_a_later_rating_and_counted_by_model(api: Api) -> None:
+    _model(api)
+    token = await api.sign_in()
+    room = await api.chatroom(token)
+    question, reply = await _exchange(api, token, room, "rate me")
+    assert reply["model"] == "fake" and reply["feedback"] is None
+    path = f"/chatroom/{room}/messages/{reply['id']}/feedback"
+    first = await api.request("PUT", path, token, json={"rating": "down", "comment": "  too short  "})
+    assert first.status_code == 200 and first.json()["feedback"] == {"rating": "down", "comment": "too short"}
+    second = await api.request("PUT", path, token, json={"rating": "up"})
+    assert second.json()["feedback"] == {"rating": "up", "comment": None}
+    shown = await _branch(api, token, room)
+    assert shown[-1]["feedback"] == {"rating": "up", "comment": None}
+    metrics = (await api.request("GET", "/metrics")).text
+    assert 'reply_feedback_total{model="fake",rating="down"} 1.0' in metrics
+    assert 'reply_feedback_total{model="fake",rating="up"} 1.0' in metrics
+
+    for body, status in (
+        ({"rating": "meh"}, 422),
+        ({"comment": "no rating"}, 422),
+        ({"rating": "up", "comment": "x" * 2001}, 422),
+        ({"rating": "up", "comment": 7}, 422),
+    ):
+        assert (await api.request("PUT", path, token, json=body)).status_code == status, body
+    mine = await api.request(
+        "PUT", f"/chatroom/{room}/messages/{question['id']}/feedback", token, json={"rating": "up"}
+    )
+    assert mine.status_code == 409
+    stranger = await api.sign_in(OTHER)
+    assert (await api.request("PUT", path, stranger, json={"rating": "down"})).status_code == 404
+    assert (await api.request("GET", f"/chatroom/{room}/messages/{reply['id']}", token)).json()["feedback"][
+        "rating"
+    ] == "up"

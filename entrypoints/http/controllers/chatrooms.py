@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import ServerSentEvent
@@ -15,15 +15,18 @@ from application.use_cases.authenticate import Principal
 from application.use_cases.cancel_reply import CancelReply, CancelReplyCommand
 from application.use_cases.create_chatroom import CreateChatroom, CreateChatroomCommand
 from application.use_cases.delete_chatroom import DeleteChatroom, DeleteChatroomCommand
+from application.use_cases.fork_chatroom import ForkChatroom, ForkChatroomCommand
 from application.use_cases.get_chatroom import GetChatroom, GetChatroomCommand
 from application.use_cases.get_message import GetMessage, GetMessageCommand
 from application.use_cases.list_chatrooms import DEFAULT_CHATROOM_PAGE, ListChatrooms, ListChatroomsCommand
 from application.use_cases.list_messages import DEFAULT_MESSAGE_PAGE, ListMessages, ListMessagesCommand
+from application.use_cases.rate_reply import RateReply, RateReplyCommand
 from application.use_cases.regenerate_reply import ContinueReply, RegenerateReply, ReplyCommand
 from application.use_cases.rename_chatroom import RenameChatroom, RenameChatroomCommand
 from application.use_cases.send_message import Follow, SendMessage, SendMessageCommand
 from application.use_cases.stream_reply import StreamReply, StreamReplyCommand
 from application.use_cases.switch_branch import SwitchBranch, SwitchBranchCommand
+from domain.chat import Rating
 from domain.errors import BadRequest, ValidationError
 from domain.quota import QuotaStatus
 from entrypoints.http.dependencies import BEARER_AUTH
@@ -33,6 +36,8 @@ from entrypoints.http.schemas.chatrooms import (
     ChatroomListResponse,
     ChatroomResponse,
     CreateChatroomRequest,
+    FeedbackRequest,
+    ForkRequest,
     MessageBody,
     MessageListResponse,
     ReplyResponse,
@@ -267,6 +272,43 @@ class ChatroomController(Controller):
             status_code=202,
             headers=reply_headers(chatroom_id, result),
         )
+
+    @put("/{chatroom_id:uuid}/messages/{reply_id:uuid}/feedback", responses=errors(400, 401, 404, 409, 413, 422))
+    async def rate_reply(
+        self,
+        principal: NamedDependency[Principal],
+        chatroom_id: FromPath[UUID],
+        reply_id: FromPath[UUID],
+        data: JSONBody[FeedbackRequest],
+        rate_reply: NamedDependency[RateReply],
+    ) -> MessageBody:
+        """Rate a finished reply `up` or `down`, with an optional comment; rating again replaces it.
+        Counted for operators in `/metrics` (`reply_feedback_total`, by model)."""
+        rated = await rate_reply.execute(
+            RateReplyCommand(
+                principal=principal,
+                chatroom_id=str(chatroom_id),
+                reply_id=str(reply_id),
+                rating=Rating(data.rating),
+                comment=data.comment,
+            )
+        )
+        return MessageBody.from_domain(rated)
+
+    @post("/{chatroom_id:uuid}/fork", status_code=201, responses=errors(400, 401, 404, 413, 422))
+    async def fork_chatroom(
+        self,
+        principal: NamedDependency[Principal],
+        chatroom_id: FromPath[UUID],
+        data: JSONBody[ForkRequest],
+        fork_chatroom: NamedDependency[ForkChatroom],
+    ) -> ChatroomResponse:
+        """A new chatroom, "<title> (copy)", holding a copy of the branch up to `message_id`. The two
+        rooms share nothing afterwards. A reply still being written is copied as it stands, cancelled."""
+        copy = await fork_chatroom.execute(
+            ForkChatroomCommand(principal=principal, chatroom_id=str(chatroom_id), message_id=str(data.message_id))
+        )
+        return ChatroomResponse.from_domain(copy)
 
     @post(
         "/{chatroom_id:uuid}/messages/{reply_id:uuid}/cancel",

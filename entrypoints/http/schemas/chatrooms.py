@@ -9,7 +9,7 @@ from uuid import UUID
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from application.use_cases.get_chatroom import ChatroomWithMessages
-from domain.chat import Chatroom, PlacedMessage, TokenUsage
+from domain.chat import Chatroom, Feedback, PlacedMessage, TokenUsage
 from entrypoints.http.schemas.common import TitleField
 
 
@@ -63,6 +63,15 @@ class UsageTokens(Struct):
         )
 
 
+class FeedbackBody(Struct):
+    rating: Literal["up", "down"]
+    comment: str | None
+
+    @classmethod
+    def from_domain(cls, feedback: Feedback | None) -> FeedbackBody | None:
+        return None if feedback is None else cls(rating=feedback.rating.value, comment=feedback.comment)
+
+
 class MessageBody(Struct):
     id: str
     chatroom_id: str
@@ -82,6 +91,9 @@ class MessageBody(Struct):
     next_sibling_id: str | None
     # Why a reply ended; null for user messages and replies still being written.
     finish_reason: Literal["stop", "length", "safety", "cancelled", "error"] | None
+    # The model that wrote a reply; null for user messages and replies not yet started.
+    model: str | None
+    feedback: FeedbackBody | None
 
     @classmethod
     def from_domain(cls, placed: PlacedMessage) -> MessageBody:
@@ -102,6 +114,8 @@ class MessageBody(Struct):
             previous_sibling_id=placement.previous_id,
             next_sibling_id=placement.next_id,
             finish_reason=message.finish_reason.value if message.finish_reason else None,
+            model=message.model,
+            feedback=FeedbackBody.from_domain(message.feedback),
         )
 
 
@@ -142,6 +156,17 @@ class SendMessageResponse(Struct):
 
 class ReplyResponse(Struct):
     reply: MessageBody
+
+
+class FeedbackRequest(Struct):
+    rating: Literal["up", "down"]
+    # The domain trims and checks length; this cap only refuses absurd bodies early.
+    comment: Annotated[str, Meta(max_length=20_000)] | None = None
+
+
+class ForkRequest(Struct):
+    # The copy holds the branch from the first message down to this one.
+    message_id: UUID
 
 
 class MessageListResponse(Struct):
