@@ -89,6 +89,10 @@ def test_fifty_concurrent_sends_across_two_api_processes_accept_exactly_five(ser
 
     statuses = asyncio.run(send_all())
     assert (statuses.count(202), statuses.count(429)) == (5, 45)
+    # The five line up on one branch, each following the reply of the one before it.
+    branch = client.http.get(f"/chatroom/{room}/messages").json()["items"]
+    assert len(branch) == 10 and all(m["sibling_count"] == 1 for m in branch)
+    assert [m["parent_id"] for m in branch[1:]] == [m["id"] for m in branch[:-1]]
 
 
 def test_a_change_made_through_one_api_process_is_seen_by_another_at_once(service: Service) -> None:
