@@ -3,6 +3,7 @@ protocols, over real HTTP."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -14,7 +15,7 @@ from adapters.llm.openai import OpenAICompatibleLanguageModel
 from adapters.llm.wire import ModelHttpSettings, create_http_client
 from application.ports.services import LanguageModel, LanguageModelError
 from devstack.services import free_port
-from domain.chat import MessageRole
+from domain.chat import FinishReason, MessageRole
 from domain.context import Turn
 from tests.fakes.background import BackgroundServer
 from tests.fakes.llm_server import GOOD_KEY, background_llm
@@ -234,3 +235,31 @@ async def test_a_cut_off_stream_is_not_taken_for_a_whole_answer(
     with pytest.raises(LanguageModelError) as caught:
         await _reply(_make(provider, fake_server, http), "hi [[drop]]")
     assert (caught.value.kind, caught.value.transient) == ("bad_response", True)
+
+
+@PROVIDERS
+async def test_each_answer_says_why_it_ended_and_closing_the_stream_reaches_the_server(
+    provider: str, fake_server: BackgroundServer, http: httpx.AsyncClient
+) -> None:
+    model = _make(provider, fake_server, http)
+    reasons = []
+    for text in ("2+2?", "a long story [[length]]"):
+        chunks = [chunk async for chunk in model.stream_reply([Turn(MessageRole.USER, text)])]
+        reasons.append([c.finish_reason for c in chunks if c.finish_reason is not None])
+    assert reasons == [[FinishReason.STOP], [FinishReason.LENGTH]]
+    assert model.name in ("gemini-2.5-flash", "llama-3.1-8b")
+
+    # A reader that stops early (a cancelled reply) closes the connection: the server
+    # stops writing.
+    async def closed_early() -> int:
+        return int((await http.get(f"{fake_server.url}/_streams")).json().get("closed_early", 0))
+
+    before = await closed_early()
+    stream = aiter(model.stream_reply([Turn(MessageRole.USER, "slowly [[pace:5]]")]))
+    await anext(stream)
+    await stream.aclose()  # type: ignore[attr-defined]
+    for _ in range(100):
+        if await closed_early() == before + 1:
+            break
+        await asyncio.sleep(0.05)
+    assert await closed_early() == before + 1
