@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from adapters.memory.tables import Table, Transaction
-from domain.chat import Chatroom, Message, MessageStatus
+from domain.chat import Chatroom, Message, MessageStatus, PlacedMessage, Placement
 
 
 def _age(message: Message) -> tuple[datetime, str]:
@@ -39,6 +39,11 @@ class InMemoryMessageRepository:
             branch.append(message)
             message = self.get_sync(chatroom_id, message.parent_id) if message.parent_id else None
         return branch
+
+    async def page_of_branch(self, chatroom_id: str, *, leaf_id: str, limit: int) -> Sequence[PlacedMessage]:
+        page = await self.list_branch(chatroom_id, leaf_id=leaf_id, limit=limit)
+        versions = await self.versions(chatroom_id, {m.parent_id for m in page})
+        return [PlacedMessage(m, Placement.among(m.id, versions[m.parent_id])) for m in page]
 
     async def versions(self, chatroom_id: str, parent_ids: Collection[str | None]) -> Mapping[str | None, list[str]]:
         found: dict[str | None, list[Message]] = {parent: [] for parent in parent_ids}

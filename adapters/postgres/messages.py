@@ -7,12 +7,22 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy import and_, column, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres import tables as t
 from adapters.postgres.repository import PostgresRepository, locked, uuid_str
-from domain.chat import Feedback, FinishReason, Message, MessageRole, MessageStatus, Rating, TokenUsage
+from domain.chat import (
+    Feedback,
+    FinishReason,
+    Message,
+    MessageRole,
+    MessageStatus,
+    PlacedMessage,
+    Placement,
+    Rating,
+    TokenUsage,
+)
 
 
 def _message(row: Any) -> Message:
@@ -90,6 +100,28 @@ _BRANCH = text(
     """
 )
 
+# The same walk, each message with the ids of its versions (oldest first), read by
+# index from (chatroom_id, parent_id, created_at): one statement for a page.
+_PLACED_BRANCH = text(
+    """
+    WITH RECURSIVE branch(id, parent_id, depth) AS (
+        SELECT id, parent_id, 1 FROM messages WHERE id = :leaf AND chatroom_id = :room
+        UNION ALL
+        SELECT m.id, m.parent_id, b.depth + 1
+        FROM branch b JOIN messages m ON m.id = b.parent_id
+        WHERE b.depth < :steps
+    )
+    SELECT messages.*, CASE WHEN messages.parent_id IS NULL THEN
+            (SELECT array_agg(s.id::text ORDER BY s.created_at, s.id) FROM messages s
+             WHERE s.chatroom_id = :room AND s.parent_id IS NULL)
+        ELSE
+            (SELECT array_agg(s.id::text ORDER BY s.created_at, s.id) FROM messages s
+             WHERE s.chatroom_id = :room AND s.parent_id = messages.parent_id)
+        END AS versions
+    FROM branch JOIN messages ON messages.id = branch.id ORDER BY branch.depth
+    """
+)
+
 _NEWEST_LEAF = text(
     """
     WITH RECURSIVE down(id, depth) AS (
@@ -136,6 +168,16 @@ class PostgresMessageRepository(PostgresRepository):
             leaf=uuid.UUID(leaf_id), room=uuid.UUID(chatroom_id), steps=_MAX_DEPTH if limit is None else limit
         )
         return [_message(row) for row in await self._execute(statement)]
+
+    async def page_of_branch(self, chatroom_id: str, *, leaf_id: str, limit: int) -> Sequence[PlacedMessage]:
+        statement = _PLACED_BRANCH.columns(*t.messages.c, column("versions")).bindparams(
+            leaf=uuid.UUID(leaf_id), room=uuid.UUID(chatroom_id), steps=limit
+        )
+        return [
+            PlacedMessage(message, Placement.among(message.id, row.versions))
+            for row in await self._execute(statement)
+            for message in (_message(row),)
+        ]
 
     async def versions(self, chatroom_id: str, parent_ids: Collection[str | None]) -> Mapping[str | None, list[str]]:
         c = t.messages.c

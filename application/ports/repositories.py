@@ -6,7 +6,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from domain.chat import Chatroom, Message
+from domain.chat import Chatroom, Message, PlacedMessage
 from domain.otp import OtpChallenge, OtpPurpose
 from domain.sessions import AuthSession
 from domain.subscriptions import Subscription
@@ -91,6 +91,9 @@ class MessageRepository(Protocol):
         """The message ``leaf_id`` and the messages it follows, newest first, at most
         ``limit`` (None: back to the first). Empty when ``leaf_id`` is not in the chatroom.
         Costs ``limit`` index lookups, however large the tree."""
+
+    async def page_of_branch(self, chatroom_id: str, *, leaf_id: str, limit: int) -> Sequence[PlacedMessage]:
+        """``list_branch`` with each message's place among its versions, in one read."""
 
     async def versions(self, chatroom_id: str, parent_ids: Collection[str | None]) -> Mapping[str | None, list[str]]:
         """For each parent (None: the room's first messages), the ids of the messages

@@ -4,9 +4,8 @@ from dataclasses import dataclass
 
 from application.ports.repositories import UnitOfWorkFactory
 from application.services.ownership import owned_chatroom
-from application.services.placement import placed
 from application.use_cases.authenticate import Principal
-from domain.chat import Chatroom, Message, PlacedMessage
+from domain.chat import Chatroom, PlacedMessage
 
 LATEST_MESSAGES = 50
 
@@ -32,10 +31,11 @@ class GetChatroom:
     async def execute(self, command: GetChatroomCommand) -> ChatroomWithMessages:
         async with self.uow() as uow:
             chatroom = await owned_chatroom(uow, chatroom_id=command.chatroom_id, owner_id=command.principal.user_id)
-            latest: list[Message] = []
+            latest: list[PlacedMessage] = []
             if chatroom.active_leaf_id is not None:
                 latest = list(
-                    await uow.messages.list_branch(chatroom.id, leaf_id=chatroom.active_leaf_id, limit=LATEST_MESSAGES)
+                    await uow.messages.page_of_branch(
+                        chatroom.id, leaf_id=chatroom.active_leaf_id, limit=LATEST_MESSAGES
+                    )
                 )
-            messages = await placed(uow, chatroom.id, latest[::-1])
-        return ChatroomWithMessages(chatroom=chatroom, messages=messages)
+        return ChatroomWithMessages(chatroom=chatroom, messages=latest[::-1])

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from application.pagination import check_page_size
 from application.ports.repositories import Position, UnitOfWorkFactory
 from application.services.ownership import owned_chatroom
-from application.services.placement import placed
 from application.use_cases.authenticate import Principal
 from domain.chat import PlacedMessage
 from domain.errors import NotFound
@@ -45,13 +44,12 @@ class ListMessages:
             start = command.cursor.id if command.cursor is not None else command.leaf_id or chatroom.active_leaf_id
             if start is None:
                 return MessagePage(items=[], next=None)
-            newest_first = list(await uow.messages.list_branch(chatroom.id, leaf_id=start, limit=limit + 1))
-            if not newest_first and command.leaf_id is not None and command.cursor is None:
-                raise NotFound("Message not found.")
-            page = newest_first[:limit]
-            page.reverse()
-            items = await placed(uow, chatroom.id, page)
+            newest_first = list(await uow.messages.page_of_branch(chatroom.id, leaf_id=start, limit=limit + 1))
+        if not newest_first and command.leaf_id is not None and command.cursor is None:
+            raise NotFound("Message not found.")
+        items = newest_first[:limit]
+        items.reverse()
         # The cursor names the next message to show: the one the oldest shown follows.
-        following = newest_first[limit] if len(newest_first) > limit else None
+        following = newest_first[limit].message if len(newest_first) > limit else None
         next_position = Position(at=following.created_at, id=following.id) if following is not None else None
         return MessagePage(items=items, next=next_position)
