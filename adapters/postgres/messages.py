@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, column, func, or_, select, text, update
+from sqlalchemy import TextClause, and_, column, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres import tables as t
@@ -87,39 +87,40 @@ _BATCH = 1000
 # Far deeper than any conversation; a bound on the walk whatever the data says.
 _MAX_DEPTH = 10_000_000
 
-_BRANCH = text(
-    """
-    WITH RECURSIVE branch(id, parent_id, depth) AS (
-        SELECT id, parent_id, 1 FROM messages WHERE id = :leaf AND chatroom_id = :room
-        UNION ALL
-        SELECT m.id, m.parent_id, b.depth + 1
-        FROM branch b JOIN messages m ON m.id = b.parent_id
-        WHERE b.depth < :steps
-    )
-    SELECT messages.* FROM branch JOIN messages ON messages.id = branch.id ORDER BY branch.depth
-    """
-)
+_NAMES = [column.name for column in t.messages.c]
 
-# The same walk, each message with the ids of its versions (oldest first), read by
-# index from (chatroom_id, parent_id, created_at): one statement for a page.
-_PLACED_BRANCH = text(
-    """
-    WITH RECURSIVE branch(id, parent_id, depth) AS (
-        SELECT id, parent_id, 1 FROM messages WHERE id = :leaf AND chatroom_id = :room
-        UNION ALL
-        SELECT m.id, m.parent_id, b.depth + 1
-        FROM branch b JOIN messages m ON m.id = b.parent_id
-        WHERE b.depth < :steps
+
+def _walk_up(extra: str = "") -> TextClause:
+    """From the message ``:leaf`` up through its parents, whole rows, newest first.
+    Each step is a primary-key lookup of the parent, and the depth bound stops the walk
+    after ``:steps`` of them: a page costs the same in a room of any size. Only our own
+    column names are formatted into the text; every value is a bound parameter."""
+    return text(
+        f"""
+        WITH RECURSIVE branch AS (
+            SELECT {", ".join(_NAMES)}, 1 AS depth FROM messages WHERE id = :leaf AND chatroom_id = :room
+            UNION ALL
+            SELECT {", ".join("m." + name for name in _NAMES)}, b.depth + 1
+            FROM branch b JOIN messages m ON m.id = b.parent_id
+            WHERE b.depth < :steps
+        )
+        SELECT {", ".join(_NAMES)}{extra} FROM branch ORDER BY depth
+        """  # noqa: S608
     )
-    SELECT messages.*, CASE WHEN messages.parent_id IS NULL THEN
+
+
+_BRANCH = _walk_up()
+
+# Each message with the ids of its versions (oldest first), read by index from
+# (chatroom_id, parent_id, created_at): a page in one statement.
+_PLACED_BRANCH = _walk_up(
+    """, CASE WHEN branch.parent_id IS NULL THEN
             (SELECT array_agg(s.id::text ORDER BY s.created_at, s.id) FROM messages s
              WHERE s.chatroom_id = :room AND s.parent_id IS NULL)
         ELSE
             (SELECT array_agg(s.id::text ORDER BY s.created_at, s.id) FROM messages s
-             WHERE s.chatroom_id = :room AND s.parent_id = messages.parent_id)
-        END AS versions
-    FROM branch JOIN messages ON messages.id = branch.id ORDER BY branch.depth
-    """
+             WHERE s.chatroom_id = :room AND s.parent_id = branch.parent_id)
+        END AS versions"""
 )
 
 _NEWEST_LEAF = text(
@@ -162,8 +163,6 @@ class PostgresMessageRepository(PostgresRepository):
         return None if row is None else _message(row)
 
     async def list_branch(self, chatroom_id: str, *, leaf_id: str, limit: int | None) -> Sequence[Message]:
-        # Each step is a primary-key lookup of the parent, and the depth bound stops the
-        # walk after ``limit`` of them: a page costs the same in a room of any size.
         statement = _BRANCH.columns(*t.messages.c).bindparams(
             leaf=uuid.UUID(leaf_id), room=uuid.UUID(chatroom_id), steps=_MAX_DEPTH if limit is None else limit
         )
