@@ -98,3 +98,18 @@ async def test_a_stop_asked_for_reaches_whoever_watches_the_reply_then_or_later(
     await asyncio.wait_for(cancellations.wait("r1"), 2)
     assert not other.done()
     other.cancel()
+
+
+async def test_over_redis_a_stop_is_heard_at_once_not_at_the_next_look(real_container: Container) -> None:
+    from adapters.redis.cancellations import RedisReplyCancellations
+
+    # Looking at the keys only once a minute: a stop must still arrive by the channel.
+    watcher = RedisReplyCancellations(real_container.adapters.redis(), poll_seconds=60)
+    asker = real_container.adapters.cancellations()
+    watching = asyncio.ensure_future(watcher.wait("heard"))
+    await asyncio.sleep(0.3)  # subscribed by now
+    await asker.request("heard")
+    await asyncio.wait_for(watching, 2)
+    # And one asked before anyone watched is read from its key at once.
+    await asker.request("before")
+    await asyncio.wait_for(watcher.wait("before"), 2)
