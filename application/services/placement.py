@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from application.ports.repositories import UnitOfWork
+from application.services.ownership import owned_message
 from domain.chat import Message, PlacedMessage, Placement
 
 
@@ -17,3 +18,9 @@ async def placed(uow: UnitOfWork, chatroom_id: str, messages: Sequence[Message])
 
 async def placed_one(uow: UnitOfWork, message: Message) -> PlacedMessage:
     return (await placed(uow, message.chatroom_id, [message]))[0]
+
+
+async def owned_placed_message(uow: UnitOfWork, *, chatroom_id: str, message_id: str, owner_id: str) -> PlacedMessage:
+    """The caller's message with its place among its versions (404 for anyone else's)."""
+    message = await owned_message(uow, chatroom_id=chatroom_id, message_id=message_id, owner_id=owner_id)
+    return await placed_one(uow, message)

@@ -3,8 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.ports.repositories import UnitOfWorkFactory
-from application.services.ownership import owned_message
-from application.services.placement import placed_one
+from application.services.placement import owned_placed_message
 from application.use_cases.authenticate import Principal
 from domain.chat import PlacedMessage
 
@@ -22,10 +21,9 @@ class GetMessage:
 
     async def execute(self, command: GetMessageCommand) -> PlacedMessage:
         async with self.uow() as uow:
-            message = await owned_message(
+            return await owned_placed_message(
                 uow,
                 chatroom_id=command.chatroom_id,
                 message_id=command.message_id,
                 owner_id=command.principal.user_id,
             )
-            return await placed_one(uow, message)

@@ -13,7 +13,7 @@ from application.ports.repositories import UnitOfWorkFactory
 from application.ports.services import IdGenerator, RateLimiter, ReplyEvent, ReplyEventKind, ReplyEventStream
 from application.services.live_sessions import LiveSessions
 from application.services.ownership import owned_message
-from application.services.placement import placed_one
+from application.services.placement import owned_placed_message
 from application.use_cases.authenticate import Principal
 from domain.chat import Message, MessageStatus, PlacedMessage
 from domain.errors import DependencyUnavailable, TooManyRequests
@@ -177,13 +177,12 @@ class StreamReply:
     async def _final(self, command: StreamReplyCommand) -> PlacedMessage:
         """The reply as stored, with its place among its versions: how a stream ends."""
         async with self.uow() as uow:
-            message = await owned_message(
+            return await owned_placed_message(
                 uow,
                 chatroom_id=command.chatroom_id,
                 message_id=command.message_id,
                 owner_id=command.principal.user_id,
             )
-            return await placed_one(uow, message)
 
     async def _relay(
         self, command: StreamReplyCommand, message: Message, position: StreamPosition | None

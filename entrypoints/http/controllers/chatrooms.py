@@ -83,6 +83,16 @@ def reply_headers(chatroom_id: UUID, result: RequestedReply) -> dict[str, str]:
     return headers
 
 
+async def _ask_again(use_case: RegenerateReply | ContinueReply, command: ReplyCommand) -> Response[ReplyResponse]:
+    """A new reply about an earlier one: 202 with it, where to find it, and the quota."""
+    result = await use_case.execute(command)
+    return Response(
+        ReplyResponse(reply=MessageBody.from_domain(result.reply)),
+        status_code=202,
+        headers=reply_headers(UUID(command.chatroom_id), result),
+    )
+
+
 def rate_limit_headers(quota: QuotaStatus) -> dict[str, str]:
     if quota.limit is None:
         return {}
@@ -227,19 +237,15 @@ class ChatroomController(Controller):
     ) -> Response[ReplyResponse]:
         """Another answer to the same message: a new version of the reply, written from the same
         branch, shown from now on. Counts as a message for the daily quota."""
-        result = await regenerate_reply.execute(
+        return await _ask_again(
+            regenerate_reply,
             ReplyCommand(
                 principal=principal,
                 chatroom_id=str(chatroom_id),
                 reply_id=str(reply_id),
                 idempotency_key=idempotency_key,
                 request_id=request_id,
-            )
-        )
-        return Response(
-            ReplyResponse(reply=MessageBody.from_domain(result.reply)),
-            status_code=202,
-            headers=reply_headers(chatroom_id, result),
+            ),
         )
 
     @post(
@@ -258,19 +264,15 @@ class ChatroomController(Controller):
     ) -> Response[ReplyResponse]:
         """Go on with a reply that ended at the model's output limit (`finish_reason` `length`): the
         rest arrives in a new reply that follows it. Counts as a message for the daily quota."""
-        result = await continue_reply.execute(
+        return await _ask_again(
+            continue_reply,
             ReplyCommand(
                 principal=principal,
                 chatroom_id=str(chatroom_id),
                 reply_id=str(reply_id),
                 idempotency_key=idempotency_key,
                 request_id=request_id,
-            )
-        )
-        return Response(
-            ReplyResponse(reply=MessageBody.from_domain(result.reply)),
-            status_code=202,
-            headers=reply_headers(chatroom_id, result),
+            ),
         )
 
     @put("/{chatroom_id:uuid}/messages/{reply_id:uuid}/feedback", responses=errors(400, 401, 404, 409, 413, 422))
@@ -399,8 +401,8 @@ class ChatroomController(Controller):
             HeaderParameter(name="Last-Event-ID", max_length=64, description="Resume after this event id"),
         ] = None,
     ) -> ServerSentEvent:
-        """The reply as Server-Sent Events: `chunk` events (`{"text"}`), then `done` (the message) or
-        `error`. A `reset` event means generation restarted: drop the text received so far.
+        """The reply as Server-Sent Events: `chunk` events (`{"text"}`), then `done` (the message),
+        `cancelled` (the message, stopped with the text so far) or `error`. A `reset` event means generation restarted: drop the text received so far.
         Every event has an id; reconnect with `Last-Event-ID` to resume. When the server
         shuts down, an open stream ends with a `reconnect` event (and `retry: 1000`); when
         the session ends (logout, password change), with an `unauthenticated` event. A
