@@ -402,11 +402,12 @@ class ChatroomController(Controller):
         ] = None,
     ) -> ServerSentEvent:
         """The reply as Server-Sent Events: `chunk` events (`{"text"}`), then `done` (the message),
-        `cancelled` (the message, stopped with the text so far) or `error`. A `reset` event means generation restarted: drop the text received so far.
-        Every event has an id; reconnect with `Last-Event-ID` to resume. When the server
-        shuts down, an open stream ends with a `reconnect` event (and `retry: 1000`); when
-        the session ends (logout, password change), with an `unauthenticated` event. A
-        session holds at most `MAX_STREAMS_PER_SESSION` streams open (429 beyond)."""
+        `cancelled` (the message, stopped with the text so far) or `error`. A `reset` event
+        means generation restarted: drop the text received so far. Every event has an id;
+        reconnect with `Last-Event-ID` to resume. When the server shuts down, an open stream
+        ends with a `reconnect` event (and `retry: 1000`); when the session ends (logout,
+        password change), with an `unauthenticated` event. A session holds at most
+        `MAX_STREAMS_PER_SESSION` streams open (429 beyond)."""
         items = await stream_reply.execute(
             StreamReplyCommand(
                 principal=principal,
