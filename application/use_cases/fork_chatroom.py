@@ -6,7 +6,7 @@ from application.ports.repositories import UnitOfWorkFactory
 from application.ports.services import Clock, IdGenerator
 from application.services.ownership import owned_chatroom
 from application.use_cases.authenticate import Principal
-from domain.chat import Chatroom, Message
+from domain.chat import Chatroom, Message, MessageRole
 from domain.errors import ValidationError
 
 
@@ -19,7 +19,7 @@ class ForkChatroomCommand:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ForkChatroom:
-    """A new chatroom holding a copy of the branch up to a message. The copy shares
+    """A new chatroom holding a copy of the branch up to a reply. The copy shares
     nothing with the original: later changes to either leave the other alone."""
 
     uow: UnitOfWorkFactory
@@ -33,6 +33,10 @@ class ForkChatroom:
             branch = list(await uow.messages.list_branch(original.id, leaf_id=command.message_id, limit=None))
             if not branch:
                 raise ValidationError.for_field("message_id", "must be a message in this chatroom")
+            if branch[0].role is not MessageRole.MODEL:
+                # A copy ending in a question nobody answered could only go on with a
+                # second question in a row.
+                raise ValidationError.for_field("message_id", "must be a reply: fork after the answer you want to keep")
             copy = original.fork(id=self.ids.new_id(), now=now)
             copied: dict[str, str] = {}
             messages: list[Message] = []

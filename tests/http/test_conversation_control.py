@@ -328,6 +328,8 @@ async def test_a_fork_copies_one_branch_into_a_room_of_its_own(api: Api, manual_
         "POST", f"/chatroom/{copy['id']}/fork", token, json={"message_id": beta["message"]["id"]}
     )
     assert foreign.status_code == 422 and foreign.json()["error"]["details"][0]["field"] == "message_id"
+    question = await api.request("POST", f"/chatroom/{copy['id']}/fork", token, json={"message_id": copied[2]["id"]})
+    assert question.status_code == 422 and "must be a reply" in question.json()["error"]["message"]
 
 
 async def test_feedback_is_kept_on_the_reply_replaced_by_a_later_rating_and_counted_by_model(api: Api) -> None:

@@ -305,8 +305,9 @@ class ChatroomController(Controller):
         data: JSONBody[ForkRequest],
         fork_chatroom: NamedDependency[ForkChatroom],
     ) -> ChatroomResponse:
-        """A new chatroom, "<title> (copy)", holding a copy of the branch up to `message_id`. The two
-        rooms share nothing afterwards. A reply still being written is copied as it stands, cancelled."""
+        """A new chatroom, "<title> (copy)", holding a copy of the branch up to the reply `message_id`.
+        The two rooms share nothing afterwards. A reply still being written is copied as it stands,
+        cancelled."""
         copy = await fork_chatroom.execute(
             ForkChatroomCommand(principal=principal, chatroom_id=str(chatroom_id), message_id=str(data.message_id))
         )

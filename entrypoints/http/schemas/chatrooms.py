@@ -165,7 +165,7 @@ class FeedbackRequest(Struct):
 
 
 class ForkRequest(Struct):
-    # The copy holds the branch from the first message down to this one.
+    # The copy holds the branch from the first message down to this reply.
     message_id: UUID
 
 
