@@ -89,7 +89,7 @@ def create_app(
         logging_config=None,
         cors_config=CORSConfig(
             allow_origins=list(cors_allow_origins),
-            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID", "X-Request-ID"],
             expose_headers=[
                 "Location",

@@ -58,6 +58,15 @@ async def test_cors_allows_only_the_listed_origins() -> None:
         simple = await client.get("/health", headers={"Origin": "https://app.example"})
         assert simple.headers["access-control-allow-origin"] == "https://app.example"
         assert "x-request-id" in simple.headers["access-control-expose-headers"].lower()
+        # Every method a route answers passes the preflight (PUT came with feedback).
+        paths = (await client.get("/schema/openapi.json")).json()["paths"]
+        methods = {method.upper() for operations in paths.values() for method in operations}
+        for method in sorted(methods):
+            checked = await client.options(
+                "/chatroom",
+                headers={"Origin": "https://app.example", **preflight, "Access-Control-Request-Method": method},
+            )
+            assert checked.status_code < 300 and method in checked.headers["access-control-allow-methods"], method
 
 
 async def test_production_adds_hsts() -> None:
