@@ -15,6 +15,7 @@ from litestar.types import ASGIApp
 
 from entrypoints.container import Container, build_container, use_case_providers
 from entrypoints.http.app import create_app
+from entrypoints.http.browser_sessions import BrowserSessions
 from entrypoints.http.middleware import RequestContextMiddleware
 from entrypoints.logs import configure_logging
 from entrypoints.resources import close_resources, follow_cache_invalidations, open_resources
@@ -64,6 +65,10 @@ def build_app(settings: Settings, container: Container | None = None) -> ASGIApp
         metrics_route=settings.metrics_public or settings.metrics_token is not None,
         metrics_token=settings.metrics_token,
         cors_allow_origins=settings.cors_allow_origins,
+        # Secure cookies wherever the service is not on a developer's own machine.
+        browser_sessions=BrowserSessions(
+            secure=settings.is_production, refresh_ttl_seconds=settings.refresh_token_ttl_seconds
+        ),
         lifespan=[_lifespan(container)],
     )
     # Outside Litestar, so even a request no route matched gets the headers and an id.

@@ -13,6 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
+from entrypoints.http.browser_sessions import BrowserSessions
 from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.chatrooms import ChatroomController
 from entrypoints.http.controllers.dev import DevController
@@ -66,6 +67,7 @@ def create_app(
     metrics_route: bool = True,
     metrics_token: str | None = None,
     cors_allow_origins: tuple[str, ...] = (),
+    browser_sessions: BrowserSessions | None = None,
     lifespan: list[Callable[[Litestar], Any]] | None = None,
 ) -> Litestar:
     controllers = [
@@ -80,7 +82,12 @@ def create_app(
     return Litestar(
         route_handlers=controllers,
         dependencies={
-            **build_dependencies(use_cases, route_handlers(CONTROLLERS), trusted_proxy_hops),
+            **build_dependencies(
+                use_cases,
+                route_handlers(CONTROLLERS),
+                trusted_proxy_hops,
+                browser_sessions or BrowserSessions(secure=True, refresh_ttl_seconds=30 * 24 * 3600),
+            ),
             "metrics_token": Provide(lambda: metrics_token, use_cache=True, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,

@@ -17,6 +17,7 @@ from litestar.di import Provide
 
 from application.use_cases.authenticate import Authenticate, Principal
 from domain.errors import Unauthenticated
+from entrypoints.http.browser_sessions import ACCESS_COOKIE, BrowserSessions, require_same_site
 from entrypoints.http.clients import client_address
 
 BEARER_AUTH: list[dict[str, list[str]]] = [{"BearerAuth": []}]
@@ -56,8 +57,12 @@ def _principal(authenticate: Callable[[], Authenticate]) -> Callable[..., Any]:
     async def principal(request: Request[Any, Any, Any]) -> Principal:
         # Straight from the ASGI scope (names arrive lower-cased): building the framework's
         # header map for one header cost more than the rest of authentication.
-        header = next((v for k, v in request.scope["headers"] if k == b"authorization"), b"")
-        scheme, _, token = header.decode("latin-1").partition(" ")
+        header = next((v for k, v in request.scope["headers"] if k == b"authorization"), None)
+        if header is None and ACCESS_COOKIE in request.cookies:
+            # A browser session (entrypoints.http.browser_sessions).
+            require_same_site(request)
+            return await authenticate().execute(request.cookies[ACCESS_COOKIE])
+        scheme, _, token = (header or b"").decode("latin-1").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("Sign in and send the access token as 'Authorization: Bearer <token>'.")
         return await authenticate().execute(token.strip())
@@ -66,7 +71,10 @@ def _principal(authenticate: Callable[[], Authenticate]) -> Callable[..., Any]:
 
 
 def build_dependencies(
-    use_cases: Mapping[str, Callable[[], Any]], handlers: Iterable[Any], trusted_proxy_hops: int
+    use_cases: Mapping[str, Callable[[], Any]],
+    handlers: Iterable[Any],
+    trusted_proxy_hops: int,
+    browser_sessions: BrowserSessions,
 ) -> dict[str, Provide]:
     """Every use case by its name, the caller's principal, address and request id."""
     handlers = list(handlers)
@@ -77,6 +85,7 @@ def build_dependencies(
     }
     dependencies["principal"] = Provide(_principal(use_cases["authenticate"]))
     dependencies["request_id"] = Provide(_request_id, sync_to_thread=False)
+    dependencies["browser_sessions"] = Provide(lambda: browser_sessions, use_cache=True, sync_to_thread=False)
     dependencies["caller_address"] = Provide(_caller_address(trusted_proxy_hops), sync_to_thread=False)
     return dependencies
 

@@ -19,7 +19,11 @@ _ERRORS: dict[int, tuple[str, str, str]] = {
         "UNAUTHENTICATED",
         "The session has ended. Sign in again.",
     ),
-    403: ("Not allowed", "FORBIDDEN", "This is not allowed for your account."),
+    403: (
+        "Not allowed: a browser session's change must come from this site with its X-CSRF-Token",
+        "FORBIDDEN",
+        "Send the gc_csrf cookie's value in the X-CSRF-Token header.",
+    ),
     404: ("Not found (also for another user's resources)", "NOT_FOUND", "Chatroom not found."),
     409: ("Conflict with the current state", "CONFLICT", "You are already on Pro."),
     413: ("Body larger than the configured limit", "PAYLOAD_TOO_LARGE", "The request body is too large."),

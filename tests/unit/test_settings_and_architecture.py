@@ -124,7 +124,7 @@ def test_every_use_case_a_handler_takes_is_a_provider_and_callers_use_cases_are_
     assert len(handlers) >= 29
     for_caller = callers_use_cases(handlers, use_cases)
     public: set[str] = set()
-    other_dependencies = {"principal", "caller_address", "request_id", "metrics_token"}
+    other_dependencies = {"principal", "caller_address", "request_id", "metrics_token", "browser_sessions"}
     for handler in handlers:
         parameters = inspect.signature(handler.fn).parameters
         named = {n for n, p in parameters.items() if "NamedDependency" in str(p.annotation)} - other_dependencies

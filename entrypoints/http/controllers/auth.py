@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from litestar import Controller, post
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.params import HeaderParameter, JSONBody
 
 from application.use_cases.authenticate import Principal
 from application.use_cases.change_password import ChangePassword, ChangePasswordCommand
@@ -16,6 +18,8 @@ from application.use_cases.send_otp import SendOtp, SendOtpCommand
 from application.use_cases.sign_up import SignUp, SignUpCommand
 from application.use_cases.verify_otp import VerifyOtp, VerifyOtpCommand
 from application.use_cases.verify_sign_up import VerifySignUp, VerifySignUpCommand
+from domain.errors import Unauthenticated
+from entrypoints.http.browser_sessions import REFRESH_COOKIE, BrowserSessions, require_same_site
 from entrypoints.http.dependencies import BEARER_AUTH
 from entrypoints.http.openapi import errors
 from entrypoints.http.schemas.auth import (
@@ -34,6 +38,17 @@ from entrypoints.http.schemas.auth import (
 from entrypoints.http.schemas.common import MessageResponse
 
 CallerAddress = NamedDependency[str | None]
+
+
+# Documented on each sign-in route; read by BrowserSessions from the request itself.
+SessionTransport = Annotated[
+    str | None,
+    HeaderParameter(
+        name="X-Session-Transport",
+        pattern="^cookie$",
+        description="`cookie`: a browser session; the tokens come as HttpOnly cookies, not in the body",
+    ),
+]
 
 
 class AuthController(Controller):
@@ -59,7 +74,10 @@ class AuthController(Controller):
         data: JSONBody[VerifySignUpRequest],
         verify_sign_up: NamedDependency[VerifySignUp],
         caller_address: CallerAddress,
-    ) -> TokenResponse:
+        request: Request[Any, Any, Any],
+        browser_sessions: NamedDependency[BrowserSessions],
+        session_transport: SessionTransport = None,
+    ) -> Response[TokenResponse]:
         """Finish a sign-up with the code and the `signup_token`: the account is created and signed in. If the
         number already had an account, that account is signed in instead (notice `ACCOUNT_EXISTS`)."""
         signed_in = await verify_sign_up.execute(
@@ -70,7 +88,7 @@ class AuthController(Controller):
                 client=caller_address,
             )
         )
-        return TokenResponse.from_domain(signed_in)
+        return browser_sessions.signed_in(request, signed_in)
 
     @post("/send-otp", status_code=200, responses=errors(400, 413, 422, 429, 503))
     async def send_otp(
@@ -82,39 +100,68 @@ class AuthController(Controller):
 
     @post("/verify-otp", status_code=200, responses=errors(400, 401, 413, 422, 429, 503))
     async def verify_otp(
-        self, data: JSONBody[VerifyOtpRequest], verify_otp: NamedDependency[VerifyOtp], caller_address: CallerAddress
-    ) -> TokenResponse:
+        self,
+        data: JSONBody[VerifyOtpRequest],
+        verify_otp: NamedDependency[VerifyOtp],
+        caller_address: CallerAddress,
+        request: Request[Any, Any, Any],
+        browser_sessions: NamedDependency[BrowserSessions],
+        session_transport: SessionTransport = None,
+    ) -> Response[TokenResponse]:
         """Sign in with the code; a new number becomes a user."""
-        return TokenResponse.from_domain(
-            await verify_otp.execute(
-                VerifyOtpCommand(mobile_number=data.mobile_number, otp=data.otp, client=caller_address)
-            )
+        signed_in = await verify_otp.execute(
+            VerifyOtpCommand(mobile_number=data.mobile_number, otp=data.otp, client=caller_address)
         )
+        return browser_sessions.signed_in(request, signed_in)
 
     @post("/login", status_code=200, responses=errors(400, 401, 413, 422, 429, 503))
     async def log_in(
-        self, data: JSONBody[LoginRequest], log_in: NamedDependency[LogIn], caller_address: CallerAddress
-    ) -> TokenResponse:
+        self,
+        data: JSONBody[LoginRequest],
+        log_in: NamedDependency[LogIn],
+        caller_address: CallerAddress,
+        request: Request[Any, Any, Any],
+        browser_sessions: NamedDependency[BrowserSessions],
+        session_transport: SessionTransport = None,
+    ) -> Response[TokenResponse]:
         """Sign in with a password (only for an account whose number was confirmed with a code)."""
-        return TokenResponse.from_domain(
-            await log_in.execute(
-                LogInCommand(mobile_number=data.mobile_number, password=data.password, client=caller_address)
-            )
+        signed_in = await log_in.execute(
+            LogInCommand(mobile_number=data.mobile_number, password=data.password, client=caller_address)
         )
+        return browser_sessions.signed_in(request, signed_in)
 
-    @post("/refresh", status_code=200, responses=errors(400, 401, 413, 422))
+    @post("/refresh", status_code=200, responses=errors(400, 401, 403, 413, 422))
     async def refresh_session(
-        self, data: JSONBody[RefreshRequest], refresh_tokens: NamedDependency[RefreshTokens]
-    ) -> TokenResponse:
-        """Trade a refresh token for a new pair; the old refresh token is spent."""
-        return TokenResponse.from_domain(
-            await refresh_tokens.execute(RefreshTokensCommand(refresh_token=data.refresh_token))
-        )
+        self,
+        refresh_tokens: NamedDependency[RefreshTokens],
+        request: Request[Any, Any, Any],
+        browser_sessions: NamedDependency[BrowserSessions],
+        session_transport: SessionTransport = None,
+        data: JSONBody[RefreshRequest | None] = None,
+    ) -> Response[TokenResponse]:
+        """Trade a refresh token for a new pair; the old refresh token is spent. A browser session
+        sends no body: its refresh cookie is used (with the same-site checks of any change)."""
+        if data is not None:
+            refresh_token = data.refresh_token
+        elif REFRESH_COOKIE in request.cookies:
+            require_same_site(request)
+            refresh_token = request.cookies[REFRESH_COOKIE]
+        else:
+            raise Unauthenticated('Send the refresh token as {"refresh_token": ...}.')
+        signed_in = await refresh_tokens.execute(RefreshTokensCommand(refresh_token=refresh_token))
+        return browser_sessions.signed_in(request, signed_in)
 
-    @post("/logout", status_code=204, security=BEARER_AUTH, responses=errors(401))
-    async def log_out(self, principal: NamedDependency[Principal], log_out: NamedDependency[LogOut]) -> None:
-        """End this session: its access and refresh tokens stop working, and its open reply streams end."""
+    @post("/logout", status_code=204, security=BEARER_AUTH, responses=errors(401, 403))
+    async def log_out(
+        self,
+        principal: NamedDependency[Principal],
+        log_out: NamedDependency[LogOut],
+        browser_sessions: NamedDependency[BrowserSessions],
+    ) -> Response[None]:
+        """End this session: its access and refresh tokens stop working, and its open reply streams end.
+        A browser session's cookies are cleared."""
         await log_out.execute(principal)
+        return Response(None, status_code=204, cookies=browser_sessions.signed_out())
 
     @post("/forgot-password", status_code=200, responses=errors(400, 413, 422, 429, 503))
     async def forgot_password(
@@ -148,7 +195,7 @@ class AuthController(Controller):
         "/send-confirmation-code",
         status_code=200,
         security=BEARER_AUTH,
-        responses=errors(401, 429, 503),
+        responses=errors(401, 403, 429, 503),
     )
     async def send_confirmation_code(
         self,
@@ -166,7 +213,7 @@ class AuthController(Controller):
         "/change-password",
         status_code=200,
         security=BEARER_AUTH,
-        responses=errors(400, 401, 409, 413, 422, 429, 503),
+        responses=errors(400, 401, 403, 409, 413, 422, 429, 503),
     )
     async def change_password(
         self,
@@ -174,7 +221,10 @@ class AuthController(Controller):
         data: JSONBody[ChangePasswordRequest],
         change_password: NamedDependency[ChangePassword],
         caller_address: CallerAddress,
-    ) -> TokenResponse:
+        request: Request[Any, Any, Any],
+        browser_sessions: NamedDependency[BrowserSessions],
+        session_transport: SessionTransport = None,
+    ) -> Response[TokenResponse]:
         """Change the password (`old_password`), or set a first one (`otp` from `/auth/send-confirmation-code`).
         Earlier sessions end; this one continues with the new token pair returned."""
         signed_in = await change_password.execute(
@@ -186,4 +236,4 @@ class AuthController(Controller):
                 client=caller_address,
             )
         )
-        return TokenResponse.from_domain(signed_in)
+        return browser_sessions.signed_in(request, signed_in)

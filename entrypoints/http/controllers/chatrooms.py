@@ -108,7 +108,7 @@ class ChatroomController(Controller):
     tags = ["chatrooms"]
     security = BEARER_AUTH
 
-    @post("/", status_code=201, responses=errors(400, 401, 413, 422))
+    @post("/", status_code=201, responses=errors(400, 401, 403, 413, 422))
     async def create_chatroom(
         self,
         principal: NamedDependency[Principal],
@@ -150,7 +150,7 @@ class ChatroomController(Controller):
         found = await get_chatroom.execute(GetChatroomCommand(principal=principal, chatroom_id=str(chatroom_id)))
         return ChatroomDetailResponse.from_domain(found)
 
-    @patch("/{chatroom_id:uuid}", responses=errors(400, 401, 404, 413, 422))
+    @patch("/{chatroom_id:uuid}", responses=errors(400, 401, 403, 404, 413, 422))
     async def update_chatroom(
         self,
         principal: NamedDependency[Principal],
@@ -177,7 +177,7 @@ class ChatroomController(Controller):
         assert chatroom is not None
         return ChatroomResponse.from_domain(chatroom)
 
-    @delete("/{chatroom_id:uuid}", status_code=204, responses=errors(400, 401, 404))
+    @delete("/{chatroom_id:uuid}", status_code=204, responses=errors(400, 401, 403, 404))
     async def delete_chatroom(
         self,
         principal: NamedDependency[Principal],
@@ -187,7 +187,7 @@ class ChatroomController(Controller):
         """Delete a chatroom and its messages."""
         await delete_chatroom.execute(DeleteChatroomCommand(principal=principal, chatroom_id=str(chatroom_id)))
 
-    @post("/{chatroom_id:uuid}/message", status_code=202, responses=errors(400, 401, 404, 409, 413, 422, 429))
+    @post("/{chatroom_id:uuid}/message", status_code=202, responses=errors(400, 401, 403, 404, 409, 413, 422, 429))
     async def send_message(
         self,
         request_id: NamedDependency[str | None],
@@ -224,7 +224,7 @@ class ChatroomController(Controller):
     @post(
         "/{chatroom_id:uuid}/messages/{reply_id:uuid}/regenerate",
         status_code=202,
-        responses=errors(400, 401, 404, 409, 429),
+        responses=errors(400, 401, 403, 404, 409, 429),
     )
     async def regenerate_reply(
         self,
@@ -251,7 +251,7 @@ class ChatroomController(Controller):
     @post(
         "/{chatroom_id:uuid}/messages/{reply_id:uuid}/continue",
         status_code=202,
-        responses=errors(400, 401, 404, 409, 429),
+        responses=errors(400, 401, 403, 404, 409, 429),
     )
     async def continue_reply(
         self,
@@ -275,7 +275,7 @@ class ChatroomController(Controller):
             ),
         )
 
-    @put("/{chatroom_id:uuid}/messages/{reply_id:uuid}/feedback", responses=errors(400, 401, 404, 409, 413, 422))
+    @put("/{chatroom_id:uuid}/messages/{reply_id:uuid}/feedback", responses=errors(400, 401, 403, 404, 409, 413, 422))
     async def rate_reply(
         self,
         principal: NamedDependency[Principal],
@@ -297,7 +297,7 @@ class ChatroomController(Controller):
         )
         return MessageBody.from_domain(rated)
 
-    @post("/{chatroom_id:uuid}/fork", status_code=201, responses=errors(400, 401, 404, 413, 422))
+    @post("/{chatroom_id:uuid}/fork", status_code=201, responses=errors(400, 401, 403, 404, 413, 422))
     async def fork_chatroom(
         self,
         principal: NamedDependency[Principal],
@@ -316,7 +316,7 @@ class ChatroomController(Controller):
     @post(
         "/{chatroom_id:uuid}/messages/{reply_id:uuid}/cancel",
         status_code=202,
-        responses=errors(400, 401, 404, 409, 503),
+        responses=errors(400, 401, 403, 404, 409, 503),
     )
     async def cancel_reply(
         self,

@@ -23,7 +23,7 @@ from entrypoints.http.schemas.subscriptions import (
 class SubscriptionController(Controller):
     tags = ["subscriptions"]
 
-    @post("/subscribe/pro", status_code=200, security=BEARER_AUTH, responses=errors(401, 409, 503))
+    @post("/subscribe/pro", status_code=200, security=BEARER_AUTH, responses=errors(401, 403, 409, 503))
     async def subscribe_to_pro(
         self, principal: NamedDependency[Principal], upgrade_to_pro: NamedDependency[UpgradeToPro]
     ) -> CheckoutResponse:
@@ -37,7 +37,7 @@ class SubscriptionController(Controller):
     ) -> SubscriptionStatusResponse:
         return SubscriptionStatusResponse.from_domain(await get_subscription_status.execute(principal))
 
-    @post("/subscription/portal", status_code=200, security=BEARER_AUTH, responses=errors(401, 503))
+    @post("/subscription/portal", status_code=200, security=BEARER_AUTH, responses=errors(401, 403, 503))
     async def open_billing_portal(
         self, principal: NamedDependency[Principal], open_billing_portal: NamedDependency[OpenBillingPortal]
     ) -> PortalResponse:
