@@ -186,16 +186,7 @@ class Message:
     def pending_reply(cls, *, id: str, to: Message, now: datetime) -> Message:
         if to.role is not MessageRole.USER:
             raise Conflict("Only a user message can be answered.")
-        return cls(
-            id=id,
-            chatroom_id=to.chatroom_id,
-            role=MessageRole.MODEL,
-            content="",
-            status=MessageStatus.PENDING,
-            created_at=now,
-            reply_to=to.id,
-            parent_id=to.id,
-        )
+        return cls._waiting(id=id, chatroom_id=to.chatroom_id, answers=to.id, after=to.id, now=now)
 
     def continuation(self, *, id: str, now: datetime) -> Message:
         """A new reply that goes on where this one, cut off by the model's output limit, stopped."""
@@ -203,15 +194,20 @@ class Message:
             raise Conflict(
                 "Only a reply that ended at the model's output limit (finish_reason length) can be continued."
             )
-        return Message(
+        return Message._waiting(id=id, chatroom_id=self.chatroom_id, answers=self.reply_to, after=self.id, now=now)
+
+    @classmethod
+    def _waiting(cls, *, id: str, chatroom_id: str, answers: str | None, after: str, now: datetime) -> Message:
+        """A reply nobody has started writing yet."""
+        return cls(
             id=id,
-            chatroom_id=self.chatroom_id,
+            chatroom_id=chatroom_id,
             role=MessageRole.MODEL,
             content="",
             status=MessageStatus.PENDING,
             created_at=now,
-            reply_to=self.reply_to,
-            parent_id=self.id,
+            reply_to=answers,
+            parent_id=after,
         )
 
     @property

@@ -77,6 +77,7 @@ from application.use_cases.cancel_reply import CancelReply
 from application.use_cases.change_password import ChangePassword
 from application.use_cases.check_readiness import CheckReadiness
 from application.use_cases.complete_test_checkout import CompleteTestCheckout
+from application.use_cases.continue_reply import ContinueReply
 from application.use_cases.create_chatroom import CreateChatroom
 from application.use_cases.delete_chatroom import DeleteChatroom
 from application.use_cases.forgot_password import ForgotPassword
@@ -95,7 +96,7 @@ from application.use_cases.log_out import LogOut
 from application.use_cases.open_billing_portal import OpenBillingPortal
 from application.use_cases.rate_reply import RateReply
 from application.use_cases.refresh_tokens import RefreshTokens
-from application.use_cases.regenerate_reply import ContinueReply, RegenerateReply
+from application.use_cases.regenerate_reply import RegenerateReply
 from application.use_cases.rename_chatroom import RenameChatroom
 from application.use_cases.requeue_stalled_replies import RequeueStalledReplies, SweepPolicy
 from application.use_cases.reset_password import ResetPassword

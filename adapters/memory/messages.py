@@ -34,10 +34,10 @@ class InMemoryMessageRepository:
 
     async def list_branch(self, chatroom_id: str, *, leaf_id: str, limit: int | None) -> Sequence[Message]:
         branch: list[Message] = []
-        message = self.get_sync(chatroom_id, leaf_id)
+        message = self._in_room(chatroom_id, leaf_id)
         while message is not None and (limit is None or len(branch) < limit):
             branch.append(message)
-            message = self.get_sync(chatroom_id, message.parent_id) if message.parent_id else None
+            message = self._in_room(chatroom_id, message.parent_id) if message.parent_id else None
         return branch
 
     async def page_of_branch(self, chatroom_id: str, *, leaf_id: str, limit: int) -> Sequence[PlacedMessage]:
@@ -62,7 +62,7 @@ class InMemoryMessageRepository:
             leaf = max(children[leaf], key=_age).id
         return leaf
 
-    def get_sync(self, chatroom_id: str, message_id: str) -> Message | None:
+    def _in_room(self, chatroom_id: str, message_id: str) -> Message | None:
         message = self._rows.get(message_id)
         return message if message is not None and message.chatroom_id == chatroom_id else None
 

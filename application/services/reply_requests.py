@@ -14,7 +14,7 @@ from application.ports.services import Clock, IdGenerator, JobQueue, RateLimiter
 from application.services.ownership import owned_chatroom
 from application.services.placement import placed
 from application.use_cases.authenticate import Principal
-from domain.chat import Chatroom, Message, PlacedMessage
+from domain.chat import Chatroom, Message, MessageRole, PlacedMessage
 from domain.errors import Conflict, DailyLimitReached, DependencyUnavailable, NotFound, TooManyRequests
 from domain.quota import DailyQuota, QuotaStatus, usage_day
 from domain.users import Tier
@@ -52,6 +52,38 @@ class ReplyRequest:
     ask: Ask
     idempotency_key: str | None = None
     request_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplyCommand:
+    """Ask for a new reply about an earlier one (regenerate it, continue it)."""
+
+    principal: Principal
+    chatroom_id: str
+    reply_id: str
+    idempotency_key: str | None = None
+    request_id: str | None = None
+
+    def asking(self, ask: Ask) -> ReplyRequest:
+        return ReplyRequest(
+            principal=self.principal,
+            chatroom_id=self.chatroom_id,
+            ask=ask,
+            idempotency_key=self.idempotency_key,
+            request_id=self.request_id,
+        )
+
+
+async def finished_reply(uow: UnitOfWork, chatroom: Chatroom, reply_id: str) -> Message:
+    """The reply a new one is asked about: a model reply of this room that has ended."""
+    reply = await uow.messages.get_in_chatroom(chatroom.id, reply_id)
+    if reply is None:
+        raise NotFound("Message not found.")
+    if reply.role is not MessageRole.MODEL:
+        raise Conflict("Only a model reply can be regenerated or continued; edit a message of yours instead.")
+    if not reply.is_finished:
+        raise Conflict("This reply is still being written. Cancel it first, or wait for it to finish.")
+    return reply
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -142,7 +174,9 @@ class ReplyRequests:
 
     async def _placed(self, uow: UnitOfWork, exchange: Exchange) -> tuple[PlacedMessage, PlacedMessage]:
         reply = exchange.reply
-        asked = exchange.question or await uow.messages.get(reply.reply_to or "")
+        asked = exchange.question
+        if asked is None and reply.reply_to is not None:
+            asked = await uow.messages.get(reply.reply_to)
         if asked is None:
             raise NotFound("Message not found.")
         message, placed_reply = await placed(uow, reply.chatroom_id, [asked, reply])

@@ -208,9 +208,8 @@ class StreamReply:
         deadline = time.monotonic() + self.policy.max_wait_seconds
         async for event in events:
             if event is None:
-                current = await self._final(command)
-                if current.message.is_finished:
-                    for item in self._rest_of_record(current, position):
+                if (await self._load(command)).is_finished:
+                    for item in self._rest_of_record(await self._final(command), position):
                         yield item
                     return
                 if time.monotonic() > deadline:

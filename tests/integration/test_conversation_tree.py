@@ -14,7 +14,6 @@ from adapters.memory.language_model import FakeLanguageModel
 from adapters.postgres.migrate import upgrade
 from bench.seed import seed_conversation
 from tests.http.conftest import Api
-from tests.integration.test_real_stack import real_api  # noqa: F401 (a fixture)
 from tests.stack import Stack
 
 
@@ -88,7 +87,7 @@ async def test_a_linear_history_becomes_one_branch_when_migrated(stack: Stack) -
 
 
 async def test_a_room_of_100000_messages_in_a_thousand_branches_pages_switches_and_answers(
-    real_api: Api,  # noqa: F811
+    real_api: Api,
     stack: Stack,
 ) -> None:
     model = FakeLanguageModel(chunks=2, chunk_delay=0)

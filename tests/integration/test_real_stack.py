@@ -4,19 +4,14 @@ when Redis is down."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from dependency_injector import providers
-from litestar.testing import AsyncTestClient
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.memory.job_queue import InMemoryJobQueue
 from adapters.postgres.migrate import current_revision, downgrade, head_revision, upgrade
 from adapters.postgres.tables import metadata
-from entrypoints.asgi import build_app
 from entrypoints.container import Container
 from tests.http.conftest import Api
 from tests.stack import Stack
@@ -75,18 +70,6 @@ async def test_the_api_refuses_an_unmigrated_database(scratch_database: str, rea
     with pytest.raises(SchemaNotCurrent, match="make migrate"):
         await ensure_schema_is_current(engine)
     await engine.dispose()
-
-
-@pytest.fixture
-async def real_api(real_container: Container) -> AsyncIterator[Api]:
-    """The HTTP app on PostgreSQL and Redis; replies are written in process (the worker
-    itself is exercised by the end-to-end tests)."""
-    real_container.adapters.job_queue.override(
-        providers.Singleton(InMemoryJobQueue, reply_writer=real_container.generate_reply.provider, backoff_seconds=0)
-    )
-    app = build_app(real_container.settings(), real_container)
-    async with AsyncTestClient(app=app) as client:
-        yield Api(client, real_container)
 
 
 async def test_seed_flow_on_postgres_and_redis(real_api: Api) -> None:

@@ -10,9 +10,10 @@ from litestar.response import ServerSentEvent
 from msgspec import UNSET
 
 from application.pagination import MAX_PAGE_SIZE, decode_cursor, encode_cursor
-from application.services.reply_requests import RequestedReply
+from application.services.reply_requests import ReplyCommand, RequestedReply
 from application.use_cases.authenticate import Principal
 from application.use_cases.cancel_reply import CancelReply, CancelReplyCommand
+from application.use_cases.continue_reply import ContinueReply
 from application.use_cases.create_chatroom import CreateChatroom, CreateChatroomCommand
 from application.use_cases.delete_chatroom import DeleteChatroom, DeleteChatroomCommand
 from application.use_cases.fork_chatroom import ForkChatroom, ForkChatroomCommand
@@ -21,7 +22,7 @@ from application.use_cases.get_message import GetMessage, GetMessageCommand
 from application.use_cases.list_chatrooms import DEFAULT_CHATROOM_PAGE, ListChatrooms, ListChatroomsCommand
 from application.use_cases.list_messages import DEFAULT_MESSAGE_PAGE, ListMessages, ListMessagesCommand
 from application.use_cases.rate_reply import RateReply, RateReplyCommand
-from application.use_cases.regenerate_reply import ContinueReply, RegenerateReply, ReplyCommand
+from application.use_cases.regenerate_reply import RegenerateReply
 from application.use_cases.rename_chatroom import RenameChatroom, RenameChatroomCommand
 from application.use_cases.send_message import Follow, SendMessage, SendMessageCommand
 from application.use_cases.stream_reply import StreamReply, StreamReplyCommand
