@@ -1,3 +1,9 @@
+# The web page's third-party code, from the npm registry at the versions web/ pins.
+FROM node:20-slim AS web
+WORKDIR /src
+COPY web/package.json web/package-lock.json web/vendor.sh web/
+RUN sh web/vendor.sh
+
 # One image for the API, the worker and the migration step; compose picks the command.
 FROM python:3.11-slim
 
@@ -11,6 +17,7 @@ COPY domain domain
 COPY application application
 COPY adapters adapters
 COPY entrypoints entrypoints
+COPY --from=web /src/entrypoints/web/static/vendor entrypoints/web/static/vendor
 COPY devstack devstack
 RUN pip install . && useradd --create-home --uid 10001 app
 USER app

@@ -10,10 +10,10 @@ WORKER_THREADS ?= 64
 # newman (the Postman CLI) from the npm registry, for the collection test.
 NEWMAN := .tools/node_modules/.bin/newman
 
-.PHONY: help install run api worker migrate cli fake-llm postman bench bench-smoke wrk test lint fmt clean
+.PHONY: help install web chromium run api worker migrate cli fake-llm postman bench bench-smoke wrk test lint fmt clean
 
 help:
-	@echo "make run     - API + worker on http://$(HOST):$(PORT) (docs at /schema/swagger), on PostgreSQL and Redis"
+	@echo "make run     - the chat page at http://$(HOST):$(PORT)/, API + worker (docs at /schema/swagger), on PostgreSQL and Redis"
 	@echo "make migrate - bring the database schema up to date"
 	@echo "make api / make worker - one piece, against DATABASE_URL and REDIS_URL"
 	@echo "make cli ARGS=...  - the admin CLI (create-user, show-user, set-tier, reset-usage, retry-failed, fake-checkout)"
@@ -29,13 +29,26 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The web page's third-party code (marked, DOMPurify) from the npm registry, pinned by
+# web/package-lock.json; see web/vendor.sh.
+WEB_VENDOR := entrypoints/web/static/vendor/marked.js
+$(WEB_VENDOR): web/package.json web/package-lock.json web/vendor.sh
+	sh web/vendor.sh
+	touch $@
+
+web: $(WEB_VENDOR)
+
+# The browser tests drive Debian's Chromium (installed here when missing, as wrk is).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium)
+
 # API + worker on PostgreSQL and Redis (embedded ones unless DATABASE_URL/REDIS_URL are set).
-run: $(STAMP)
+run: $(STAMP) $(WEB_VENDOR)
 	$(BIN)/python -m devstack run --host $(HOST) --port $(PORT) --worker-threads $(WORKER_THREADS)
 
 # The pieces on their own, against DATABASE_URL and REDIS_URL.
 # Development unless APP_ENV says otherwise (the service itself defaults to production).
-api: $(STAMP)
+api: $(STAMP) $(WEB_VENDOR)
 	APP_ENV=$${APP_ENV:-development} $(BIN)/uvicorn --factory entrypoints.asgi:create --host $(HOST) --port $(PORT) --no-access-log --no-proxy-headers
 
 worker: $(STAMP)
@@ -55,7 +68,7 @@ fake-llm: $(STAMP)
 $(NEWMAN):
 	npm install --prefix .tools --no-audit --no-fund --silent newman@6
 
-test: $(STAMP) $(NEWMAN)
+test: $(STAMP) $(NEWMAN) $(WEB_VENDOR) chromium
 	$(BIN)/pytest
 
 # The benchmark (see bench/run.py); wrk comes from Debian's packages.
@@ -84,4 +97,4 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .tools web/node_modules entrypoints/web/static/vendor .pytest_cache .mypy_cache .ruff_cache .hypothesis

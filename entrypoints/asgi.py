@@ -17,6 +17,7 @@ from entrypoints.container import Container, build_container, use_case_providers
 from entrypoints.http.app import create_app
 from entrypoints.http.browser_sessions import BrowserSessions
 from entrypoints.http.middleware import RequestContextMiddleware
+from entrypoints.http.web_page import WebPage
 from entrypoints.logs import configure_logging
 from entrypoints.resources import close_resources, follow_cache_invalidations, open_resources
 from entrypoints.settings import Settings, settings_or_exit
@@ -69,6 +70,7 @@ def build_app(settings: Settings, container: Container | None = None) -> ASGIApp
         browser_sessions=BrowserSessions(
             secure=settings.is_production, refresh_ttl_seconds=settings.refresh_token_ttl_seconds
         ),
+        web_page=WebPage.load(),
         lifespan=[_lifespan(container)],
     )
     # Outside Litestar, so even a request no route matched gets the headers and an id.

@@ -87,8 +87,9 @@ class StripePaymentGateway:
                     "metadata": {"user_id": user_id},
                     # Every subscription object then names its user: webhooks need no lookup.
                     "subscription_data": {"metadata": {"user_id": user_id}},
-                    "success_url": f"{self._public_url}/subscription/status?checkout=success",
-                    "cancel_url": f"{self._public_url}/subscription/status?checkout=cancelled",
+                    # Back to the web page, which waits for the webhook to make the plan Pro.
+                    "success_url": f"{self._public_url}/?checkout=success",
+                    "cancel_url": f"{self._public_url}/?checkout=cancelled",
                 }
             )
         )
@@ -97,7 +98,7 @@ class StripePaymentGateway:
     async def create_portal(self, *, customer_id: str) -> str:
         portal = await self._call(
             self._client.v1.billing_portal.sessions.create_async(
-                params={"customer": customer_id, "return_url": f"{self._public_url}/subscription/status"}
+                params={"customer": customer_id, "return_url": f"{self._public_url}/"}
             )
         )
         return str(portal.url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from litestar import Controller, Litestar
+from litestar import Controller, Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.handlers import HTTPRouteHandler
@@ -22,6 +22,7 @@ from entrypoints.http.controllers.subscriptions import SubscriptionController
 from entrypoints.http.controllers.users import UserController
 from entrypoints.http.dependencies import build_dependencies
 from entrypoints.http.errors import EXCEPTION_HANDLERS
+from entrypoints.http.web_page import WebPage, web_page_router
 
 API_DESCRIPTION = """
 Sign in with a one-time code, open chatrooms, and talk to an AI model. Replies are
@@ -68,9 +69,10 @@ def create_app(
     metrics_token: str | None = None,
     cors_allow_origins: tuple[str, ...] = (),
     browser_sessions: BrowserSessions | None = None,
+    web_page: WebPage | None = None,
     lifespan: list[Callable[[Litestar], Any]] | None = None,
 ) -> Litestar:
-    controllers = [
+    controllers: list[type[Controller] | Router] = [
         AuthController,
         UserController,
         ChatroomController,
@@ -78,6 +80,7 @@ def create_app(
         OperationsController,
         *([MetricsController] if metrics_route else []),
         *([DevController] if dev_routes else []),
+        *([web_page_router(web_page)] if web_page is not None else []),
     ]
     return Litestar(
         route_handlers=controllers,

@@ -23,6 +23,21 @@ _DOCS_CSP = (
     "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; frame-ancestors 'none'"
 )
 
+# The web page: its own scripts and styles only (no inline script), talking to this
+# origin only; images from model replies are never loaded from elsewhere.
+_PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "manifest-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def content_security_policy(path: str) -> str:
+    if path.startswith("/schema"):
+        return _DOCS_CSP
+    if path == "/" or path.startswith("/assets/"):
+        return _PAGE_CSP
+    return _API_CSP
+
 
 def security_headers(*, hsts: bool) -> list[tuple[bytes, bytes]]:
     headers = [
@@ -55,10 +70,9 @@ class RequestContextMiddleware:
         request_id = incoming if incoming and _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.bind_contextvars(request_id=request_id)
-        docs = scope["path"].startswith("/schema")
         extra = [
             *self._headers,
-            (b"content-security-policy", (_DOCS_CSP if docs else _API_CSP).encode()),
+            (b"content-security-policy", content_security_policy(scope["path"]).encode()),
             (b"x-request-id", request_id.encode()),
         ]
         status = 500

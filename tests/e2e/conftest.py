@@ -56,6 +56,7 @@ class Service:
 
     def start_api(self) -> str:
         port = free_port()
+        url = f"http://127.0.0.1:{port}"
         process = self._spawn(
             f"api-{port}",
             [
@@ -68,8 +69,9 @@ class Service:
                 str(port),
                 "--no-proxy-headers",
             ],
+            # Links it makes (the fake checkout's) point at itself.
+            PUBLIC_URL=url,
         )
-        url = f"http://127.0.0.1:{port}"
         self.apis.append((process, url))
         _wait_for(f"{url}/health", process)
         return url
@@ -101,10 +103,10 @@ class Service:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
 
-    def _spawn(self, name: str, command: list[str]) -> subprocess.Popen[bytes]:
+    def _spawn(self, name: str, command: list[str], **env: str) -> subprocess.Popen[bytes]:
         log = (self.logs / f"{name}.log").open("ab")
         return subprocess.Popen(  # noqa: S603 - our interpreter and modules
-            command, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command, env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
 

@@ -260,6 +260,22 @@ async def test_a_fake_checkout_url_completes_the_checkout_through_the_webhook_pa
     assert (await api.request("GET", f"/{path}")).status_code == 404  # a session is paid once
 
 
+async def test_a_browser_that_pays_a_fake_checkout_is_sent_back_to_the_page(api: Api) -> None:
+    token = await api.sign_in()
+    checkout = (await api.request("POST", "/subscribe/pro", token)).json()
+    path = checkout["checkout_url"].split("://", 1)[1].split("/", 1)[1]
+    paid = await api.request(
+        "GET", f"/{path}", headers={"Accept": "text/html,application/xhtml+xml"}, follow_redirects=False
+    )
+    assert paid.status_code == 303 and paid.headers["location"] == "/?checkout=success"
+    assert (await api.request("GET", "/user/me", token)).json()["tier"] == "pro"
+    portal = (await api.request("POST", "/subscription/portal", token)).json()["url"]
+    back = await api.request(
+        "GET", "/" + portal.split("://", 1)[1].split("/", 1)[1], headers={"Accept": "text/html"}, follow_redirects=False
+    )
+    assert back.status_code == 303 and back.headers["location"] == "/?billing=fake-portal"
+
+
 async def test_the_dev_routes_do_not_exist_in_production() -> None:
     from litestar.testing import AsyncTestClient
 

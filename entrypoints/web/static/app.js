@@ -1,0 +1,839 @@
+// The reference web client. It uses only the public HTTP API (docs/api.md): nothing it
+// does is unavailable to other clients. Replies are followed with the browser's own
+// EventSource, which reconnects with Last-Event-ID by itself.
+import { api, ApiError, hasSession, signIn } from "./api.js";
+import { renderMarkdown } from "./markdown.js";
+
+const $ = (id) => document.getElementById(id);
+const FINISHED = new Set(["completed", "failed", "cancelled"]);
+const UNTITLED = "New chat";
+const MESSAGES_PAGE = 50;
+const ROOMS_PAGE = 30;
+// What is typed survives a reload and a trip to the checkout (this tab only).
+const DRAFT = "chat.draft";
+const RETURN_TO = "chat.return-to";
+const phone = window.matchMedia("(max-width: 760px)");
+
+const state = {
+  me: null,
+  usage: null,
+  rooms: [],
+  roomsCursor: null,
+  roomsDone: false,
+  roomsLoading: false,
+  room: null, // the chatroom shown; null for a new chat not yet sent
+  messages: [], // its branch, oldest first
+  olderCursor: null,
+  opening: 0, // the latest room asked for: older answers are dropped
+  streams: new Map(), // reply id -> EventSource
+  editing: null, // the user message being edited
+  draft: null, // {fingerprint, key}: sending the same thing again after a failure counts once
+};
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const find = (id) => state.messages.find((message) => message.id === id);
+const writing = () => state.messages.filter((m) => m.role === "model" && !FINISHED.has(m.status));
+
+function element(tag, { className, text, attrs = {} } = {}, ...children) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value !== false && value !== undefined) node.setAttribute(name, value === true ? "" : value);
+  }
+  node.append(...children);
+  return node;
+}
+
+// Icons drawn here rather than taken from a font: not every system has emoji.
+const ICONS = {
+  up: "M2 10h4v11H2zM8 21h9.3a2 2 0 0 0 2-1.6l1.6-7A2 2 0 0 0 19 10h-5.5l.8-4.3A2 2 0 0 0 12.4 3.4L8 9z",
+  down: "M2 3h4v11H2zM8 3h9.3a2 2 0 0 1 2 1.6l1.6 7A2 2 0 0 1 19 14h-5.5l.8 4.3a2 2 0 0 1-1.9 2.3L8 15z",
+};
+
+function icon(name) {
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.classList.add("icon");
+  const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  path.setAttribute("d", ICONS[name]);
+  svg.append(path);
+  return svg;
+}
+
+function button(label, onClick, { className = "small", attrs } = {}) {
+  const node = element("button", { className, text: label, attrs: { type: "button", ...attrs } });
+  node.addEventListener("click", () => act(onClick));
+  return node;
+}
+
+function when(iso) {
+  return new Date(iso).toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" });
+}
+
+// ---- feedback to the person --------------------------------------------------------
+
+let noticeTimer = 0;
+
+function showNotice(text) {
+  $("notice").textContent = text;
+  $("notice").hidden = false;
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => { $("notice").hidden = true; }, 6000);
+}
+
+function showAlert(text, { offerPro = false } = {}) {
+  $("alert-text").textContent = text;
+  $("alert-pro").hidden = !offerPro;
+  $("alert").hidden = false;
+}
+
+function hideAlert() {
+  $("alert").hidden = true;
+}
+
+// Every action goes through here: an ended session leads back to sign-in, any other
+// failure is said in words and nothing typed is lost.
+async function act(action) {
+  try {
+    await action();
+  } catch (error) {
+    if (!(error instanceof ApiError)) {
+      showAlert("Something went wrong on this page. Reload it and try again.");
+      throw error;
+    }
+    if (error.status === 401) {
+      showSignIn("Your session ended. Sign in again.");
+    } else if (error.code === "DAILY_LIMIT_REACHED") {
+      await refreshUsage();
+      const reset = state.usage?.resets_at ? ` More at ${when(state.usage.resets_at)}.` : "";
+      showAlert(`You have used today's ${state.usage?.daily_limit ?? ""} messages.${reset} Pro has no daily limit.`, {
+        offerPro: true,
+      });
+    } else {
+      showAlert(error.message);
+    }
+  }
+}
+
+// ---- signing in and out ------------------------------------------------------------
+
+function showSignIn(message) {
+  closeStreams();
+  Object.assign(state, { me: null, usage: null, rooms: [], room: null, messages: [], editing: null });
+  $("app").hidden = true;
+  $("signin").hidden = false;
+  $("phone-form").hidden = false;
+  $("code-form").hidden = true;
+  if (message) showNotice(message);
+  $("phone").focus();
+}
+
+async function sendCode(event) {
+  event.preventDefault();
+  const number = $("phone").value.trim();
+  if (!number) return showAlert("Enter your mobile number, with its country code.");
+  const sent = await signIn.sendCode(number);
+  hideAlert();
+  $("code-number").textContent = number;
+  $("phone-form").hidden = true;
+  $("code-form").hidden = false;
+  $("code").value = "";
+  // Development only: the API hands the code back, so it is shown and filled in.
+  $("dev-code").hidden = !sent.otp;
+  if (sent.otp) {
+    $("code").value = sent.otp;
+    $("dev-code").textContent = `Development: your code is ${sent.otp}, filled in for you.`;
+  }
+  $("code").focus();
+}
+
+async function verifyCode(event) {
+  event.preventDefault();
+  const signedIn = await signIn.verify($("phone").value.trim(), $("code").value.trim());
+  hideAlert();
+  state.me = signedIn.user;
+  await showApp();
+}
+
+async function signOut() {
+  await signIn.signOut().catch(() => undefined);
+  sessionStorage.removeItem(DRAFT);
+  history.replaceState(null, "", "/");
+  showSignIn("You are signed out.");
+}
+
+// ---- the app -----------------------------------------------------------------------
+
+async function showApp() {
+  $("signin").hidden = true;
+  $("app").hidden = false;
+  $("composer-input").value = sessionStorage.getItem(DRAFT) ?? "";
+  fitComposer();
+  renderPlan();
+  await Promise.all([refreshUsage(), loadRooms({ reset: true })]);
+  await openFromLocation();
+}
+
+function roomIdInLocation() {
+  const found = /^#c\/([0-9a-f-]{36})$/.exec(location.hash);
+  return found ? found[1] : null;
+}
+
+async function openFromLocation() {
+  if (!state.me) return;
+  const id = roomIdInLocation();
+  if (id === null) showNewChat();
+  else if (id !== state.room?.id) await openRoom(id);
+}
+
+// ---- plan and quota ----------------------------------------------------------------
+
+async function refreshUsage() {
+  state.usage = await api("GET", "/user/usage");
+  renderPlan();
+}
+
+function renderPlan() {
+  const usage = state.usage;
+  const pro = (usage?.tier ?? state.me?.tier) === "pro";
+  $("plan").textContent = pro ? "Pro plan" : "Basic plan";
+  $("go-pro").hidden = pro;
+  $("billing").hidden = !pro;
+  if (!usage) $("quota").textContent = "";
+  else if (pro) $("quota").textContent = "Pro: no daily limit.";
+  else if (usage.remaining > 0) {
+    $("quota").textContent = `${usage.remaining} of ${usage.daily_limit} messages left today.`;
+  } else {
+    $("quota").textContent = `Daily limit reached. More at ${when(usage.resets_at)}, or go Pro.`;
+  }
+}
+
+async function goPro() {
+  try {
+    const checkout = await api("POST", "/subscribe/pro");
+    sessionStorage.setItem(RETURN_TO, location.hash);
+    location.assign(checkout.checkout_url);
+  } catch (error) {
+    if (error.status !== 409) throw error;
+    await refreshUsage();
+    showNotice("You are already on Pro.");
+  }
+}
+
+async function openBillingPortal() {
+  const portal = await api("POST", "/subscription/portal");
+  sessionStorage.setItem(RETURN_TO, location.hash);
+  location.assign(portal.url);
+}
+
+// Back from the payment provider (its return address is the page, with a query): the
+// chat open before leaving opens again. The plan changes when the provider's webhook
+// says so, not when the browser comes back, so the page waits for it.
+function cameBackFromPayments() {
+  const params = new URLSearchParams(location.search);
+  if (![...params.keys()].length) return null;
+  history.replaceState(null, "", "/" + (sessionStorage.getItem(RETURN_TO) ?? location.hash));
+  sessionStorage.removeItem(RETURN_TO);
+  return params;
+}
+
+async function afterPayments(params) {
+  if (params.get("checkout") === "cancelled") return showNotice("Checkout cancelled: nothing was charged.");
+  if (params.get("billing") === "fake-portal") {
+    return showNotice("Development: the fake payment provider has no billing portal to show.");
+  }
+  if (params.get("checkout") !== "success") return;
+  showNotice("Payment received. Waiting for its confirmation…");
+  for (let attempt = 0; attempt < 30; attempt += 1) {
+    const status = await api("GET", "/subscription/status");
+    if (status.tier === "pro") {
+      await refreshUsage();
+      hideAlert();
+      return showNotice("You are on Pro now: no daily limit.");
+    }
+    await sleep(1000);
+  }
+  showNotice("The payment is not confirmed yet. Your plan changes as soon as it is.");
+}
+
+// ---- the list of chats -------------------------------------------------------------
+
+async function loadRooms({ reset = false } = {}) {
+  if (state.roomsLoading || (!reset && state.roomsDone)) return;
+  state.roomsLoading = true;
+  try {
+    const cursor = reset ? null : state.roomsCursor;
+    const query = `limit=${ROOMS_PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+    const page = await api("GET", `/chatroom?${query}`);
+    state.rooms = reset ? page.items : [...state.rooms, ...page.items];
+    state.roomsCursor = page.next_cursor;
+    state.roomsDone = !page.next_cursor;
+  } finally {
+    state.roomsLoading = false;
+  }
+  renderRooms();
+  // Still at the end of the list (a tall screen): the next page too.
+  if (!state.roomsDone && sentinelInView()) await loadRooms();
+}
+
+function sentinelInView() {
+  const box = $("rooms-scroll").getBoundingClientRect();
+  return $("rooms-more").getBoundingClientRect().top < box.bottom;
+}
+
+function renderRooms() {
+  $("rooms").replaceChildren(
+    ...state.rooms.map((room) => {
+      const current = room.id === state.room?.id;
+      const link = element("a", { text: room.title, attrs: { href: `#c/${room.id}`, "aria-current": current && "page" } });
+      return element("li", {}, link);
+    }),
+  );
+  const more = $("rooms-more");
+  more.hidden = state.roomsDone && state.rooms.length > 0;
+  more.textContent = state.roomsDone ? "No chats yet." : "Loading…";
+}
+
+function putRoomFirst(room) {
+  state.rooms = [room, ...state.rooms.filter((r) => r.id !== room.id)];
+  renderRooms();
+}
+
+function renameInList(id, title) {
+  const found = state.rooms.find((r) => r.id === id);
+  if (found) found.title = title;
+  renderRooms();
+}
+
+// ---- one chat ----------------------------------------------------------------------
+
+function showNewChat() {
+  closeStreams();
+  state.opening += 1;
+  Object.assign(state, { room: null, messages: [], olderCursor: null, editing: null });
+  renderHead();
+  renderMessages();
+  renderRooms();
+  $("composer-input").focus();
+}
+
+async function openRoom(id) {
+  const ticket = ++state.opening;
+  closeStreams();
+  let room;
+  let page;
+  try {
+    [room, page] = await Promise.all([
+      api("GET", `/chatroom/${id}`),
+      api("GET", `/chatroom/${id}/messages?limit=${MESSAGES_PAGE}`),
+    ]);
+  } catch (error) {
+    if (error.status !== 404) throw error;
+    showAlert("That chat does not exist, or it is not yours.");
+    location.hash = "";
+    return;
+  }
+  if (ticket !== state.opening) return;
+  Object.assign(state, { room, messages: page.items, olderCursor: page.next_cursor, editing: null });
+  renderHead();
+  renderMessages({ toBottom: true });
+  renderRooms();
+  followUnfinished();
+}
+
+async function reloadBranch() {
+  const room = state.room;
+  const page = await api("GET", `/chatroom/${room.id}/messages?limit=${MESSAGES_PAGE}`);
+  if (state.room?.id !== room.id) return;
+  closeStreams();
+  Object.assign(state, { messages: page.items, olderCursor: page.next_cursor, editing: null });
+  renderMessages({ toBottom: true });
+  followUnfinished();
+}
+
+async function showOlder() {
+  const room = state.room;
+  const page = await api(
+    "GET",
+    `/chatroom/${room.id}/messages?limit=${MESSAGES_PAGE}&cursor=${encodeURIComponent(state.olderCursor)}`,
+  );
+  if (state.room?.id !== room.id) return;
+  const scroller = $("scroller");
+  const fromBottom = scroller.scrollHeight - scroller.scrollTop;
+  state.messages = [...page.items, ...state.messages];
+  state.olderCursor = page.next_cursor;
+  renderMessages();
+  scroller.scrollTop = scroller.scrollHeight - fromBottom;
+}
+
+function renderHead() {
+  $("room-title").textContent = state.room?.title ?? UNTITLED;
+  $("room-title").hidden = false;
+  $("rename-form").hidden = true;
+  $("rename").hidden = !state.room;
+  $("delete").hidden = !state.room;
+  document.title = state.room ? `${state.room.title} – Chat` : "Chat";
+}
+
+function startRename() {
+  $("rename-input").value = state.room.title;
+  $("room-title").hidden = true;
+  $("rename-form").hidden = false;
+  $("rename").hidden = true;
+  $("rename-input").focus();
+  $("rename-input").select();
+}
+
+async function rename(event) {
+  event.preventDefault();
+  const title = $("rename-input").value.trim();
+  if (!title) return;
+  const room = await api("PATCH", `/chatroom/${state.room.id}`, { title });
+  state.room = { ...state.room, title: room.title };
+  renameInList(room.id, room.title);
+  renderHead();
+  $("rename").focus();
+}
+
+async function deleteRoom() {
+  const room = state.room;
+  if (!window.confirm(`Delete “${room.title}” and all its messages?`)) return;
+  await api("DELETE", `/chatroom/${room.id}`);
+  state.rooms = state.rooms.filter((r) => r.id !== room.id);
+  showNotice(`Deleted “${room.title}”.`);
+  location.hash = "";
+  showNewChat();
+}
+
+// The title the model suggests after the first exchange arrives by itself.
+async function watchTitle(id) {
+  for (const wait of [500, 1000, 2000, 4000, 8000]) {
+    await sleep(wait);
+    const room = await api("GET", `/chatroom/${id}`).catch(() => null);
+    if (room && room.title !== UNTITLED) {
+      renameInList(id, room.title);
+      if (state.room?.id === id) {
+        state.room = { ...state.room, title: room.title };
+        if ($("rename-form").hidden) renderHead();
+      }
+      return;
+    }
+  }
+}
+
+// ---- messages ----------------------------------------------------------------------
+
+function nearBottom() {
+  const scroller = $("scroller");
+  return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 120;
+}
+
+function toBottom() {
+  $("scroller").scrollTop = $("scroller").scrollHeight;
+}
+
+function renderMessages({ toBottom: scroll = false } = {}) {
+  $("messages").replaceChildren(...state.messages.map(messageItem));
+  $("empty").hidden = state.messages.length > 0;
+  $("older").hidden = !state.olderCursor;
+  renderComposer();
+  if (scroll) toBottom();
+}
+
+function repaint(message) {
+  const stick = nearBottom();
+  const old = document.querySelector(`#messages > li[data-id="${message.id}"]`);
+  if (old) old.replaceWith(messageItem(message));
+  renderComposer();
+  if (stick) toBottom();
+}
+
+// Chunks arrive faster than a screen refreshes: paint each reply at most once a frame.
+const toPaint = new Set();
+function repaintSoon(message) {
+  if (!toPaint.size) {
+    requestAnimationFrame(() => {
+      const stick = nearBottom();
+      for (const id of toPaint) {
+        const found = find(id);
+        const bubble = document.querySelector(`#messages > li[data-id="${id}"] .bubble`);
+        if (found && bubble) bubble.innerHTML = renderMarkdown(found.content);
+      }
+      toPaint.clear();
+      if (stick) toBottom();
+    });
+  }
+  toPaint.add(message.id);
+}
+
+function messageItem(message) {
+  const item = element("li", { className: `msg ${message.role}`, attrs: { "data-id": message.id } });
+  if (state.editing === message.id) {
+    item.append(editForm(message));
+    return item;
+  }
+  const bubble = element("div", { className: "bubble" });
+  if (message.role === "model") {
+    bubble.innerHTML = renderMarkdown(message.content);
+    // Screen readers read a reply once it is written, not every fragment of it.
+    if (!FINISHED.has(message.status)) {
+      item.classList.add("writing");
+      item.setAttribute("aria-busy", "true");
+    }
+  } else {
+    bubble.textContent = message.content;
+  }
+  item.append(bubble, metaRow(message));
+  return item;
+}
+
+function versionSwitch(message) {
+  const label = `${message.sibling_index + 1} / ${message.sibling_count}`;
+  return element(
+    "span",
+    { className: "versions", attrs: { role: "group", "aria-label": `Version ${label.replace(" / ", " of ")}` } },
+    button("‹", () => switchTo(message.previous_sibling_id), {
+      className: "small ghost",
+      attrs: { "aria-label": "Previous version", disabled: !message.previous_sibling_id },
+    }),
+    element("span", { text: label, attrs: { "aria-hidden": "true" } }),
+    button("›", () => switchTo(message.next_sibling_id), {
+      className: "small ghost",
+      attrs: { "aria-label": "Next version", disabled: !message.next_sibling_id },
+    }),
+  );
+}
+
+function metaRow(message) {
+  const row = element("div", { className: "msg-meta" });
+  if (message.sibling_count > 1) row.append(versionSwitch(message));
+  if (message.role === "user") {
+    row.append(button("Edit", () => startEdit(message)));
+    return row;
+  }
+  if (message.status === "pending") row.append(element("span", { className: "msg-status", text: "Waiting for the model…" }));
+  if (message.status === "cancelled") row.append(element("span", { className: "msg-status", text: "Stopped." }));
+  if (message.status === "failed") {
+    row.append(element("span", { className: "msg-status failed", text: message.error || "The reply failed." }));
+  }
+  if (!FINISHED.has(message.status)) return row;
+  if (message.finish_reason === "length") row.append(button("Continue", () => continueReply(message)));
+  row.append(button("Regenerate", () => regenerate(message)));
+  if (message.status === "completed") {
+    row.append(button("Copy", () => copy(message)));
+    for (const [rating, label] of [["up", "Good reply"], ["down", "Bad reply"]]) {
+      const thumb = button("", () => rate(message, rating), {
+        className: "small ghost",
+        attrs: { "aria-label": label, "aria-pressed": String(message.feedback?.rating === rating) },
+      });
+      thumb.append(icon(rating));
+      row.append(thumb);
+    }
+  }
+  return row;
+}
+
+function editForm(message) {
+  const input = element("textarea", { attrs: { "aria-label": "Edit your message", maxlength: "8000" } });
+  input.value = message.content;
+  const form = element(
+    "form",
+    { className: "edit" },
+    input,
+    element(
+      "div",
+      {},
+      button("Cancel", () => {
+        state.editing = null;
+        renderMessages();
+      }),
+      element("button", { className: "small primary", text: "Send", attrs: { type: "submit" } }),
+    ),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    act(() => send(input.value, { parentId: message.parent_id }));
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      state.editing = null;
+      renderMessages();
+    }
+  });
+  requestAnimationFrame(() => input.focus());
+  return form;
+}
+
+function startEdit(message) {
+  state.editing = message.id;
+  renderMessages();
+}
+
+function replace(message) {
+  const index = state.messages.findIndex((m) => m.id === message.id);
+  if (index === -1) return;
+  state.messages[index] = message;
+  repaint(message);
+}
+
+// ---- following replies -------------------------------------------------------------
+
+function followUnfinished() {
+  for (const message of writing()) follow(message);
+}
+
+function follow(reply) {
+  if (state.streams.has(reply.id)) return;
+  const source = new EventSource(`/chatroom/${reply.chatroom_id}/messages/${reply.id}/stream`);
+  state.streams.set(reply.id, source);
+  // A new stream starts at the reply's first word: what the page showed is replaced, so
+  // nothing appears twice. The browser's own reconnections go on from Last-Event-ID.
+  let fresh = true;
+  const current = () => {
+    const found = find(reply.id);
+    if (found && fresh) found.content = "";
+    fresh = false;
+    return found;
+  };
+  source.addEventListener("chunk", (event) => {
+    const found = current();
+    if (!found) return;
+    found.content += JSON.parse(event.data).text;
+    if (found.status === "pending") {
+      found.status = "streaming";
+      repaint(found);
+    } else repaintSoon(found);
+  });
+  source.addEventListener("reset", () => {
+    const found = current();
+    if (found) repaint(Object.assign(found, { content: "" }));
+  });
+  for (const name of ["done", "cancelled"]) {
+    source.addEventListener(name, (event) => finished(JSON.parse(event.data)));
+  }
+  source.addEventListener("error", (event) => {
+    // The server's own `error` event carries the failed message; a bare one is the
+    // connection: the browser retries by itself unless the stream was refused.
+    if (event.data) finished(JSON.parse(event.data).message);
+    else if (source.readyState === EventSource.CLOSED) act(() => recover(reply));
+  });
+  source.addEventListener("unauthenticated", () => act(() => recover(reply)));
+}
+
+function unfollow(id) {
+  state.streams.get(id)?.close();
+  state.streams.delete(id);
+}
+
+function closeStreams() {
+  for (const id of [...state.streams.keys()]) unfollow(id);
+}
+
+function finished(message) {
+  unfollow(message.id);
+  replace(message);
+  act(refreshUsage);
+  if (state.room?.id === message.chatroom_id && state.room.title === UNTITLED) watchTitle(message.chatroom_id);
+}
+
+// The stream was refused (the access cookie expired, too many streams) or the session
+// ended: read the reply (renewing the session if it can be), then follow it again.
+async function recover(reply) {
+  unfollow(reply.id);
+  await sleep(1000);
+  if (state.room?.id !== reply.chatroom_id || !find(reply.id)) return;
+  const message = await api("GET", `/chatroom/${reply.chatroom_id}/messages/${reply.id}`);
+  if (FINISHED.has(message.status)) finished(message);
+  else {
+    replace(message);
+    follow(message);
+  }
+}
+
+// ---- sending, stopping, versions ---------------------------------------------------
+
+function renderComposer() {
+  const busy = writing().length > 0;
+  $("send").hidden = busy;
+  $("stop").hidden = !busy;
+}
+
+async function submitComposer(event) {
+  event?.preventDefault();
+  if (writing().length) return;
+  const input = $("composer-input");
+  await send(input.value, {
+    sent: () => {
+      input.value = "";
+      sessionStorage.removeItem(DRAFT);
+      fitComposer();
+    },
+  });
+}
+
+async function send(text, { parentId, sent } = {}) {
+  const content = text.trim();
+  if (!content) return;
+  if (!state.room) {
+    const room = await api("POST", "/chatroom", {});
+    Object.assign(state, { room, messages: [], olderCursor: null });
+    history.replaceState(null, "", `/#c/${room.id}`);
+    renderHead();
+  }
+  const room = state.room;
+  const body = parentId === undefined ? { content } : { content, parent_id: parentId };
+  const fingerprint = JSON.stringify([room.id, body]);
+  if (state.draft?.fingerprint !== fingerprint) state.draft = { fingerprint, key: crypto.randomUUID() };
+  const answer = await api("POST", `/chatroom/${room.id}/message`, body, {
+    headers: { "Idempotency-Key": state.draft.key },
+  });
+  state.draft = null;
+  hideAlert();
+  sent?.();
+  putRoomFirst({ ...room, updated_at: answer.message.created_at });
+  act(refreshUsage);
+  if (parentId === undefined) {
+    state.messages.push(answer.message, answer.reply);
+    renderMessages({ toBottom: true });
+    follow(answer.reply);
+  } else {
+    await reloadBranch();
+  }
+}
+
+async function stopReplies() {
+  for (const reply of writing()) {
+    try {
+      const answer = await api("POST", `/chatroom/${reply.chatroom_id}/messages/${reply.id}/cancel`);
+      if (FINISHED.has(answer.reply.status)) finished(answer.reply);
+    } catch (error) {
+      if (error.status !== 409) throw error; // it finished meanwhile: its stream says how
+    }
+  }
+}
+
+async function regenerate(reply) {
+  await api("POST", `/chatroom/${reply.chatroom_id}/messages/${reply.id}/regenerate`, undefined, {
+    headers: { "Idempotency-Key": crypto.randomUUID() },
+  });
+  act(refreshUsage);
+  await reloadBranch();
+}
+
+async function continueReply(reply) {
+  await api("POST", `/chatroom/${reply.chatroom_id}/messages/${reply.id}/continue`, undefined, {
+    headers: { "Idempotency-Key": crypto.randomUUID() },
+  });
+  act(refreshUsage);
+  await reloadBranch();
+}
+
+async function switchTo(messageId) {
+  if (!messageId) return;
+  await api("PATCH", `/chatroom/${state.room.id}`, { active_leaf_id: messageId });
+  await reloadBranch();
+}
+
+async function rate(reply, rating) {
+  replace(await api("PUT", `/chatroom/${reply.chatroom_id}/messages/${reply.id}/feedback`, { rating }));
+}
+
+async function copy(reply) {
+  await navigator.clipboard.writeText(reply.content);
+  showNotice("Copied.");
+}
+
+function fitComposer() {
+  const input = $("composer-input");
+  input.style.height = "auto";
+  input.style.height = `${input.scrollHeight + 2}px`;
+}
+
+// ---- the drawer of chats on phones -------------------------------------------------
+
+function setDrawer(open) {
+  $("sidebar").classList.toggle("open", open);
+  $("scrim").classList.toggle("open", open);
+  $("scrim").hidden = !open;
+  $("menu").setAttribute("aria-expanded", String(open));
+  // Off screen, the list must not take keyboard focus either.
+  $("sidebar").inert = phone.matches && !open;
+  if (open) $("new-chat").focus();
+}
+
+// ---- wiring ------------------------------------------------------------------------
+
+function on(id, type, handler) {
+  $(id).addEventListener(type, (event) => act(() => handler(event)));
+}
+
+function wire() {
+  on("phone-form", "submit", sendCode);
+  on("code-form", "submit", verifyCode);
+  on("code-back", "click", () => showSignIn());
+  on("sign-out", "click", signOut);
+  on("go-pro", "click", goPro);
+  on("alert-pro", "click", goPro);
+  on("billing", "click", openBillingPortal);
+  on("alert-close", "click", hideAlert);
+  on("new-chat", "click", () => {
+    setDrawer(false);
+    if (location.hash) location.hash = "";
+    else showNewChat();
+  });
+  on("rename", "click", startRename);
+  on("rename-form", "submit", rename);
+  on("rename-cancel", "click", renderHead);
+  on("delete", "click", deleteRoom);
+  on("older", "click", showOlder);
+  on("composer", "submit", submitComposer);
+  on("stop", "click", stopReplies);
+  on("menu", "click", () => setDrawer(!$("sidebar").classList.contains("open")));
+  on("scrim", "click", () => setDrawer(false));
+  $("rooms").addEventListener("click", (event) => {
+    if (event.target.closest("a")) setDrawer(false);
+  });
+  $("composer-input").addEventListener("input", () => {
+    sessionStorage.setItem(DRAFT, $("composer-input").value);
+    fitComposer();
+  });
+  $("composer-input").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      act(submitComposer);
+    }
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && $("sidebar").classList.contains("open")) {
+      setDrawer(false);
+      $("menu").focus();
+    }
+  });
+  window.addEventListener("hashchange", () => act(openFromLocation));
+  phone.addEventListener("change", () => setDrawer(false));
+  new IntersectionObserver(
+    (entries) => {
+      if (entries.some((entry) => entry.isIntersecting) && state.me) act(() => loadRooms());
+    },
+    { root: $("rooms-scroll") },
+  ).observe($("rooms-more"));
+}
+
+async function start() {
+  wire();
+  setDrawer(false);
+  const payments = cameBackFromPayments();
+  if (!hasSession()) return showSignIn();
+  try {
+    state.me = await api("GET", "/user/me");
+  } catch (error) {
+    if (error.status === 401) return showSignIn();
+    throw error;
+  }
+  await showApp();
+  if (payments) await afterPayments(payments);
+}
+
+act(start);

@@ -1,0 +1,380 @@
+"""The web page in a real browser (Debian's Chromium, driven by Playwright) against the
+real service: the API and a worker as processes, on PostgreSQL and Redis, with the
+in-process fake model writing each reply in eight pieces. Each test leaves a
+screenshot in the artifacts folder (ARTIFACTS_DIR, else .artifacts/) whether it passed
+or not."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+
+from tests.e2e.conftest import Service, running_service
+from tests.stack import Stack
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = Path(os.environ.get("ARTIFACTS_DIR", ROOT / ".artifacts")) / "screenshots"
+# As the machine's probe starts it: headless, and nothing that calls Google's servers.
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Slow enough to watch, stop and reload a reply mid-way: 8 pieces, 0.4 s apart.
+SLOW_REPLIES = {
+    "FAKE_LLM_CHUNKS": "8",
+    "FAKE_LLM_CHUNK_DELAY": "0.4",
+    "REPLY_TIME_LIMIT_SECONDS": "30",
+    "LLM_TOTAL_TIMEOUT_SECONDS": "25",
+    "REPLY_LEASE_SECONDS": "40",
+}
+REPLY = "#messages li.model"
+
+
+def chromium_path() -> str:
+    found = os.environ.get("CHROMIUM") or shutil.which("chromium")
+    if not found:
+        pytest.fail("Chromium is not installed: `make chromium` installs Debian's package")
+    return found
+
+
+@pytest.fixture(scope="module")
+def web(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    with running_service(stack, tmp_path_factory.mktemp("web"), **SLOW_REPLIES) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    yield launched
+    launched.close()
+
+
+class Watched:
+    """What the page did besides drawing: script errors, dialogs, requests."""
+
+    def __init__(self, page: Page) -> None:
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.requests: list[str] = []
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("dialog", self._dialog)
+        page.on("request", lambda request: self.requests.append(request.url))
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.accept()
+
+
+def open_page(browser: Browser, request: pytest.FixtureRequest, **context: Any) -> Iterator[tuple[Page, Watched]]:
+    ctx = browser.new_context(**{"viewport": {"width": 1200, "height": 800}, **context})
+    page = ctx.new_page()
+    watched = Watched(page)
+    try:
+        yield page, watched
+        assert watched.errors == [], watched.errors
+    finally:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / f"{request.node.name}.png")
+        ctx.close()
+
+
+@pytest.fixture
+def desk(browser: Browser, request: pytest.FixtureRequest) -> Iterator[tuple[Page, Watched]]:
+    yield from open_page(browser, request)
+
+
+@pytest.fixture
+def phone(browser: Browser, request: pytest.FixtureRequest) -> Iterator[tuple[Page, Watched]]:
+    yield from open_page(
+        browser,
+        request,
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        color_scheme="dark",
+    )
+
+
+def sign_in(page: Page, url: str, number: str) -> None:
+    page.goto(f"{url}/")
+    page.get_by_label("Mobile number").fill(number)
+    page.get_by_role("button", name="Send code").click()
+    # Development: the code the API returned is shown and filled in.
+    expect(page.locator("#dev-code")).to_contain_text("Development: your code is")
+    expect(page.get_by_label("The 6-digit code")).to_have_value(re.compile(r"^\d{6}$"))
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#app")).to_be_visible()
+
+
+def send(page: Page, text: str) -> None:
+    box = page.get_by_label("Message", exact=True)
+    box.fill(text)
+    box.press("Enter")
+
+
+def last_reply(page: Page) -> Any:
+    return page.locator(REPLY).last
+
+
+def wait_until_written(page: Page, timeout: float = 20_000) -> str:
+    reply = last_reply(page)
+    expect(reply).not_to_have_class(re.compile(r"\bwriting\b"), timeout=timeout)
+    return str(reply.get_attribute("data-id"))
+
+
+def api_message(page: Page, url: str, reply_id: str) -> dict[str, Any]:
+    """The reply as the API has it, read with the page's own cookie."""
+    room = page.evaluate("location.hash").split("/")[1]
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    response = httpx.get(f"{url}/chatroom/{room}/messages/{reply_id}", cookies={"gc_access": cookies["gc_access"]})
+    response.raise_for_status()
+    return dict(response.json())
+
+
+def test_sign_in_send_with_the_keyboard_and_watch_the_reply_grow(web: Service, desk: tuple[Page, Watched]) -> None:
+    page, _ = desk
+    page.goto(f"{web.url}/")
+    # The keyboard alone: type the number, Enter; the code is filled in, Enter.
+    page.get_by_label("Mobile number").press_sequentially("+91 98123 40001")
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("The 6-digit code")).to_have_value(re.compile(r"^\d{6}$"))
+    page.get_by_label("The 6-digit code").press("Enter")
+    expect(page.locator("#quota")).to_have_text("5 of 5 messages left today.")
+    box = page.get_by_label("Message", exact=True)
+    box.focus()
+    page.keyboard.type("Tell me about Goa")
+    page.keyboard.press("Shift+Enter")  # a new line, not a send
+    page.keyboard.type("in two lines")
+    assert box.input_value() == "Tell me about Goa\nin two lines"
+    page.keyboard.press("Enter")
+
+    expect(page.locator("#messages li.user .bubble")).to_have_text("Tell me about Goa\nin two lines")
+    reply = last_reply(page)
+    expect(page.locator("#messages")).to_have_attribute("aria-live", "polite")
+    seen: list[str] = []
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and "writing" in (reply.get_attribute("class") or ""):
+        expect(reply).to_have_attribute("aria-busy", "true")  # read out once written
+        text = reply.locator(".bubble").inner_text()
+        if text and (not seen or text != seen[-1]):
+            seen.append(text)
+        time.sleep(0.05)
+    reply_id = wait_until_written(page)
+    final = api_message(page, web.url, reply_id)
+    assert final["status"] == "completed"
+    assert len(seen) >= 3, seen  # it grew in steps, as it was written
+    assert all(later.startswith(earlier) for earlier, later in itertools.pairwise(seen)), seen
+    expect(reply.locator(".bubble")).to_have_text(final["content"])
+    expect(reply).not_to_have_attribute("aria-busy", "true")
+    expect(page.locator("#quota")).to_have_text("4 of 5 messages left today.")
+    # The title the model suggests arrives by itself, in the list and the heading.
+    expect(page.locator("#room-title")).to_have_text("Tell me about goa in", timeout=20_000)
+    expect(page.locator("#rooms a[aria-current=page]")).to_have_text("Tell me about goa in")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "chat-desktop.png")
+
+
+def test_reloading_mid_reply_carries_on_and_shows_the_text_once(web: Service, desk: tuple[Page, Watched]) -> None:
+    page, _ = desk
+    sign_in(page, web.url, "+919812340002")
+    send(page, "Reload while you answer")
+    expect(last_reply(page).locator(".bubble")).to_contain_text("You said")  # part of it is shown
+    assert "writing" in (last_reply(page).get_attribute("class") or "")
+    page.reload()
+    expect(last_reply(page)).to_have_class(re.compile(r"\bwriting\b"))  # still being written
+    reply_id = wait_until_written(page)
+    final = api_message(page, web.url, reply_id)
+    expect(last_reply(page).locator(".bubble")).to_have_text(final["content"])
+    assert page.locator("#messages").inner_text().count("You said") == 1
+    assert page.locator(REPLY).count() == 1
+
+
+def test_stopping_a_reply_keeps_what_was_written(web: Service, desk: tuple[Page, Watched]) -> None:
+    page, _ = desk
+    sign_in(page, web.url, "+919812340003")
+    send(page, "Write a long answer I will stop")
+    expect(last_reply(page).locator(".bubble")).to_contain_text("You said")
+    page.get_by_role("button", name="Stop").click()
+    expect(last_reply(page).locator(".msg-status")).to_have_text("Stopped.")
+    stopped = api_message(page, web.url, wait_until_written(page))
+    assert stopped["status"] == "cancelled" and stopped["finish_reason"] == "cancelled"
+    assert stopped["content"].startswith("You said")
+    assert not stopped["content"].endswith("watch the reply stream in.")  # cut short
+    expect(last_reply(page).locator(".bubble")).to_have_text(stopped["content"])
+    expect(page.get_by_role("button", name="Send")).to_be_visible()
+
+
+def test_regenerate_edit_and_move_between_versions(web: Service, desk: tuple[Page, Watched]) -> None:
+    page, _ = desk
+    sign_in(page, web.url, "+919812340004")
+    send(page, "First question")
+    first = wait_until_written(page)
+    last_reply(page).get_by_role("button", name="Regenerate").click()
+    expect(last_reply(page).get_by_role("group", name="Version 2 of 2")).to_be_visible()
+    second = wait_until_written(page)
+    assert second != first
+    last_reply(page).get_by_role("button", name="Previous version").click()
+    expect(last_reply(page).get_by_role("group", name="Version 1 of 2")).to_be_visible()
+    expect(last_reply(page)).to_have_attribute("data-id", first)
+    last_reply(page).get_by_role("button", name="Next version").click()
+    expect(last_reply(page)).to_have_attribute("data-id", second)
+
+    # Edit the question: a new version of it, answered afresh.
+    page.locator("#messages li.user").get_by_role("button", name="Edit").click()
+    editor = page.get_by_label("Edit your message")
+    editor.fill("Second question")
+    page.locator("#messages li.user").get_by_role("button", name="Send").click()
+    question = page.locator("#messages li.user")
+    expect(question.locator(".bubble")).to_have_text("Second question")
+    expect(question.get_by_role("group", name="Version 2 of 2")).to_be_visible()
+    wait_until_written(page)
+    expect(last_reply(page).locator(".bubble")).to_contain_text('You said: "Second question"')
+    question.get_by_role("button", name="Previous version").click()
+    expect(page.locator("#messages li.user .bubble")).to_have_text("First question")
+    expect(last_reply(page)).to_have_attribute("data-id", second)  # that branch, as it was left
+
+
+def test_the_sixth_basic_message_meets_the_limit_and_pro_lifts_it(web: Service, desk: tuple[Page, Watched]) -> None:
+    page, _ = desk
+    number = "+919812340005"
+    sign_in(page, web.url, number)
+    # Five messages spent elsewhere (another client of the same person).
+    bearer = httpx.Client(base_url=web.url, timeout=10)
+    otp = bearer.post("/auth/send-otp", json={"mobile_number": number}).json()["otp"]
+    token = bearer.post("/auth/verify-otp", json={"mobile_number": number, "otp": otp}).json()["access_token"]
+    bearer.headers["Authorization"] = f"Bearer {token}"
+    room = bearer.post("/chatroom", json={}).json()["id"]
+    for n in range(5):
+        assert bearer.post(f"/chatroom/{room}/message", json={"content": f"m{n}"}).status_code == 202
+    page.reload()
+    expect(page.locator("#quota")).to_contain_text("Daily limit reached. More at")
+
+    send(page, "My sixth message")
+    expect(page.locator("#alert-text")).to_contain_text("You have used today's 5 messages. More at")
+    expect(page.get_by_label("Message", exact=True)).to_have_value("My sixth message")  # nothing lost
+    chat = page.evaluate("location.hash")
+    page.locator("#alert").get_by_role("button", name="Go Pro").click()
+    # The fake checkout (development) pays and sends the browser back to the page.
+    expect(page.locator("#notice")).to_have_text("You are on Pro now: no daily limit.", timeout=20_000)
+    assert page.evaluate("[location.search, location.hash]") == ["", chat]  # back in the same chat
+    expect(page.locator("#plan")).to_have_text("Pro plan")
+    expect(page.locator("#quota")).to_have_text("Pro: no daily limit.")
+    expect(page.get_by_role("button", name="Manage subscription")).to_be_visible()
+    expect(page.get_by_label("Message", exact=True)).to_have_value("My sixth message")
+    page.get_by_label("Message", exact=True).press("Enter")
+    reply_id = wait_until_written(page)
+    assert api_message(page, web.url, reply_id)["status"] == "completed"
+    expect(page.locator("#rooms a")).to_have_count(2)
+    page.get_by_role("button", name="Manage subscription").click()
+    expect(page.locator("#notice")).to_contain_text("no billing portal")
+    assert page.evaluate("location.hash") == chat
+
+
+def test_a_script_in_a_model_reply_stays_inert(web: Service, desk: tuple[Page, Watched]) -> None:
+    page, watched = desk
+    sign_in(page, web.url, "+919812340006")
+    # The fake model quotes the question: the reply carries the payload as its own text.
+    payload = "<img src=http://attacker.invalid/i onerror=alert(1)>[go](javascript:alert(2))"
+    send(page, payload)
+    wait_until_written(page)
+    bubble = last_reply(page).locator(".bubble")
+    html = bubble.inner_html()
+    assert "onerror" not in html and "<img" not in html and "javascript:" not in html, html
+    expect(bubble.get_by_text("go", exact=True)).to_be_visible()
+    bubble.get_by_text("go", exact=True).click()
+    expect(page.locator("#messages li.user .bubble")).to_have_text(payload)  # shown as typed
+    page.wait_for_timeout(500)
+    assert watched.dialogs == []
+    assert not [url for url in watched.requests if "attacker" in url], watched.requests
+
+
+def test_the_list_of_chats_pages_in_as_it_scrolls(web: Service, desk: tuple[Page, Watched]) -> None:
+    page, _ = desk
+    number = "+919812340009"
+    sign_in(page, web.url, number)
+    bearer = httpx.Client(base_url=web.url, timeout=10)
+    otp = bearer.post("/auth/send-otp", json={"mobile_number": number}).json()["otp"]
+    token = bearer.post("/auth/verify-otp", json={"mobile_number": number, "otp": otp}).json()["access_token"]
+    for n in range(45):
+        created = bearer.post("/chatroom", json={"title": f"Chat {n:02}"}, headers={"Authorization": f"Bearer {token}"})
+        assert created.status_code == 201
+    page.reload()
+    rooms = page.locator("#rooms a")
+    expect(rooms).to_have_count(30)  # one page: newest first
+    expect(rooms.first).to_have_text("Chat 44")
+    page.locator("#rooms-more").scroll_into_view_if_needed()
+    expect(rooms).to_have_count(45)
+    expect(rooms.last).to_have_text("Chat 00")
+    expect(page.locator("#rooms-more")).to_be_hidden()
+
+
+def test_rename_delete_and_sign_out(web: Service, desk: tuple[Page, Watched]) -> None:
+    page, watched = desk
+    sign_in(page, web.url, "+919812340007")
+    send(page, "Plans for the weekend")
+    wait_until_written(page)
+    expect(page.locator("#room-title")).to_have_text("Plans for the weekend", timeout=20_000)
+    page.get_by_role("button", name="Rename").click()
+    page.get_by_label("Chat title").fill("Weekend")
+    page.get_by_label("Chat title").press("Enter")
+    expect(page.locator("#room-title")).to_have_text("Weekend")
+    expect(page.locator("#rooms a")).to_have_text(["Weekend"])
+    page.reload()
+    expect(page.locator("#room-title")).to_have_text("Weekend")
+    page.get_by_role("button", name="Delete").click()
+    assert watched.dialogs and "Weekend" in watched.dialogs[-1]
+    expect(page.locator("#rooms a")).to_have_count(0)
+    expect(page.locator("#room-title")).to_have_text("New chat")
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_label("Mobile number")).to_be_visible()
+    assert not {c["name"] for c in page.context.cookies()} & {"gc_access", "gc_refresh"}
+    page.reload()
+    expect(page.get_by_label("Mobile number")).to_be_visible()
+
+
+def test_on_a_phone_nothing_scrolls_sideways_and_the_chats_are_a_drawer(
+    web: Service, phone: tuple[Page, Watched]
+) -> None:
+    page, _ = phone
+    sign_in(page, web.url, "+919812340008")
+    # Dark, as the system is set.
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(19, 20, 24)", background
+    expect(page.locator("#sidebar")).not_to_be_in_viewport()
+    send(page, "W" * 150 + " and `some code`")
+    wait_until_written(page)
+    width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert width[0] <= width[1], width
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "chat-phone.png")
+    page.get_by_role("button", name="Show chats").click()
+    expect(page.locator("#sidebar")).to_be_in_viewport()
+    page.keyboard.press("Escape")
+    expect(page.locator("#sidebar")).not_to_be_in_viewport()
+    width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert width[0] <= width[1], width
