@@ -64,7 +64,9 @@ def run(host: str, port: int, worker_threads: int) -> int:
         for name, command in (("api", api), ("worker", worker))
     }
     print(
-        f"\nAPI:  http://{host}:{port}\nDocs: http://{host}:{port}/schema/swagger\nCtrl-C stops everything.\n",
+        f"\nOpen the chat page: http://{host}:{port}/\n"
+        f"API:  http://{host}:{port}  (docs: http://{host}:{port}/schema/swagger)\n"
+        "Ctrl-C stops everything.\n",
         flush=True,
     )
 

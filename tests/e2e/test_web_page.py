@@ -355,6 +355,15 @@ def test_rename_delete_and_sign_out(web: Service, desk: tuple[Page, Watched]) ->
     assert not {c["name"] for c in page.context.cookies()} & {"gc_access", "gc_refresh"}
     page.reload()
     expect(page.get_by_label("Mobile number")).to_be_visible()
+    # A wrong code is said in words, and the form stays.
+    page.get_by_label("Mobile number").fill("+919812340007")
+    page.get_by_role("button", name="Send code").click()
+    code = page.get_by_label("The 6-digit code")
+    expect(code).to_have_value(re.compile(r"^\d{6}$"))
+    code.fill(f"{(int(code.input_value()) + 1) % 1_000_000:06}")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#alert-text")).to_have_text("The code is wrong or has expired.")
+    expect(code).to_be_visible()
 
 
 def test_on_a_phone_nothing_scrolls_sideways_and_the_chats_are_a_drawer(

@@ -103,7 +103,7 @@ async function act(action) {
       showAlert("Something went wrong on this page. Reload it and try again.");
       throw error;
     }
-    if (error.status === 401) {
+    if (error.code === "UNAUTHENTICATED") {
       showSignIn("Your session ended. Sign in again.");
     } else if (error.code === "DAILY_LIMIT_REACHED") {
       await refreshUsage();
