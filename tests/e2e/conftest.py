@@ -5,6 +5,7 @@ is faked."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import os
 import signal
@@ -54,8 +55,8 @@ class Service:
     def url(self) -> str:
         return self.apis[0][1]
 
-    def start_api(self) -> str:
-        port = free_port()
+    def start_api(self, port: int | None = None) -> str:
+        port = port or free_port()
         url = f"http://127.0.0.1:{port}"
         process = self._spawn(
             f"api-{port}",
@@ -75,6 +76,15 @@ class Service:
         self.apis.append((process, url))
         _wait_for(f"{url}/health", process)
         return url
+
+    def restart_api(self) -> None:
+        """The first API process stops as in a deploy (SIGTERM: open streams are told to
+        reconnect) and a new one starts on the same address."""
+        process, url = self.apis.pop(0)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=15)
+        self.start_api(int(url.rsplit(":", 1)[1]))
+        self.apis.insert(0, self.apis.pop())
 
     def start_worker(self) -> None:
         self.worker = self._spawn(
@@ -127,7 +137,9 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0)
 @contextlib.contextmanager
 def running_service(stack: Stack, logs: Path, *, worker: bool = True, **env: str) -> Iterator[Service]:
     """The API (and, unless told otherwise, a worker) on emptied stores."""
-    asyncio.run(stack.empty())
+    # In a thread of its own: a browser driver may be running an event loop on this one.
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, stack.empty()).result()
     running = Service(env={**os.environ, **FAST, **stack.env(), **env}, logs=logs)
     try:
         running.start_api()

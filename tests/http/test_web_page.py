@@ -1,6 +1,6 @@
 """The web page as files: served at `/`, cache-busted, compressed, under a policy that
 allows no inline script, and no way out of its folder. (What it does is tested in a
-real browser: tests/e2e/test_web_page.py.)"""
+real browser: tests/e2e/web/.)"""
 
 from __future__ import annotations
 

@@ -639,16 +639,33 @@ function finished(message) {
 }
 
 // The stream was refused (the access cookie expired, too many streams) or the session
-// ended: read the reply (renewing the session if it can be), then follow it again.
+// ended: read the reply (renewing the session if it can be), then follow it again. While
+// the service cannot be reached, try again, less and less often.
+const recovering = new Set();
+const worthRetrying = (error) => error instanceof ApiError && (error.status === 0 || error.status === 429 || error.status >= 500);
+
 async function recover(reply) {
   unfollow(reply.id);
-  await sleep(1000);
-  if (state.room?.id !== reply.chatroom_id || !find(reply.id)) return;
-  const message = await api("GET", `/chatroom/${reply.chatroom_id}/messages/${reply.id}`);
-  if (FINISHED.has(message.status)) finished(message);
-  else {
-    replace(message);
-    follow(message);
+  if (recovering.has(reply.id)) return;
+  recovering.add(reply.id);
+  try {
+    for (let wait = 1000; ; wait = Math.min(wait * 2, 10_000)) {
+      await sleep(wait);
+      if (state.room?.id !== reply.chatroom_id || !find(reply.id)) return;
+      try {
+        const message = await api("GET", `/chatroom/${reply.chatroom_id}/messages/${reply.id}`);
+        if (FINISHED.has(message.status)) finished(message);
+        else {
+          replace(message);
+          follow(message);
+        }
+        return;
+      } catch (error) {
+        if (!worthRetrying(error)) throw error;
+      }
+    }
+  } finally {
+    recovering.delete(reply.id);
   }
 }
 

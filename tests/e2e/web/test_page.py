@@ -1,41 +1,31 @@
-"""The web page in a real browser (Debian's Chromium, driven by Playwright) against the
-real service: the API and a worker as processes, on PostgreSQL and Redis, with the
-in-process fake model writing each reply in eight pieces. Each test leaves a
-screenshot in the artifacts folder (ARTIFACTS_DIR, else .artifacts/) whether it passed
-or not."""
+"""The web page, feature by feature, in Chromium against the real service, whose fake
+model writes each reply in eight pieces 0.4 s apart: slow enough to watch, stop and
+reload a reply mid-way."""
 
 from __future__ import annotations
 
 import itertools
-import os
 import re
-import shutil
-import time
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Service, running_service
+from tests.e2e.web.page import (
+    REPLY,
+    SCREENSHOTS,
+    Watched,
+    api_message,
+    bearer_client,
+    last_reply,
+    send,
+    sign_in,
+    wait_until_written,
+    watch_while_written,
+)
 from tests.stack import Stack
 
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = Path(os.environ.get("ARTIFACTS_DIR", ROOT / ".artifacts")) / "screenshots"
-# As the machine's probe starts it: headless, and nothing that calls Google's servers.
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-# Slow enough to watch, stop and reload a reply mid-way: 8 pieces, 0.4 s apart.
 SLOW_REPLIES = {
     "FAKE_LLM_CHUNKS": "8",
     "FAKE_LLM_CHUNK_DELAY": "0.4",
@@ -43,116 +33,12 @@ SLOW_REPLIES = {
     "LLM_TOTAL_TIMEOUT_SECONDS": "25",
     "REPLY_LEASE_SECONDS": "40",
 }
-REPLY = "#messages li.model"
-
-
-def chromium_path() -> str:
-    found = os.environ.get("CHROMIUM") or shutil.which("chromium")
-    if not found:
-        pytest.fail("Chromium is not installed: `make chromium` installs Debian's package")
-    return found
 
 
 @pytest.fixture(scope="module")
 def web(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     with running_service(stack, tmp_path_factory.mktemp("web"), **SLOW_REPLIES) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-    yield launched
-    launched.close()
-
-
-class Watched:
-    """What the page did besides drawing: script errors, dialogs, requests."""
-
-    def __init__(self, page: Page) -> None:
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        self.requests: list[str] = []
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
-        page.on("dialog", self._dialog)
-        page.on("request", lambda request: self.requests.append(request.url))
-
-    def _dialog(self, dialog: Any) -> None:
-        self.dialogs.append(dialog.message)
-        dialog.accept()
-
-
-def open_page(browser: Browser, request: pytest.FixtureRequest, **context: Any) -> Iterator[tuple[Page, Watched]]:
-    ctx = browser.new_context(**{"viewport": {"width": 1200, "height": 800}, **context})
-    page = ctx.new_page()
-    watched = Watched(page)
-    try:
-        yield page, watched
-        assert watched.errors == [], watched.errors
-    finally:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=SCREENSHOTS / f"{request.node.name}.png")
-        ctx.close()
-
-
-@pytest.fixture
-def desk(browser: Browser, request: pytest.FixtureRequest) -> Iterator[tuple[Page, Watched]]:
-    yield from open_page(browser, request)
-
-
-@pytest.fixture
-def phone(browser: Browser, request: pytest.FixtureRequest) -> Iterator[tuple[Page, Watched]]:
-    yield from open_page(
-        browser,
-        request,
-        viewport={"width": 390, "height": 844},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        color_scheme="dark",
-    )
-
-
-def sign_in(page: Page, url: str, number: str) -> None:
-    page.goto(f"{url}/")
-    page.get_by_label("Mobile number").fill(number)
-    page.get_by_role("button", name="Send code").click()
-    # Development: the code the API returned is shown and filled in.
-    expect(page.locator("#dev-code")).to_contain_text("Development: your code is")
-    expect(page.get_by_label("The 6-digit code")).to_have_value(re.compile(r"^\d{6}$"))
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("#app")).to_be_visible()
-
-
-def send(page: Page, text: str) -> None:
-    box = page.get_by_label("Message", exact=True)
-    box.fill(text)
-    box.press("Enter")
-
-
-def last_reply(page: Page) -> Any:
-    return page.locator(REPLY).last
-
-
-def wait_until_written(page: Page, timeout: float = 20_000) -> str:
-    reply = last_reply(page)
-    expect(reply).not_to_have_class(re.compile(r"\bwriting\b"), timeout=timeout)
-    return str(reply.get_attribute("data-id"))
-
-
-def api_message(page: Page, url: str, reply_id: str) -> dict[str, Any]:
-    """The reply as the API has it, read with the page's own cookie."""
-    room = page.evaluate("location.hash").split("/")[1]
-    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
-    response = httpx.get(f"{url}/chatroom/{room}/messages/{reply_id}", cookies={"gc_access": cookies["gc_access"]})
-    response.raise_for_status()
-    return dict(response.json())
 
 
 def test_sign_in_send_with_the_keyboard_and_watch_the_reply_grow(web: Service, desk: tuple[Page, Watched]) -> None:
@@ -175,14 +61,8 @@ def test_sign_in_send_with_the_keyboard_and_watch_the_reply_grow(web: Service, d
     expect(page.locator("#messages li.user .bubble")).to_have_text("Tell me about Goa\nin two lines")
     reply = last_reply(page)
     expect(page.locator("#messages")).to_have_attribute("aria-live", "polite")
-    seen: list[str] = []
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and "writing" in (reply.get_attribute("class") or ""):
-        expect(reply).to_have_attribute("aria-busy", "true")  # read out once written
-        text = reply.locator(".bubble").inner_text()
-        if text and (not seen or text != seen[-1]):
-            seen.append(text)
-        time.sleep(0.05)
+    expect(reply).to_have_attribute("aria-busy", "true")  # read out once written
+    seen = watch_while_written(reply)
     reply_id = wait_until_written(page)
     final = api_message(page, web.url, reply_id)
     assert final["status"] == "completed"
@@ -205,10 +85,13 @@ def test_reloading_mid_reply_carries_on_and_shows_the_text_once(web: Service, de
     expect(last_reply(page).locator(".bubble")).to_contain_text("You said")  # part of it is shown
     assert "writing" in (last_reply(page).get_attribute("class") or "")
     page.reload()
-    expect(last_reply(page)).to_have_class(re.compile(r"\bwriting\b"))  # still being written
-    reply_id = wait_until_written(page)
-    final = api_message(page, web.url, reply_id)
-    expect(last_reply(page).locator(".bubble")).to_have_text(final["content"])
+    reply = last_reply(page)
+    expect(reply).to_have_class(re.compile(r"\bwriting\b"))  # still being written
+    shown = watch_while_written(reply)
+    final = api_message(page, web.url, wait_until_written(page))
+    assert len(shown) >= 2, shown  # it carried on growing after the reload
+    assert all(final["content"].startswith(text) for text in shown), shown  # never a repeat
+    expect(reply.locator(".bubble")).to_have_text(final["content"])
     assert page.locator("#messages").inner_text().count("You said") == 1
     assert page.locator(REPLY).count() == 1
 
@@ -263,10 +146,7 @@ def test_the_sixth_basic_message_meets_the_limit_and_pro_lifts_it(web: Service, 
     number = "+919812340005"
     sign_in(page, web.url, number)
     # Five messages spent elsewhere (another client of the same person).
-    bearer = httpx.Client(base_url=web.url, timeout=10)
-    otp = bearer.post("/auth/send-otp", json={"mobile_number": number}).json()["otp"]
-    token = bearer.post("/auth/verify-otp", json={"mobile_number": number, "otp": otp}).json()["access_token"]
-    bearer.headers["Authorization"] = f"Bearer {token}"
+    bearer = bearer_client(web.url, number)
     room = bearer.post("/chatroom", json={}).json()["id"]
     for n in range(5):
         assert bearer.post(f"/chatroom/{room}/message", json={"content": f"m{n}"}).status_code == 202
@@ -316,11 +196,9 @@ def test_the_list_of_chats_pages_in_as_it_scrolls(web: Service, desk: tuple[Page
     page, _ = desk
     number = "+919812340009"
     sign_in(page, web.url, number)
-    bearer = httpx.Client(base_url=web.url, timeout=10)
-    otp = bearer.post("/auth/send-otp", json={"mobile_number": number}).json()["otp"]
-    token = bearer.post("/auth/verify-otp", json={"mobile_number": number, "otp": otp}).json()["access_token"]
+    bearer = bearer_client(web.url, number)
     for n in range(45):
-        created = bearer.post("/chatroom", json={"title": f"Chat {n:02}"}, headers={"Authorization": f"Bearer {token}"})
+        created = bearer.post("/chatroom", json={"title": f"Chat {n:02}"})
         assert created.status_code == 201
     page.reload()
     rooms = page.locator("#rooms a")

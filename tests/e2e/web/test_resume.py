@@ -1,0 +1,58 @@
+"""A reply follows through a server restart, as a deploy causes: the browser's own
+EventSource reconnects with Last-Event-ID, and when the stream is refused meanwhile (the
+access cookie ran out) the page renews the session and follows the reply anew. Replies
+here take eight seconds, longer than a restart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import Service, running_service
+from tests.e2e.web.page import Watched, api_message, last_reply, send, sign_in, wait_until_written, watch_while_written
+from tests.stack import Stack
+
+VERY_SLOW_REPLIES = {
+    "FAKE_LLM_CHUNKS": "20",
+    "FAKE_LLM_CHUNK_DELAY": "0.4",
+    "REPLY_TIME_LIMIT_SECONDS": "30",
+    "LLM_TOTAL_TIMEOUT_SECONDS": "25",
+    "REPLY_LEASE_SECONDS": "40",
+}
+
+
+@pytest.fixture(scope="module")
+def web(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    with running_service(stack, tmp_path_factory.mktemp("web"), **VERY_SLOW_REPLIES) as running:
+        yield running
+
+
+def test_a_server_restart_mid_reply_carries_on_without_repeating(web: Service, desk: tuple[Page, Watched]) -> None:
+    page, watched = desk
+    sign_in(page, web.url, "+919812340010")
+    for question, expired in (("Restart while you answer", False), ("And again, signed out meanwhile", True)):
+        send(page, question)
+        reply = last_reply(page)
+        expect(reply.locator(".bubble")).to_contain_text("You said")
+        if expired:
+            # The access cookie runs out while the server is away: the stream is refused
+            # (401), the page renews the session and follows the reply anew.
+            page.context.clear_cookies(name="gc_access")
+        web.restart_api()
+        shown = watch_while_written(reply)
+        final = api_message(page, web.url, wait_until_written(page))
+        assert final["status"] == "completed" and question in final["content"]
+        assert len(shown) >= 2, shown  # it went on growing after the restart
+        assert all(final["content"].startswith(text) for text in shown), shown  # never a repeat
+        expect(reply.locator(".bubble")).to_have_text(final["content"])
+        opened = [last_id for url, last_id in watched.streams if final["id"] in url]
+        if expired:
+            # Refused without the cookie; renewed; followed again from the first word.
+            assert any(url.endswith("/auth/refresh") for url in watched.requests)
+            assert opened[0] is None and opened[-1] is None and len(opened) >= 2, opened
+        else:
+            # The browser's own reconnection, from where it was (attempts refused while
+            # the server was away show no headers).
+            assert opened[0] is None and opened[-1] is not None, opened
