@@ -26,8 +26,14 @@ class Watched:
         # Each reply stream the page opened: (url, the Last-Event-ID it resumed from).
         self.streams: list[tuple[str, str | None]] = []
         page.on("pageerror", lambda error: self.errors.append(str(error)))
+        # The page must work under its policy: anything it blocks is a defect.
+        page.on("console", self._console)
         page.on("dialog", self._dialog)
         page.on("request", self._request)
+
+    def _console(self, message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            self.errors.append(message.text)
 
     def _request(self, request: Any) -> None:
         self.requests.append(request.url)
