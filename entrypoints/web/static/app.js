@@ -122,6 +122,9 @@ async function act(action) {
 function showSignIn(message) {
   closeStreams();
   Object.assign(state, { me: null, usage: null, rooms: [], room: null, messages: [], editing: null });
+  // Nothing of the last person's stays in the page, hidden or not.
+  $("messages").replaceChildren();
+  $("rooms").replaceChildren();
   $("app").hidden = true;
   $("signin").hidden = false;
   $("phone-form").hidden = false;
@@ -155,6 +158,8 @@ async function verifyCode(event) {
   hideAlert();
   state.me = signedIn.user;
   await showApp();
+  // What the person should know about the account (a removed password, say).
+  if (signedIn.notices?.length) showNotice(signedIn.notices.map((notice) => notice.message).join(" "));
 }
 
 async function signOut() {
@@ -614,10 +619,12 @@ function follow(reply) {
     source.addEventListener(name, (event) => finished(JSON.parse(event.data)));
   }
   source.addEventListener("error", (event) => {
-    // The server's own `error` event carries the failed message; a bare one is the
-    // connection: the browser retries by itself unless the stream was refused.
-    if (event.data) finished(JSON.parse(event.data).message);
-    else if (source.readyState === EventSource.CLOSED) act(() => recover(reply));
+    // The server's own `error` event: the reply failed (read it if the event does not
+    // carry it). A bare one is the connection: the browser retries by itself unless
+    // the stream was refused.
+    const failed = event.data ? JSON.parse(event.data).message : undefined;
+    if (failed) finished(failed);
+    else if (event.data || source.readyState === EventSource.CLOSED) act(() => recover(reply));
   });
   source.addEventListener("unauthenticated", () => act(() => recover(reply)));
 }

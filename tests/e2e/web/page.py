@@ -33,7 +33,7 @@ class Watched:
 
     def _console(self, message: Any) -> None:
         if "Content Security Policy" in message.text:
-            self.errors.append(message.text)
+            self.errors.append(f"{message.text} at {message.location}")
 
     def _request(self, request: Any) -> None:
         self.requests.append(request.url)

@@ -183,7 +183,10 @@ def test_a_script_in_a_model_reply_stays_inert(web: Service, desk: tuple[Page, W
     wait_until_written(page)
     bubble = last_reply(page).locator(".bubble")
     html = bubble.inner_html()
-    assert "onerror" not in html and "<img" not in html and "javascript:" not in html, html
+    assert "<img" not in html and "javascript:" not in html, html
+    expect(bubble.locator("img, [onerror], [href^='javascript']")).to_have_count(0)
+    # The model's HTML is shown as the text it is.
+    expect(bubble).to_contain_text("<img src=http://attacker.invalid/i onerror=alert(1)>")
     expect(bubble.get_by_text("go", exact=True)).to_be_visible()
     bubble.get_by_text("go", exact=True).click()
     expect(page.locator("#messages li.user .bubble")).to_have_text(payload)  # shown as typed
