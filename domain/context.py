@@ -19,6 +19,21 @@ class Turn:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """What a model is asked: the conversation (oldest first) and how to answer it."""
+
+    turns: list[Turn]
+    system_instruction: str | None = None
+    # None: the deployment's default.
+    temperature: float | None = None
+
+
+def instruction_tokens(instruction: str | None) -> int:
+    """What a system instruction costs of the context budget (counted like a turn)."""
+    return estimate_tokens(Turn(MessageRole.USER, instruction)) if instruction else 0
+
+
 def estimate_tokens(turn: Turn) -> int:
     """A deliberately generous estimate (about 4 characters a token, rounded up), so a
     context that fits by our count fits the model's real tokenizer too."""

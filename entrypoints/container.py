@@ -84,6 +84,7 @@ from application.use_cases.forgot_password import ForgotPassword
 from application.use_cases.fork_chatroom import ForkChatroom
 from application.use_cases.generate_reply import ContextPolicy, GenerateReply, GenerationPolicy
 from application.use_cases.get_chatroom import GetChatroom
+from application.use_cases.get_instructions import GetInstructions
 from application.use_cases.get_message import GetMessage
 from application.use_cases.get_profile import GetProfile
 from application.use_cases.get_subscription_status import GetSubscriptionStatus
@@ -104,6 +105,7 @@ from application.use_cases.retry_failed_replies import RetryFailedReplies
 from application.use_cases.send_confirmation_code import SendConfirmationCode
 from application.use_cases.send_message import SendMessage
 from application.use_cases.send_otp import SendOtp
+from application.use_cases.set_instructions import SetInstructions
 from application.use_cases.sign_up import SignUp
 from application.use_cases.stream_reply import StreamPolicy, StreamReply
 from application.use_cases.switch_branch import SwitchBranch
@@ -144,7 +146,6 @@ def _model_settings(settings: Settings, *, base_url: str, api_key: str | None, m
         base_url=base_url,
         api_key=api_key,
         model=model,
-        system_instruction=settings.llm_system_instruction,
         temperature=settings.llm_temperature,
         max_output_tokens=settings.llm_max_output_tokens,
         total_timeout=settings.llm_total_timeout_seconds,
@@ -393,7 +394,11 @@ class UseCases(containers.DeclarativeContainer):
         password_logins_per_minute=settings.provided.logins_per_minute,
         sign_ups_per_minute=settings.provided.sign_ups_per_minute,
     )
-    context_policy = providers.Singleton(ContextPolicy, token_budget=settings.provided.context_token_budget)
+    context_policy = providers.Singleton(
+        ContextPolicy,
+        token_budget=settings.provided.context_token_budget,
+        system_instruction=settings.provided.llm_system_instruction,
+    )
     generation_policy = providers.Singleton(
         GenerationPolicy, lease=providers.Callable(lambda s: timedelta(seconds=s.reply_lease_seconds), settings)
     )
@@ -488,6 +493,8 @@ class UseCases(containers.DeclarativeContainer):
 
     # The signed-in user
     get_profile = providers.Factory(GetProfile, uow=uow)
+    get_instructions = providers.Factory(GetInstructions, uow=uow)
+    set_instructions = providers.Factory(SetInstructions, uow=uow, clock=services.clock)
     get_usage = providers.Factory(GetUsage, uow=uow, clock=services.clock, quota=quota)
 
     # Chatrooms and replies

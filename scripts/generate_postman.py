@@ -171,6 +171,26 @@ FLOW: list[tuple[str, str, str, dict[str, Any] | None, str | None, list[str]]] =
         ],
     ),
     (
+        "User",
+        "PUT",
+        "/user/instructions",
+        {"about_me": "I plan trips for my family.", "response_style": "Short answers with a list."},
+        "{{access_token}}",
+        [
+            "pm.test('saved', () => pm.expect(pm.response.json().about_me).to.eql('I plan trips for my family.'));",
+        ],
+    ),
+    (
+        "User",
+        "GET",
+        "/user/instructions",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('read back', () => pm.expect(pm.response.json().response_style).to.contain('Short'));",
+        ],
+    ),
+    (
         "Chatrooms",
         "POST",
         "/chatroom",

@@ -22,7 +22,7 @@ from adapters.llm.wire import (
 )
 from application.ports.services import ModelChunk
 from domain.chat import FinishReason, MessageRole, TokenUsage
-from domain.context import Turn
+from domain.context import Prompt, Turn
 
 # Why an answer (or the prompt) was blocked; MAX_TOKENS is a cut-off answer, kept.
 _BLOCKED = {"SAFETY", "RECITATION", "PROHIBITED_CONTENT", "SPII", "BLOCKLIST", "IMAGE_SAFETY", "LANGUAGE", "OTHER"}
@@ -41,8 +41,10 @@ class GeminiLanguageModel:
         self.name = settings.model
         self._base = f"{settings.base_url.rstrip('/')}/v1beta/models/{settings.model}"
 
-    def stream_reply(self, turns: Sequence[Turn]) -> AsyncIterator[ModelChunk]:
-        body = self._body(turns, self._settings.system_instruction, self._settings.max_output_tokens)
+    def stream_reply(self, prompt: Prompt) -> AsyncIterator[ModelChunk]:
+        body = self._body(
+            prompt.turns, prompt.system_instruction, self._settings.max_output_tokens, temperature=prompt.temperature
+        )
         return stream_with_retries(self._settings, lambda deadline: self._stream(body, deadline))
 
     async def suggest_title(self, turns: Sequence[Turn]) -> str:
@@ -56,13 +58,18 @@ class GeminiLanguageModel:
     def _headers(self) -> dict[str, str]:
         return {"x-goog-api-key": self._settings.api_key or "", "content-type": "application/json"}
 
-    def _body(self, turns: Sequence[Turn], instruction: str | None, max_tokens: int) -> dict[str, Any]:
+    def _body(
+        self, turns: Sequence[Turn], instruction: str | None, max_tokens: int, *, temperature: float | None = None
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {
             "contents": [
                 {"role": "model" if turn.role is MessageRole.MODEL else "user", "parts": [{"text": turn.text}]}
                 for turn in turns
             ],
-            "generationConfig": {"temperature": self._settings.temperature, "maxOutputTokens": max_tokens},
+            "generationConfig": {
+                "temperature": self._settings.temperature if temperature is None else temperature,
+                "maxOutputTokens": max_tokens,
+            },
         }
         if instruction:
             body["systemInstruction"] = {"parts": [{"text": instruction}]}

@@ -20,7 +20,7 @@ from adapters.llm.wire import (
 )
 from application.ports.services import LanguageModelError, ModelChunk
 from domain.chat import FinishReason, MessageRole, TokenUsage
-from domain.context import Turn
+from domain.context import Prompt, Turn
 
 TITLE_INSTRUCTION = (
     "Write a title of at most six words for the conversation so far. Answer with the title"
@@ -35,8 +35,10 @@ class OpenAICompatibleLanguageModel:
         self.name = settings.model
         self._url = f"{settings.base_url.rstrip('/')}/chat/completions"
 
-    def stream_reply(self, turns: Sequence[Turn]) -> AsyncIterator[ModelChunk]:
-        body = self._body(turns, self._settings.system_instruction, self._settings.max_output_tokens)
+    def stream_reply(self, prompt: Prompt) -> AsyncIterator[ModelChunk]:
+        body = self._body(
+            prompt.turns, prompt.system_instruction, self._settings.max_output_tokens, temperature=prompt.temperature
+        )
         body |= {"stream": True, "stream_options": {"include_usage": True}}
         return stream_with_retries(self._settings, lambda deadline: self._stream(body, deadline))
 
@@ -49,7 +51,9 @@ class OpenAICompatibleLanguageModel:
         # Ollama ignores the key but expects the header.
         return {"authorization": f"Bearer {self._settings.api_key or 'none'}", "content-type": "application/json"}
 
-    def _body(self, turns: Sequence[Turn], instruction: str | None, max_tokens: int) -> dict[str, Any]:
+    def _body(
+        self, turns: Sequence[Turn], instruction: str | None, max_tokens: int, *, temperature: float | None = None
+    ) -> dict[str, Any]:
         messages = [{"role": "system", "content": instruction}] if instruction else []
         messages += [
             {"role": "assistant" if turn.role is MessageRole.MODEL else "user", "content": turn.text} for turn in turns
@@ -57,7 +61,7 @@ class OpenAICompatibleLanguageModel:
         return {
             "model": self._settings.model,
             "messages": messages,
-            "temperature": self._settings.temperature,
+            "temperature": self._settings.temperature if temperature is None else temperature,
             "max_tokens": max_tokens,
         }
 

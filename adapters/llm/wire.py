@@ -24,7 +24,7 @@ class ModelHttpSettings:
     base_url: str
     api_key: str | None
     model: str
-    system_instruction: str | None = None
+    # The default for a prompt that names none.
     temperature: float = 0.7
     max_output_tokens: int = 1024
     # Give up on one call after this long in total (between chunks, the client's read

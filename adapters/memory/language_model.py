@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from application.ports.services import LanguageModelError, ModelChunk
 from domain.chat import FinishReason, TokenUsage
-from domain.context import Turn, estimate_tokens
+from domain.context import Prompt, Turn, estimate_tokens
 
 _QUOTE_LIMIT = 80
 
@@ -26,6 +26,7 @@ class FakeLanguageModel:
         self.chunk_delay = chunk_delay
         self.first_chunk_delay = chunk_delay if first_chunk_delay is None else first_chunk_delay
         self.calls: list[list[Turn]] = []
+        self.prompts: list[Prompt] = []
         self._failures: deque[LanguageModelError] = deque()
 
     def fail_next(self, error: LanguageModelError, times: int = 1) -> None:
@@ -40,8 +41,10 @@ class FakeLanguageModel:
             " conversation, written in a few pieces so you can watch the reply stream in."
         )
 
-    async def stream_reply(self, turns: Sequence[Turn]) -> AsyncIterator[ModelChunk]:
+    async def stream_reply(self, prompt: Prompt) -> AsyncIterator[ModelChunk]:
+        turns = prompt.turns
         self.calls.append(list(turns))
+        self.prompts.append(prompt)
         if self._failures:
             raise self._failures.popleft()
         text = self.reply_to(turns)

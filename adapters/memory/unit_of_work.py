@@ -8,6 +8,7 @@ from typing import Any, Self
 from adapters.memory.chatrooms import InMemoryChatroomRepository
 from adapters.memory.customers import InMemoryCustomerRepository
 from adapters.memory.idempotency import InMemoryIdempotencyRepository
+from adapters.memory.instructions import InMemoryInstructionsRepository
 from adapters.memory.messages import InMemoryMessageRepository
 from adapters.memory.otp_challenges import InMemoryOtpChallengeRepository
 from adapters.memory.processed_events import InMemoryProcessedEventRepository
@@ -27,6 +28,7 @@ class InMemoryUnitOfWork:
         self.sessions = InMemorySessionRepository(self)
         self.chatrooms = InMemoryChatroomRepository(self)
         self.messages = InMemoryMessageRepository(self)
+        self.instructions = InMemoryInstructionsRepository(self)
         self.idempotency = InMemoryIdempotencyRepository(self)
         self.customers = InMemoryCustomerRepository(self)
         self.subscriptions = InMemorySubscriptionRepository(self)

@@ -152,6 +152,7 @@ class CachingUnitOfWork:
         # Nothing of these is kept, so their writes change no copy.
         self.otps = inner.otps
         self.messages = inner.messages
+        self.instructions = inner.instructions
         self.idempotency = inner.idempotency
         self.customers = inner.customers
         self.subscriptions = inner.subscriptions

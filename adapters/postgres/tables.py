@@ -131,6 +131,15 @@ billing_customers = Table(
     Column("customer_id", String(255), nullable=False, unique=True),
 )
 
+personal_instructions = Table(
+    "personal_instructions",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("about_me", Text, nullable=False),
+    Column("response_style", Text, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+)
+
 subscriptions = Table(
     "subscriptions",
     metadata,

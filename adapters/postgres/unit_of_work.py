@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from adapters.postgres.chatrooms import PostgresChatroomRepository
 from adapters.postgres.customers import PostgresCustomerRepository
 from adapters.postgres.idempotency import PostgresIdempotencyRepository
+from adapters.postgres.instructions import PostgresInstructionsRepository
 from adapters.postgres.messages import PostgresMessageRepository
 from adapters.postgres.otp_challenges import PostgresOtpChallengeRepository
 from adapters.postgres.processed_events import PostgresProcessedEventRepository
@@ -35,6 +36,7 @@ class PostgresUnitOfWork:
         self.sessions = PostgresSessionRepository(self)
         self.chatrooms = PostgresChatroomRepository(self)
         self.messages = PostgresMessageRepository(self)
+        self.instructions = PostgresInstructionsRepository(self)
         self.idempotency = PostgresIdempotencyRepository(self)
         self.customers = PostgresCustomerRepository(self)
         self.subscriptions = PostgresSubscriptionRepository(self)

@@ -7,6 +7,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from domain.chat import Chatroom, Message, PlacedMessage
+from domain.instructions import PersonalInstructions
 from domain.otp import OtpChallenge, OtpPurpose
 from domain.sessions import AuthSession
 from domain.subscriptions import Subscription
@@ -123,6 +124,15 @@ class IdempotencyRepository(Protocol):
         """Raises Conflict when the key is already recorded."""
 
 
+class InstructionsRepository(Protocol):
+    """Each person's standing instructions to the model."""
+
+    async def of(self, user_id: str) -> PersonalInstructions:
+        """Empty instructions for a person who never set any."""
+
+    async def put(self, user_id: str, instructions: PersonalInstructions, now: datetime) -> None: ...
+
+
 class CustomerRepository(Protocol):
     """Which payment-provider customer is which user: one each, both ways."""
 
@@ -169,6 +179,7 @@ class UnitOfWork(Protocol):
     sessions: SessionRepository
     chatrooms: ChatroomRepository
     messages: MessageRepository
+    instructions: InstructionsRepository
     idempotency: IdempotencyRepository
     customers: CustomerRepository
     subscriptions: SubscriptionRepository

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from domain.chat import FinishReason, TokenUsage
-from domain.context import Turn
+from domain.context import Prompt, Turn
 from domain.otp import CodeNotice, OtpPurpose
 from domain.subscriptions import SubscriptionSnapshot
 from domain.users import MobileNumber
@@ -151,9 +151,10 @@ class LanguageModel(Protocol):
     # The provider's name for the model, recorded on each reply it writes.
     name: str
 
-    def stream_reply(self, turns: Sequence[Turn]) -> AsyncIterator[ModelChunk]:
-        """The reply to the conversation, as pieces of new text; the last piece may carry
-        the usage. Raises LanguageModelError."""
+    def stream_reply(self, prompt: Prompt) -> AsyncIterator[ModelChunk]:
+        """The reply to the prompt's conversation, following its system instruction and
+        temperature exactly as given, as pieces of new text; the last piece may carry the
+        usage. Raises LanguageModelError."""
 
     async def suggest_title(self, turns: Sequence[Turn]) -> str:
         """A short title for a conversation. Raises LanguageModelError."""

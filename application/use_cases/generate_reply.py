@@ -20,8 +20,9 @@ from application.ports.services import (
 )
 from application.services.refunds import give_back_message
 from domain.chat import FinishReason, Message, MessageRole, MessageStatus, TokenUsage
-from domain.context import ContextWindow, Turn
+from domain.context import ContextWindow, Prompt, Turn, instruction_tokens
 from domain.errors import ValidationError
+from domain.instructions import NO_PERSONAL_INSTRUCTIONS, system_instruction
 from domain.quota import usage_day
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ REFUSED = "refused"
 class ContextPolicy:
     token_budget: int = 8000
     page_size: int = 50
+    # The operator's instruction, before each person's own.
+    system_instruction: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,7 +69,7 @@ class ReplyDeferred(Exception):
 class _Started:
     reply: Message
     attempt: int
-    turns: list[Turn]
+    prompt: Prompt
 
 
 @dataclass(slots=True, kw_only=True)
@@ -112,7 +115,7 @@ class GenerateReply:
         if started is None:
             return
         reply, attempt = started.reply, started.attempt
-        if not started.turns:
+        if not started.prompt.turns:
             await self._fail(reply.id, attempt, CONTEXT_TOO_SMALL, FinishReason.ERROR)
             return
         progress = _Progress(began=time.monotonic())
@@ -156,7 +159,7 @@ class GenerateReply:
             self._finished("completed", progress, usage=progress.usage)
             await self.events.publish(reply.id, ReplyEvent(kind=ReplyEventKind.DONE, attempt=attempt, offset=len(text)))
             if stored.room_untitled:
-                await self._name_chatroom(reply.chatroom_id, [*started.turns, Turn(MessageRole.MODEL, text)])
+                await self._name_chatroom(reply.chatroom_id, [*started.prompt.turns, Turn(MessageRole.MODEL, text)])
 
     async def _stop_asked(self, reply_id: str) -> None:
         try:
@@ -167,7 +170,7 @@ class GenerateReply:
             await asyncio.Event().wait()
 
     async def _write(self, started: _Started, progress: _Progress) -> None:
-        async for chunk in self.model.stream_reply(started.turns):
+        async for chunk in self.model.stream_reply(started.prompt):
             progress.usage = chunk.usage or progress.usage
             progress.finish_reason = chunk.finish_reason or progress.finish_reason
             if chunk.text:
@@ -217,17 +220,26 @@ class GenerateReply:
                 return None
             attempt = reply.start_generation(now=now, lease=self.generation.lease)
             reply.model = self.model.name
-            turns = await self._conversation_before(uow, reply)
+            prompt = await self._prompt_for(uow, reply)
             await uow.messages.update(reply)
             await uow.commit()
-        return _Started(reply=reply, attempt=attempt, turns=turns)
+        return _Started(reply=reply, attempt=attempt, prompt=prompt)
 
-    async def _conversation_before(self, uow: UnitOfWork, reply: Message) -> list[Turn]:
+    async def _prompt_for(self, uow: UnitOfWork, reply: Message) -> Prompt:
+        """The instructions in full, then as much of the conversation as the rest of the
+        budget holds: the conversation is trimmed, never the instructions."""
+        chatroom = await uow.chatrooms.get(reply.chatroom_id)
+        personal = NO_PERSONAL_INSTRUCTIONS if chatroom is None else await uow.instructions.of(chatroom.owner_id)
+        instruction = system_instruction(self.context.system_instruction, personal)
+        budget = self.context.token_budget - instruction_tokens(instruction)
+        return Prompt(turns=await self._conversation_before(uow, reply, budget), system_instruction=instruction)
+
+    async def _conversation_before(self, uow: UnitOfWork, reply: Message, budget: int) -> list[Turn]:
         """The newest turns of the reply's own branch that fit the budget, paging back
         only as far as needed; never a word of another branch. Exchanges whose reply
         failed (or was stopped before a word) are left out: the model should not see a
         question it never answered. A continuation ends with a request to go on."""
-        window = ContextWindow(self.context.token_budget)
+        window = ContextWindow(budget)
         unanswered: set[str] = set()
         start = reply.parent_id
         while start is not None and not window.closed:

@@ -12,6 +12,7 @@ import pytest
 from application.ports.repositories import Position
 from domain.chat import Chatroom, FinishReason, Message, MessageRole, MessageStatus, TokenUsage
 from domain.errors import Conflict
+from domain.instructions import PersonalInstructions
 from domain.otp import OtpChallenge, OtpPurpose, SignUpDetails
 from domain.sessions import AuthSession
 from domain.subscriptions import Subscription, SubscriptionStatus
@@ -497,3 +498,23 @@ async def test_different_events_for_one_user_at_once_all_take_effect(adapters: C
     async with adapters.uow()() as uow:
         stored = await uow.subscriptions.get(subscription_id)
     assert stored is not None and stored.status is SubscriptionStatus.PAST_DUE
+
+
+async def test_personal_instructions_are_kept_per_person_and_replaced_whole(adapters: Container) -> None:
+    ada, bob = await _with_user(adapters), await _with_user(adapters, _user("+14155550100"))
+    first = PersonalInstructions(about_me="I cook.", response_style="Short.")
+    async with adapters.uow()() as uow:
+        assert await uow.instructions.of(ada.id) == PersonalInstructions()
+        await uow.instructions.put(ada.id, first, T0)
+        # Read back in the same transaction, before it is committed.
+        assert await uow.instructions.of(ada.id) == first
+    async with adapters.uow()() as uow:
+        assert await uow.instructions.of(ada.id) == PersonalInstructions()  # rolled back
+        await uow.instructions.put(ada.id, first, T0)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        await uow.instructions.put(ada.id, PersonalInstructions(response_style="Long."), T0 + timedelta(hours=1))
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        assert await uow.instructions.of(ada.id) == PersonalInstructions(about_me="", response_style="Long.")
+        assert await uow.instructions.of(bob.id) == PersonalInstructions()

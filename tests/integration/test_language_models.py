@@ -16,7 +16,7 @@ from adapters.llm.wire import ModelHttpSettings, create_http_client
 from application.ports.services import LanguageModel, LanguageModelError
 from devstack.services import free_port
 from domain.chat import FinishReason, MessageRole
-from domain.context import Turn
+from domain.context import Prompt, Turn
 from tests.fakes.background import BackgroundServer
 from tests.fakes.llm_server import GOOD_KEY, background_llm
 
@@ -52,7 +52,6 @@ def _make(provider: str, server: BackgroundServer, http: httpx.AsyncClient, **ov
         base_url=base,
         api_key=overrides.pop("api_key", GOOD_KEY),
         model=overrides.pop("model", "gemini-2.5-flash" if provider == "gemini" else "llama-3.1-8b"),
-        system_instruction="You are terse.",
         temperature=0.2,
         max_output_tokens=256,
         base_delay=0.01,
@@ -63,9 +62,10 @@ def _make(provider: str, server: BackgroundServer, http: httpx.AsyncClient, **ov
     return OpenAICompatibleLanguageModel(http, settings)
 
 
-async def _reply(model: LanguageModel, text: str) -> tuple[str, Any, int]:
+async def _reply(model: LanguageModel, text: str, **prompt: Any) -> tuple[str, Any, int]:
     pieces, usage, chunks = [], None, 0
-    async for chunk in model.stream_reply([*CONVERSATION[:-1], Turn(MessageRole.USER, text)]):
+    turns = [*CONVERSATION[:-1], Turn(MessageRole.USER, text)]
+    async for chunk in model.stream_reply(Prompt(turns, **{"system_instruction": "You are terse.", **prompt})):
         pieces.append(chunk.text)
         usage = chunk.usage or usage
         chunks += bool(chunk.text)
@@ -73,6 +73,38 @@ async def _reply(model: LanguageModel, text: str) -> tuple[str, Any, int]:
 
 
 PROVIDERS = pytest.mark.parametrize("provider", ["gemini", "openai"])
+# A person's instructions after the operator's, as GenerateReply combines them.
+COMBINED = "Be kind.\n\nAbout the person you are talking with, in their words:\nI cook.\n\nHow they want you to answer, in their words:\nShort."
+
+
+async def test_gemini_sends_the_prompts_instruction_and_temperature_as_given(
+    fake_server: BackgroundServer, http: httpx.AsyncClient
+) -> None:
+    await _reply(_make("gemini", fake_server, http), "2+2?", system_instruction=COMBINED, temperature=1.3)
+    [request] = _requests(fake_server)
+    assert request["body"]["systemInstruction"] == {"parts": [{"text": COMBINED}]}
+    assert request["body"]["generationConfig"] == {"temperature": 1.3, "maxOutputTokens": 256}
+
+
+async def test_openai_sends_the_prompts_instruction_and_temperature_as_given(
+    fake_server: BackgroundServer, http: httpx.AsyncClient
+) -> None:
+    await _reply(_make("openai", fake_server, http), "2+2?", system_instruction=COMBINED, temperature=0.0)
+    [request] = _requests(fake_server)
+    assert request["body"]["messages"][0] == {"role": "system", "content": COMBINED}
+    assert request["body"]["temperature"] == 0.0  # zero is a temperature, not "the default"
+
+
+@PROVIDERS
+async def test_a_prompt_without_an_instruction_sends_none(
+    provider: str, fake_server: BackgroundServer, http: httpx.AsyncClient
+) -> None:
+    await _reply(_make(provider, fake_server, http), "2+2?", system_instruction=None)
+    [request] = _requests(fake_server)
+    if provider == "gemini":
+        assert "systemInstruction" not in request["body"]
+    else:
+        assert [m["role"] for m in request["body"]["messages"]] == ["user", "assistant", "user"]
 
 
 async def test_gemini_request_shape(fake_server: BackgroundServer, http: httpx.AsyncClient) -> None:
@@ -244,7 +276,7 @@ async def test_each_answer_says_why_it_ended_and_closing_the_stream_reaches_the_
     model = _make(provider, fake_server, http)
     reasons = []
     for text in ("2+2?", "a long story [[length]]"):
-        chunks = [chunk async for chunk in model.stream_reply([Turn(MessageRole.USER, text)])]
+        chunks = [chunk async for chunk in model.stream_reply(Prompt([Turn(MessageRole.USER, text)]))]
         reasons.append([c.finish_reason for c in chunks if c.finish_reason is not None])
     assert reasons == [[FinishReason.STOP], [FinishReason.LENGTH]]
     assert model.name in ("gemini-2.5-flash", "llama-3.1-8b")
@@ -255,7 +287,7 @@ async def test_each_answer_says_why_it_ended_and_closing_the_stream_reaches_the_
         return int((await http.get(f"{fake_server.url}/_streams")).json().get("closed_early", 0))
 
     before = await closed_early()
-    stream = aiter(model.stream_reply([Turn(MessageRole.USER, "slowly [[pace:5]]")]))
+    stream = aiter(model.stream_reply(Prompt([Turn(MessageRole.USER, "slowly [[pace:5]]")])))
     await anext(stream)
     await stream.aclose()  # type: ignore[attr-defined]
     for _ in range(100):

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
-from litestar import Controller, get
+from litestar import Controller, get, put
 from litestar.di import NamedDependency
+from litestar.params import JSONBody
 
 from application.use_cases.authenticate import Principal
+from application.use_cases.get_instructions import GetInstructions
 from application.use_cases.get_profile import GetProfile
 from application.use_cases.get_usage import GetUsage
+from application.use_cases.set_instructions import SetInstructions, SetInstructionsCommand
 from entrypoints.http.dependencies import BEARER_AUTH
 from entrypoints.http.openapi import errors
 from entrypoints.http.schemas.auth import UserResponse
-from entrypoints.http.schemas.users import UsageResponse
+from entrypoints.http.schemas.users import InstructionsRequest, InstructionsResponse, UsageResponse
 
 
 class UserController(Controller):
@@ -29,3 +32,27 @@ class UserController(Controller):
     ) -> UsageResponse:
         """Today's message count against the daily limit (UTC day)."""
         return UsageResponse.from_domain(await get_usage.execute(principal))
+
+    @get("/instructions", responses=errors(401))
+    async def get_instructions(
+        self, principal: NamedDependency[Principal], get_instructions: NamedDependency[GetInstructions]
+    ) -> InstructionsResponse:
+        """Your standing instructions to the model (empty strings when none are set)."""
+        return InstructionsResponse.from_domain(await get_instructions.execute(principal))
+
+    @put("/instructions", responses=errors(400, 401, 403, 422))
+    async def set_instructions(
+        self,
+        principal: NamedDependency[Principal],
+        set_instructions: NamedDependency[SetInstructions],
+        data: JSONBody[InstructionsRequest],
+    ) -> InstructionsResponse:
+        """Replace your standing instructions: `about_me` (what the model should know about
+        you) and `response_style` (how you want it to answer), each at most 1,500
+        characters. They go into the system instruction of every reply written from now
+        on, after the deployment's own, and are never trimmed to fit the context: the
+        conversation is. A field left out is cleared."""
+        saved = await set_instructions.execute(
+            SetInstructionsCommand(principal=principal, about_me=data.about_me, response_style=data.response_style)
+        )
+        return InstructionsResponse.from_domain(saved)

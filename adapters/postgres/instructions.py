@@ -1,0 +1,30 @@
+"""Each person's standing instructions to the model."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+
+from adapters.postgres import tables as t
+from adapters.postgres.repository import PostgresRepository
+from domain.instructions import NO_PERSONAL_INSTRUCTIONS, PersonalInstructions
+
+
+class PostgresInstructionsRepository(PostgresRepository):
+    async def of(self, user_id: str) -> PersonalInstructions:
+        c = t.personal_instructions.c
+        row = (await self._execute(select(c.about_me, c.response_style).where(c.user_id == uuid.UUID(user_id)))).first()
+        if row is None:
+            return NO_PERSONAL_INSTRUCTIONS
+        return PersonalInstructions(about_me=row.about_me, response_style=row.response_style)
+
+    async def put(self, user_id: str, instructions: PersonalInstructions, now: datetime) -> None:
+        values = {"about_me": instructions.about_me, "response_style": instructions.response_style, "updated_at": now}
+        await self._execute(
+            insert(t.personal_instructions)
+            .values(user_id=uuid.UUID(user_id), **values)
+            .on_conflict_do_update(index_elements=[t.personal_instructions.c.user_id], set_=values)
+        )

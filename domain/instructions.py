@@ -1,0 +1,51 @@
+"""What the model is told besides the conversation: the operator's instruction, then
+what a person says about themselves and how they want answers, for every chat."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.errors import ValidationError
+
+MAX_PERSONAL_INSTRUCTION_LENGTH = 1500
+
+
+def _clean(field: str, raw: str, limit: int) -> str:
+    text = raw.strip()
+    if len(text) > limit:
+        raise ValidationError.for_field(field, f"must be at most {limit} characters")
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalInstructions:
+    """A person's standing instructions, applied to every chat of theirs."""
+
+    about_me: str = ""
+    response_style: str = ""
+
+    @classmethod
+    def given(cls, *, about_me: str, response_style: str) -> PersonalInstructions:
+        return cls(
+            about_me=_clean("about_me", about_me, MAX_PERSONAL_INSTRUCTION_LENGTH),
+            response_style=_clean("response_style", response_style, MAX_PERSONAL_INSTRUCTION_LENGTH),
+        )
+
+    @property
+    def empty(self) -> bool:
+        return not (self.about_me or self.response_style)
+
+
+NO_PERSONAL_INSTRUCTIONS = PersonalInstructions()
+
+
+def system_instruction(operator: str | None, personal: PersonalInstructions) -> str | None:
+    """One system instruction: the operator's first (it is the deployment's own rule),
+    then the person's, each under a heading that says whose words they are."""
+    sections = [(operator or "").strip()]
+    if personal.about_me:
+        sections.append(f"About the person you are talking with, in their words:\n{personal.about_me}")
+    if personal.response_style:
+        sections.append(f"How they want you to answer, in their words:\n{personal.response_style}")
+    combined = "\n\n".join(section for section in sections if section)
+    return combined or None
