@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from domain.errors import Conflict, ValidationError
+from domain.instructions import clean_chat_instruction, clean_temperature
 
 DEFAULT_CHATROOM_TITLE = "New chat"
 MAX_TITLE_LENGTH = 120
@@ -41,12 +42,36 @@ class Chatroom:
     untitled: bool = False
     # The newest message of the branch the user sees; None while the room is empty.
     active_leaf_id: str | None = None
+    # What the model is told for this chat only (after the person's standing
+    # instructions), and how freely it answers (None: the deployment's default).
+    system_instruction: str = ""
+    temperature: float | None = None
 
     @classmethod
-    def open(cls, *, id: str, owner_id: str, title: str | None, now: datetime) -> Chatroom:
-        if title is None:
-            return cls(id, owner_id, DEFAULT_CHATROOM_TITLE, now, now, untitled=True)
-        return cls(id, owner_id, clean_title(title), now, now)
+    def open(
+        cls,
+        *,
+        id: str,
+        owner_id: str,
+        title: str | None,
+        now: datetime,
+        system_instruction: str = "",
+        temperature: float | None = None,
+    ) -> Chatroom:
+        named = title is not None
+        chatroom = cls(id, owner_id, clean_title(title) if title is not None else DEFAULT_CHATROOM_TITLE, now, now)
+        chatroom.untitled = not named
+        chatroom.system_instruction = clean_chat_instruction(system_instruction)
+        chatroom.temperature = clean_temperature(temperature)
+        return chatroom
+
+    def instruct(self, system_instruction: str, now: datetime) -> None:
+        self.system_instruction = clean_chat_instruction(system_instruction)
+        self.updated_at = now
+
+    def set_temperature(self, temperature: float | None, now: datetime) -> None:
+        self.temperature = clean_temperature(temperature)
+        self.updated_at = now
 
     def rename(self, title: str, now: datetime) -> None:
         self.title = clean_title(title)
@@ -67,7 +92,16 @@ class Chatroom:
     def fork(self, *, id: str, now: datetime) -> Chatroom:
         """An empty room for a copy of this one's conversation."""
         suffix = " (copy)"
-        return Chatroom(id, self.owner_id, self.title[: MAX_TITLE_LENGTH - len(suffix)] + suffix, now, now)
+        title = self.title[: MAX_TITLE_LENGTH - len(suffix)] + suffix
+        return Chatroom(
+            id,
+            self.owner_id,
+            title,
+            now,
+            now,
+            system_instruction=self.system_instruction,
+            temperature=self.temperature,
+        )
 
 
 class MessageRole(StrEnum):

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from domain.errors import ValidationError
 
 MAX_PERSONAL_INSTRUCTION_LENGTH = 1500
+MAX_CHAT_INSTRUCTION_LENGTH = 4000
+MIN_TEMPERATURE, MAX_TEMPERATURE = 0.0, 2.0
 
 
 def _clean(field: str, raw: str, limit: int) -> str:
@@ -39,13 +41,27 @@ class PersonalInstructions:
 NO_PERSONAL_INSTRUCTIONS = PersonalInstructions()
 
 
-def system_instruction(operator: str | None, personal: PersonalInstructions) -> str | None:
+def clean_chat_instruction(raw: str) -> str:
+    return _clean("system_instruction", raw, MAX_CHAT_INSTRUCTION_LENGTH)
+
+
+def clean_temperature(raw: float | None) -> float | None:
+    """None leaves the choice to the deployment."""
+    if raw is not None and not MIN_TEMPERATURE <= raw <= MAX_TEMPERATURE:
+        raise ValidationError.for_field("temperature", f"must be between {MIN_TEMPERATURE:g} and {MAX_TEMPERATURE:g}")
+    return raw
+
+
+def system_instruction(operator: str | None, personal: PersonalInstructions, chat: str = "") -> str | None:
     """One system instruction: the operator's first (it is the deployment's own rule),
-    then the person's, each under a heading that says whose words they are."""
+    then the person's standing instructions, then this chat's, each under a heading that
+    says whose words they are."""
     sections = [(operator or "").strip()]
     if personal.about_me:
         sections.append(f"About the person you are talking with, in their words:\n{personal.about_me}")
     if personal.response_style:
         sections.append(f"How they want you to answer, in their words:\n{personal.response_style}")
+    if chat:
+        sections.append(f"Instructions for this conversation, from the person:\n{chat}")
     combined = "\n\n".join(section for section in sections if section)
     return combined or None

@@ -77,6 +77,7 @@ from application.use_cases.cancel_reply import CancelReply
 from application.use_cases.change_password import ChangePassword
 from application.use_cases.check_readiness import CheckReadiness
 from application.use_cases.complete_test_checkout import CompleteTestCheckout
+from application.use_cases.configure_chatroom import ConfigureChatroom
 from application.use_cases.continue_reply import ContinueReply
 from application.use_cases.create_chatroom import CreateChatroom
 from application.use_cases.delete_chatroom import DeleteChatroom
@@ -502,6 +503,7 @@ class UseCases(containers.DeclarativeContainer):
     list_chatrooms = providers.Factory(ListChatrooms, uow=uow)
     get_chatroom = providers.Factory(GetChatroom, uow=uow)
     rename_chatroom = providers.Factory(RenameChatroom, uow=uow, clock=services.clock)
+    configure_chatroom = providers.Factory(ConfigureChatroom, uow=uow, clock=services.clock)
     delete_chatroom = providers.Factory(DeleteChatroom, uow=uow)
     # Not a use case (a Singleton): the door every request for a reply goes through.
     reply_requests = providers.Singleton(

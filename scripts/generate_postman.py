@@ -194,10 +194,11 @@ FLOW: list[tuple[str, str, str, dict[str, Any] | None, str | None, list[str]]] =
         "Chatrooms",
         "POST",
         "/chatroom",
-        {"title": "Trip planning"},
+        {"title": "Trip planning", "system_instruction": "Suggest trips by train.", "temperature": 0.4},
         "{{access_token}}",
         [
             "pm.test('201', () => pm.response.to.have.status(201));",
+            "pm.test('its own instruction', () => pm.expect(pm.response.json().temperature).to.eql(0.4));",
             "pm.collectionVariables.set('chatroom_id', pm.response.json().id);",
         ],
     ),

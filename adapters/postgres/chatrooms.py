@@ -25,6 +25,8 @@ def _chatroom(row: Any) -> Chatroom:
         updated_at=row.updated_at,
         untitled=row.untitled,
         active_leaf_id=uuid_str(row.active_leaf_id),
+        system_instruction=row.system_instruction,
+        temperature=row.temperature,
     )
 
 
@@ -39,6 +41,8 @@ class PostgresChatroomRepository(PostgresRepository):
                 created_at=chatroom.created_at,
                 updated_at=chatroom.updated_at,
                 active_leaf_id=uuid.UUID(chatroom.active_leaf_id) if chatroom.active_leaf_id else None,
+                system_instruction=chatroom.system_instruction,
+                temperature=chatroom.temperature,
             )
         )
 
@@ -69,7 +73,13 @@ class PostgresChatroomRepository(PostgresRepository):
             .where(t.chatrooms.c.id == uuid.UUID(chatroom.id))
             # Not the active branch: only ``touch`` moves it, so a rename cannot put back a
             # branch a send just moved on from.
-            .values(title=chatroom.title, untitled=chatroom.untitled, updated_at=chatroom.updated_at)
+            .values(
+                title=chatroom.title,
+                untitled=chatroom.untitled,
+                updated_at=chatroom.updated_at,
+                system_instruction=chatroom.system_instruction,
+                temperature=chatroom.temperature,
+            )
         )
 
     async def touch(self, chatroom: Chatroom, at: datetime, *, active_leaf_id: str | None = None) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -76,6 +77,8 @@ chatrooms = Table(
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
     Column("active_leaf_id", Uuid),
+    Column("system_instruction", Text, nullable=False, server_default=""),
+    Column("temperature", Float),
     # The chatroom list: one owner's rooms, newest activity first.
     Index("ix_chatrooms_owner_activity", "owner_id", text("updated_at DESC"), text("id DESC")),
 )

@@ -12,6 +12,8 @@ from domain.chat import Chatroom
 class CreateChatroomCommand:
     principal: Principal
     title: str | None = None
+    system_instruction: str = ""
+    temperature: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -22,7 +24,12 @@ class CreateChatroom:
 
     async def execute(self, command: CreateChatroomCommand) -> Chatroom:
         chatroom = Chatroom.open(
-            id=self.ids.new_id(), owner_id=command.principal.user_id, title=command.title, now=self.clock.now()
+            id=self.ids.new_id(),
+            owner_id=command.principal.user_id,
+            title=command.title,
+            now=self.clock.now(),
+            system_instruction=command.system_instruction,
+            temperature=command.temperature,
         )
         async with self.uow() as uow:
             await uow.chatrooms.add(chatroom)

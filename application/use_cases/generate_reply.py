@@ -22,7 +22,7 @@ from application.services.refunds import give_back_message
 from domain.chat import FinishReason, Message, MessageRole, MessageStatus, TokenUsage
 from domain.context import ContextWindow, Prompt, Turn, instruction_tokens
 from domain.errors import ValidationError
-from domain.instructions import NO_PERSONAL_INSTRUCTIONS, system_instruction
+from domain.instructions import system_instruction
 from domain.quota import usage_day
 
 log = logging.getLogger(__name__)
@@ -229,10 +229,16 @@ class GenerateReply:
         """The instructions in full, then as much of the conversation as the rest of the
         budget holds: the conversation is trimmed, never the instructions."""
         chatroom = await uow.chatrooms.get(reply.chatroom_id)
-        personal = NO_PERSONAL_INSTRUCTIONS if chatroom is None else await uow.instructions.of(chatroom.owner_id)
-        instruction = system_instruction(self.context.system_instruction, personal)
+        if chatroom is None:  # deleted meanwhile: nothing will show the reply
+            return Prompt(turns=[])
+        personal = await uow.instructions.of(chatroom.owner_id)
+        instruction = system_instruction(self.context.system_instruction, personal, chatroom.system_instruction)
         budget = self.context.token_budget - instruction_tokens(instruction)
-        return Prompt(turns=await self._conversation_before(uow, reply, budget), system_instruction=instruction)
+        return Prompt(
+            turns=await self._conversation_before(uow, reply, budget),
+            system_instruction=instruction,
+            temperature=chatroom.temperature,
+        )
 
     async def _conversation_before(self, uow: UnitOfWork, reply: Message, budget: int) -> list[Turn]:
         """The newest turns of the reply's own branch that fit the budget, paging back

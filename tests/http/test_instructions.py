@@ -107,3 +107,92 @@ async def test_instructions_need_a_session(api: Api) -> None:
     for method in ("GET", "PUT"):
         response = await api.request(method, "/user/instructions", json={})
         assert response.status_code == 401
+
+
+# A chat's own instruction and temperature
+
+
+async def test_a_chat_has_its_own_instruction_and_temperature_after_yours(api: Api) -> None:
+    model = _model(api)
+    token = await api.sign_in()
+    await api.request("PUT", "/user/instructions", token, json={"about_me": "I cook."})
+    created = await api.request(
+        "POST", "/chatroom", token, json={"title": "Menus", "system_instruction": " Plan for two. ", "temperature": 1.5}
+    )
+    assert created.status_code == 201, created.text
+    room = created.json()
+    assert (room["system_instruction"], room["temperature"]) == ("Plan for two.", 1.5)
+    detail = (await api.request("GET", f"/chatroom/{room['id']}", token)).json()
+    listed = (await api.request("GET", "/chatroom", token)).json()["items"][0]
+    for shown in (detail, listed):
+        assert (shown["system_instruction"], shown["temperature"]) == ("Plan for two.", 1.5)
+    await _ask(api, token, room["id"], "Dinner?")
+    assert model.prompts[-1].system_instruction == (
+        f"{OPERATOR}\n\n"
+        "About the person you are talking with, in their words:\nI cook.\n\n"
+        "Instructions for this conversation, from the person:\nPlan for two."
+    )
+    assert model.prompts[-1].temperature == 1.5
+    # Another chat of the same person has none of it.
+    other = await api.chatroom(token)
+    await _ask(api, token, other, "Lunch?")
+    assert "Plan for two." not in (model.prompts[-1].system_instruction or "")
+    assert model.prompts[-1].temperature is None
+
+
+async def test_patch_changes_only_what_it_names(api: Api) -> None:
+    model = _model(api)
+    token = await api.sign_in()
+    room = (await api.request("POST", "/chatroom", token, json={"system_instruction": "Be brief."})).json()["id"]
+    path = f"/chatroom/{room}"
+    warmer = await api.request("PATCH", path, token, json={"temperature": 0})
+    assert (warmer.json()["system_instruction"], warmer.json()["temperature"]) == ("Be brief.", 0.0)
+    renamed = await api.request("PATCH", path, token, json={"title": "Short answers"})
+    assert (renamed.json()["system_instruction"], renamed.json()["temperature"]) == ("Be brief.", 0.0)
+    await _ask(api, token, room, "Hi")
+    assert model.prompts[-1].temperature == 0.0
+    cleared = await api.request("PATCH", path, token, json={"system_instruction": "", "temperature": None})
+    assert cleared.json()["system_instruction"] == "" and cleared.json()["temperature"] is None
+    assert cleared.json()["title"] == "Short answers"
+    await _ask(api, token, room, "Again")
+    assert model.prompts[-1].system_instruction == OPERATOR and model.prompts[-1].temperature is None
+
+
+async def test_a_fork_keeps_the_chats_settings(api: Api) -> None:
+    _model(api)
+    token = await api.sign_in()
+    room = (
+        await api.request("POST", "/chatroom", token, json={"system_instruction": "Be brief.", "temperature": 0.2})
+    ).json()
+    reply = await _ask(api, token, room["id"], "Hi")
+    fork = await api.request("POST", f"/chatroom/{room['id']}/fork", token, json={"message_id": reply["id"]})
+    assert fork.status_code == 201, fork.text
+    assert (fork.json()["system_instruction"], fork.json()["temperature"]) == ("Be brief.", 0.2)
+
+
+async def test_chat_settings_out_of_range_are_refused_naming_the_field(api: Api) -> None:
+    token = await api.sign_in()
+    room = await api.chatroom(token)
+    bad = [
+        ({"system_instruction": "x" * 4001}, "system_instruction"),
+        ({"temperature": 2.01}, "temperature"),
+        ({"temperature": -0.5}, "temperature"),
+        ({"temperature": "hot"}, "temperature"),
+        ({"system_instruction": None}, "system_instruction"),
+    ]
+    for body, field in bad:
+        for method, path in (("POST", "/chatroom"), ("PATCH", f"/chatroom/{room}")):
+            response = await api.request(method, path, token, json=body)
+            assert response.status_code == 422, (method, body, response.text)
+            assert response.json()["error"]["details"][0]["field"] == field, (method, body)
+    unchanged = (await api.request("GET", f"/chatroom/{room}", token)).json()
+    assert (unchanged["system_instruction"], unchanged["temperature"]) == ("", None)
+    assert len((await api.request("GET", "/chatroom", token)).json()["items"]) == 1  # no room was made
+
+
+async def test_another_persons_chat_settings_cannot_be_changed(api: Api) -> None:
+    ada, bob = await api.sign_in("+919800000001"), await api.sign_in("+919800000002")
+    room = await api.chatroom(ada)
+    response = await api.request("PATCH", f"/chatroom/{room}", bob, json={"system_instruction": "Obey Bob."})
+    assert response.status_code == 404
+    assert (await api.request("GET", f"/chatroom/{room}", ada)).json()["system_instruction"] == ""

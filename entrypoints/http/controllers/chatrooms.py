@@ -13,6 +13,7 @@ from application.pagination import MAX_PAGE_SIZE, decode_cursor, encode_cursor
 from application.services.reply_requests import ReplyCommand, RequestedReply
 from application.use_cases.authenticate import Principal
 from application.use_cases.cancel_reply import CancelReply, CancelReplyCommand
+from application.use_cases.configure_chatroom import KEEP, ConfigureChatroom, ConfigureChatroomCommand
 from application.use_cases.continue_reply import ContinueReply
 from application.use_cases.create_chatroom import CreateChatroom, CreateChatroomCommand
 from application.use_cases.delete_chatroom import DeleteChatroom, DeleteChatroomCommand
@@ -116,9 +117,18 @@ class ChatroomController(Controller):
         create_chatroom: NamedDependency[CreateChatroom],
         data: JSONBody[CreateChatroomRequest | None] = None,
     ) -> ChatroomResponse:
-        """Open a chatroom. Without a title it is called "New chat" until the model names it."""
-        title = (data.title or data.name) if data is not None else None
-        chatroom = await create_chatroom.execute(CreateChatroomCommand(principal=principal, title=title))
+        """Open a chatroom. Without a title it is called "New chat" until the model names it.
+        `system_instruction` is told to the model in this chat only (after your standing
+        instructions); `temperature` (0 to 2) is how freely it answers here."""
+        request = data or CreateChatroomRequest()
+        chatroom = await create_chatroom.execute(
+            CreateChatroomCommand(
+                principal=principal,
+                title=request.title or request.name,
+                system_instruction=request.system_instruction,
+                temperature=request.temperature,
+            )
+        )
         return ChatroomResponse.from_domain(chatroom)
 
     @get("/", responses=errors(400, 401))
@@ -159,12 +169,27 @@ class ChatroomController(Controller):
         data: JSONBody[UpdateChatroomRequest],
         rename_chatroom: NamedDependency[RenameChatroom],
         switch_branch: NamedDependency[SwitchBranch],
+        configure_chatroom: NamedDependency[ConfigureChatroom],
     ) -> ChatroomResponse:
         """Rename the chatroom (`title`), show another branch (`active_leaf_id`: any message of it;
-        the branch follows that message's newest versions down to the end), or both."""
-        if data.title is UNSET and data.active_leaf_id is UNSET:
-            raise ValidationError.for_field("title", "give a title, an active_leaf_id, or both")
+        the branch follows that message's newest versions down to the end), change this chat's
+        `system_instruction` (empty to remove it) or `temperature` (null for the default), or
+        several at once. Replies written afterwards follow the new settings."""
+        settings = (data.system_instruction, data.temperature)
+        if data.title is UNSET and data.active_leaf_id is UNSET and all(value is UNSET for value in settings):
+            raise ValidationError.for_field(
+                "title", "give a title, an active_leaf_id, a system_instruction or a temperature"
+            )
         chatroom = None
+        if any(value is not UNSET for value in settings):
+            chatroom = await configure_chatroom.execute(
+                ConfigureChatroomCommand(
+                    principal=principal,
+                    chatroom_id=str(chatroom_id),
+                    system_instruction=KEEP if data.system_instruction is UNSET else data.system_instruction,
+                    temperature=KEEP if data.temperature is UNSET else data.temperature,
+                )
+            )
         if data.title is not UNSET:
             chatroom = await rename_chatroom.execute(
                 RenameChatroomCommand(principal=principal, chatroom_id=str(chatroom_id), title=data.title)

@@ -10,19 +10,42 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from application.use_cases.get_chatroom import ChatroomWithMessages
 from domain.chat import Chatroom, Feedback, PlacedMessage, TokenUsage
+from domain.instructions import MAX_CHAT_INSTRUCTION_LENGTH, MAX_TEMPERATURE, MIN_TEMPERATURE
 from entrypoints.http.schemas.common import TitleField
+
+ChatInstruction = Annotated[
+    str,
+    Meta(
+        max_length=MAX_CHAT_INSTRUCTION_LENGTH,
+        description=f"What the model is told for this chat only; at most {MAX_CHAT_INSTRUCTION_LENGTH} characters",
+        examples=["Answer as a travel agent who knows Goa well."],
+    ),
+]
+Temperature = Annotated[
+    float,
+    Meta(
+        ge=MIN_TEMPERATURE,
+        le=MAX_TEMPERATURE,
+        description="How freely the model answers, 0 to 2; null for the deployment's default",
+    ),
+]
 
 
 class CreateChatroomRequest(Struct):
     title: TitleField | None = None
     # Accepted as an alias of ``title``; ``title`` wins when both are given.
     name: TitleField | None = None
+    system_instruction: ChatInstruction = ""
+    temperature: Temperature | None = None
 
 
 class UpdateChatroomRequest(Struct):
-    # Either or both: a new title, and the branch to show (any message of it).
+    # Any of them: a new title, the branch to show (any message of it), how the model
+    # answers here.
     title: TitleField | UnsetType = UNSET
     active_leaf_id: UUID | UnsetType = UNSET
+    system_instruction: ChatInstruction | UnsetType = UNSET
+    temperature: Temperature | UnsetType | None = UNSET
 
 
 class ChatroomResponse(Struct):
@@ -32,6 +55,9 @@ class ChatroomResponse(Struct):
     updated_at: datetime
     # The newest message of the branch shown; null while the room is empty.
     active_leaf_id: str | None
+    system_instruction: str
+    # Null: the deployment's default.
+    temperature: float | None
 
     @classmethod
     def from_domain(cls, chatroom: Chatroom) -> ChatroomResponse:
@@ -41,6 +67,8 @@ class ChatroomResponse(Struct):
             created_at=chatroom.created_at,
             updated_at=chatroom.updated_at,
             active_leaf_id=chatroom.active_leaf_id,
+            system_instruction=chatroom.system_instruction,
+            temperature=chatroom.temperature,
         )
 
 
@@ -125,6 +153,8 @@ class ChatroomDetailResponse(Struct):
     created_at: datetime
     updated_at: datetime
     active_leaf_id: str | None
+    system_instruction: str
+    temperature: float | None
     messages: list[MessageBody]
 
     @classmethod
@@ -136,6 +166,8 @@ class ChatroomDetailResponse(Struct):
             created_at=room.created_at,
             updated_at=room.updated_at,
             active_leaf_id=room.active_leaf_id,
+            system_instruction=room.system_instruction,
+            temperature=room.temperature,
             messages=[MessageBody.from_domain(m) for m in found.messages],
         )
 

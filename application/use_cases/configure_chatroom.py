@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from application.ports.repositories import UnitOfWorkFactory
+from application.ports.services import Clock
+from application.services.ownership import owned_chatroom
+from application.use_cases.authenticate import Principal
+from domain.chat import Chatroom
+
+
+class Keep(Enum):
+    """A setting the command leaves as it is."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConfigureChatroomCommand:
+    principal: Principal
+    chatroom_id: str
+    system_instruction: str | Keep = KEEP
+    # None: back to the deployment's default.
+    temperature: float | Keep | None = KEEP
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConfigureChatroom:
+    """Change how the model answers in one chat: its own instruction, its temperature.
+    Replies written from then on follow them; written ones stay as they are."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+
+    async def execute(self, command: ConfigureChatroomCommand) -> Chatroom:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            # Locked: a rename at the same moment writes the whole row too.
+            chatroom = await owned_chatroom(
+                uow, chatroom_id=command.chatroom_id, owner_id=command.principal.user_id, for_update=True
+            )
+            if command.system_instruction is not KEEP:
+                chatroom.instruct(command.system_instruction, now)
+            if command.temperature is not KEEP:
+                chatroom.set_temperature(command.temperature, now)
+            await uow.chatrooms.update(chatroom)
+            await uow.commit()
+        return chatroom
