@@ -378,6 +378,7 @@ function renderHead() {
   $("room-title").hidden = false;
   $("rename-form").hidden = true;
   $("rename").hidden = !state.room;
+  $("chat-settings").hidden = !state.room;
   $("delete").hidden = !state.room;
   document.title = state.room ? `${state.room.title} – Chat` : "Chat";
 }
@@ -775,6 +776,65 @@ function fitComposer() {
   input.style.height = `${input.scrollHeight + 2}px`;
 }
 
+// ---- instructions: yours, and one chat's ---------------------------------------------
+
+// A dialog sits above the page's banners: what went wrong is said inside it.
+async function savingIn(dialog, save) {
+  const said = dialog.querySelector(".form-error");
+  said.hidden = true;
+  try {
+    await save();
+    dialog.close();
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.code === "UNAUTHENTICATED") {
+      dialog.close();
+      throw error;
+    }
+    said.textContent = error.message;
+    said.hidden = false;
+  }
+}
+
+async function openInstructions() {
+  const mine = await api("GET", "/user/instructions");
+  $("instructions-dialog").querySelector(".form-error").hidden = true;
+  $("about-me").value = mine.about_me;
+  $("response-style").value = mine.response_style;
+  setDrawer(false);
+  $("instructions-dialog").showModal();
+}
+
+async function saveInstructions(event) {
+  event.preventDefault();
+  await savingIn($("instructions-dialog"), async () => {
+    await api("PUT", "/user/instructions", {
+      about_me: $("about-me").value,
+      response_style: $("response-style").value,
+    });
+    showNotice("Saved: replies from now on follow your instructions.");
+  });
+}
+
+function openChatSettings() {
+  $("chat-dialog").querySelector(".form-error").hidden = true;
+  $("chat-instruction").value = state.room.system_instruction ?? "";
+  $("chat-temperature").value = state.room.temperature ?? "";
+  $("chat-dialog").showModal();
+}
+
+async function saveChatSettings(event) {
+  event.preventDefault();
+  const temperature = $("chat-temperature").value.trim();
+  await savingIn($("chat-dialog"), async () => {
+    const room = await api("PATCH", `/chatroom/${state.room.id}`, {
+      system_instruction: $("chat-instruction").value,
+      temperature: temperature === "" ? null : Number(temperature),
+    });
+    state.room = { ...state.room, system_instruction: room.system_instruction, temperature: room.temperature };
+    showNotice("Saved: replies in this chat from now on follow these settings.");
+  });
+}
+
 // ---- the drawer of chats on phones -------------------------------------------------
 
 function setDrawer(open) {
@@ -807,6 +867,12 @@ function wire() {
     if (location.hash) location.hash = "";
     else showNewChat();
   });
+  on("instructions", "click", openInstructions);
+  on("instructions-form", "submit", saveInstructions);
+  on("instructions-cancel", "click", () => $("instructions-dialog").close());
+  on("chat-settings", "click", openChatSettings);
+  on("chat-form", "submit", saveChatSettings);
+  on("chat-cancel", "click", () => $("chat-dialog").close());
   on("rename", "click", startRename);
   on("rename-form", "submit", rename);
   on("rename-cancel", "click", renderHead);

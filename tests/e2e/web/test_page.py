@@ -213,6 +213,51 @@ def test_the_list_of_chats_pages_in_as_it_scrolls(web: Service, desk: tuple[Page
     expect(page.locator("#rooms-more")).to_be_hidden()
 
 
+def test_your_instructions_and_a_chats_settings_are_set_in_dialogs(web: Service, desk: tuple[Page, Watched]) -> None:
+    page, _ = desk
+    number = "+919812340011"
+    sign_in(page, web.url, number)
+    page.get_by_role("button", name="Instructions").click()
+    dialog = page.get_by_role("dialog", name="Your instructions")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("What should the model know about you?").fill("I am vegetarian.")
+    dialog.get_by_label("How do you want it to answer?").fill("Use metric units.")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#notice")).to_contain_text("follow your instructions")
+
+    send(page, "A soup for tonight?")
+    wait_until_written(page)
+    page.get_by_role("button", name="Settings").click()
+    chat = page.get_by_role("dialog", name="This chat")
+    chat.get_by_label("Instructions for this chat only").fill("Dinner for two.")
+    chat.get_by_label("Temperature").fill("0.3")
+    chat.get_by_role("button", name="Save").click()
+    expect(chat).to_be_hidden()
+    # Saved where every client sees them.
+    bearer = bearer_client(web.url, number)
+    assert bearer.get("/user/instructions").json() == {
+        "about_me": "I am vegetarian.",
+        "response_style": "Use metric units.",
+    }
+    room = bearer.get("/chatroom/" + page.evaluate("location.hash").split("/")[1]).json()
+    assert (room["system_instruction"], room["temperature"]) == ("Dinner for two.", 0.3)
+    # Opened again, the dialogs show what was saved; too long an instruction is said inside.
+    page.reload()
+    page.get_by_role("button", name="Settings").click()
+    expect(chat.get_by_label("Instructions for this chat only")).to_have_value("Dinner for two.")
+    expect(chat.get_by_label("Temperature")).to_have_value("0.3")
+    chat.get_by_role("button", name="Cancel").click()
+    page.get_by_role("button", name="Instructions").click()
+    expect(dialog.get_by_label("What should the model know about you?")).to_have_value("I am vegetarian.")
+    dialog.get_by_label("What should the model know about you?").evaluate("(box) => box.removeAttribute('maxlength')")
+    dialog.get_by_label("What should the model know about you?").fill("x" * 1501)
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("about_me")
+    expect(dialog).to_be_visible()
+    assert bearer.get("/user/instructions").json()["about_me"] == "I am vegetarian."
+
+
 def test_rename_delete_and_sign_out(web: Service, desk: tuple[Page, Watched]) -> None:
     page, watched = desk
     sign_in(page, web.url, "+919812340007")
