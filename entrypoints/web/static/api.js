@@ -25,14 +25,17 @@ export const hasSession = () => csrfToken() !== "";
 
 let refreshing = null;
 
-// Renews the access cookie with the refresh cookie; true when the session goes on.
+// Renews the access cookie with the refresh cookie: "renewed", "refused" (the session
+// is over) or "unreachable" (no answer: the session may well go on).
 export function refreshSession() {
   refreshing ??= send("POST", "/auth/refresh", undefined, COOKIE_TRANSPORT)
-    .then((response) => response.ok)
-    .catch(() => false)
+    .then((response) => (response.ok ? "renewed" : "refused"))
+    .catch(() => "unreachable")
     .finally(() => { refreshing = null; });
   return refreshing;
 }
+
+const UNREACHABLE = "The service cannot be reached. Check your connection and try again.";
 
 function send(method, path, body, headers = {}) {
   const all = { Accept: "application/json", ...headers };
@@ -51,10 +54,13 @@ export async function api(method, path, body, { headers = {}, renew = true } = {
   try {
     response = await send(method, path, body, headers);
   } catch {
-    throw new ApiError(0, "NETWORK", "The service cannot be reached. Check your connection and try again.");
+    throw new ApiError(0, "NETWORK", UNREACHABLE);
   }
-  if (response.status === 401 && renew && !path.startsWith("/auth/") && (await refreshSession())) {
-    return api(method, path, body, { headers, renew: false });
+  if (response.status === 401 && renew && !path.startsWith("/auth/")) {
+    const renewal = await refreshSession();
+    if (renewal === "renewed") return api(method, path, body, { headers, renew: false });
+    // Not a reason to sign the person out: the service is away, not the session.
+    if (renewal === "unreachable") throw new ApiError(0, "NETWORK", UNREACHABLE);
   }
   const data = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) {

@@ -11,7 +11,16 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Service, running_service
-from tests.e2e.web.page import Watched, api_message, last_reply, send, sign_in, wait_until_written, watch_while_written
+from tests.e2e.web.page import (
+    REPLY,
+    Watched,
+    api_message,
+    last_reply,
+    send,
+    sign_in,
+    wait_until_written,
+    watch_while_written,
+)
 from tests.stack import Stack
 
 VERY_SLOW_REPLIES = {
@@ -32,10 +41,13 @@ def web(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
 def test_a_server_restart_mid_reply_carries_on_without_repeating(web: Service, desk: tuple[Page, Watched]) -> None:
     page, watched = desk
     sign_in(page, web.url, "+919812340010")
-    for question, expired in (("Restart while you answer", False), ("And again, signed out meanwhile", True)):
+    for count, (question, expired) in enumerate(
+        (("Restart while you answer", False), ("And again, signed out meanwhile", True)), start=1
+    ):
         send(page, question)
+        expect(page.locator(REPLY)).to_have_count(count)  # `last` is this question's reply
         reply = last_reply(page)
-        expect(reply.locator(".bubble")).to_contain_text("You said")
+        expect(reply.locator(".bubble")).to_contain_text(f'You said: "{question}"')
         if expired:
             # The access cookie runs out while the server is away: the stream is refused
             # (401), the page renews the session and follows the reply anew.
