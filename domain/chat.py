@@ -46,6 +46,8 @@ class Chatroom:
     # instructions), and how freely it answers (None: the deployment's default).
     system_instruction: str = ""
     temperature: float | None = None
+    # The instructions of the gem the chat was started from, as they were then.
+    gem_instructions: str = ""
 
     @classmethod
     def open(
@@ -57,12 +59,14 @@ class Chatroom:
         now: datetime,
         system_instruction: str = "",
         temperature: float | None = None,
+        gem_instructions: str = "",
     ) -> Chatroom:
         named = title is not None
         chatroom = cls(id, owner_id, clean_title(title) if title is not None else DEFAULT_CHATROOM_TITLE, now, now)
         chatroom.untitled = not named
         chatroom.system_instruction = clean_chat_instruction(system_instruction)
         chatroom.temperature = clean_temperature(temperature)
+        chatroom.gem_instructions = gem_instructions
         return chatroom
 
     def instruct(self, system_instruction: str, now: datetime) -> None:
@@ -101,6 +105,7 @@ class Chatroom:
             now,
             system_instruction=self.system_instruction,
             temperature=self.temperature,
+            gem_instructions=self.gem_instructions,
         )
 
 

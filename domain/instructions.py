@@ -41,8 +41,8 @@ class PersonalInstructions:
 NO_PERSONAL_INSTRUCTIONS = PersonalInstructions()
 
 
-def clean_chat_instruction(raw: str) -> str:
-    return _clean("system_instruction", raw, MAX_CHAT_INSTRUCTION_LENGTH)
+def clean_chat_instruction(raw: str, *, field: str = "system_instruction") -> str:
+    return _clean(field, raw, MAX_CHAT_INSTRUCTION_LENGTH)
 
 
 def clean_temperature(raw: float | None) -> float | None:
@@ -52,15 +52,19 @@ def clean_temperature(raw: float | None) -> float | None:
     return raw
 
 
-def system_instruction(operator: str | None, personal: PersonalInstructions, chat: str = "") -> str | None:
+def system_instruction(
+    operator: str | None, personal: PersonalInstructions, chat: str = "", *, gem: str = ""
+) -> str | None:
     """One system instruction: the operator's first (it is the deployment's own rule),
-    then the person's standing instructions, then this chat's, each under a heading that
-    says whose words they are."""
+    then the person's standing instructions, then the gem the chat was started from,
+    then this chat's own, each under a heading that says whose words they are."""
     sections = [(operator or "").strip()]
     if personal.about_me:
         sections.append(f"About the person you are talking with, in their words:\n{personal.about_me}")
     if personal.response_style:
         sections.append(f"How they want you to answer, in their words:\n{personal.response_style}")
+    if gem:
+        sections.append(f"The assistant they chose for this conversation, in their words:\n{gem}")
     if chat:
         sections.append(f"Instructions for this conversation, from the person:\n{chat}")
     combined = "\n\n".join(section for section in sections if section)

@@ -95,6 +95,7 @@ from application.use_cases.list_chatrooms import ListChatrooms
 from application.use_cases.list_messages import ListMessages
 from application.use_cases.log_in import LogIn
 from application.use_cases.log_out import LogOut
+from application.use_cases.manage_gems import CreateGem, DeleteGem, EditGem, GetGem, ListGems
 from application.use_cases.open_billing_portal import OpenBillingPortal
 from application.use_cases.rate_reply import RateReply
 from application.use_cases.refresh_tokens import RefreshTokens
@@ -504,6 +505,11 @@ class UseCases(containers.DeclarativeContainer):
     get_chatroom = providers.Factory(GetChatroom, uow=uow)
     rename_chatroom = providers.Factory(RenameChatroom, uow=uow, clock=services.clock)
     configure_chatroom = providers.Factory(ConfigureChatroom, uow=uow, clock=services.clock)
+    create_gem = providers.Factory(CreateGem, uow=uow, clock=services.clock, ids=services.ids)
+    list_gems = providers.Factory(ListGems, uow=uow)
+    get_gem = providers.Factory(GetGem, uow=uow)
+    edit_gem = providers.Factory(EditGem, uow=uow, clock=services.clock)
+    delete_gem = providers.Factory(DeleteGem, uow=uow)
     delete_chatroom = providers.Factory(DeleteChatroom, uow=uow)
     # Not a use case (a Singleton): the door every request for a reply goes through.
     reply_requests = providers.Singleton(

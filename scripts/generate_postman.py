@@ -191,6 +191,69 @@ FLOW: list[tuple[str, str, str, dict[str, Any] | None, str | None, list[str]]] =
         ],
     ),
     (
+        "Gems",
+        "POST",
+        "/gems",
+        {"name": "Rail planner", "description": "Trips by train", "instructions": "Suggest trains, never flights."},
+        "{{access_token}}",
+        [
+            "pm.test('201', () => pm.response.to.have.status(201));",
+            "pm.collectionVariables.set('gem_id', pm.response.json().id);",
+        ],
+    ),
+    (
+        "Gems",
+        "GET",
+        "/gems",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('listed', () => pm.expect(pm.response.json().items.map(g => g.id))"
+            ".to.include(pm.collectionVariables.get('gem_id')));",
+        ],
+    ),
+    (
+        "Gems",
+        "PATCH",
+        "/gems/{gem_id}",
+        {"temperature": 0.5},
+        "{{access_token}}",
+        [
+            "pm.test('edited', () => pm.expect(pm.response.json().temperature).to.eql(0.5));",
+        ],
+    ),
+    (
+        "Gems",
+        "GET",
+        "/gems/{gem_id}",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('read', () => pm.expect(pm.response.json().name).to.eql('Rail planner'));",
+        ],
+    ),
+    (
+        "Gems",
+        "POST",
+        "/chatroom",
+        {"gem_id": "{{gem_id}}"},
+        "{{access_token}}",
+        [
+            "pm.test('started from the gem', () =>"
+            " pm.expect(pm.response.json().gem_instructions).to.eql('Suggest trains, never flights.'));",
+        ],
+    ),
+    (
+        "Gems",
+        "DELETE",
+        "/gems/{gem_id}",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('204', () => pm.response.to.have.status(204));",
+        ],
+    ),
+    (
         "Chatrooms",
         "POST",
         "/chatroom",

@@ -7,6 +7,7 @@ from typing import Any, Self
 
 from adapters.memory.chatrooms import InMemoryChatroomRepository
 from adapters.memory.customers import InMemoryCustomerRepository
+from adapters.memory.gems import InMemoryGemRepository
 from adapters.memory.idempotency import InMemoryIdempotencyRepository
 from adapters.memory.instructions import InMemoryInstructionsRepository
 from adapters.memory.messages import InMemoryMessageRepository
@@ -29,6 +30,7 @@ class InMemoryUnitOfWork:
         self.chatrooms = InMemoryChatroomRepository(self)
         self.messages = InMemoryMessageRepository(self)
         self.instructions = InMemoryInstructionsRepository(self)
+        self.gems = InMemoryGemRepository(self)
         self.idempotency = InMemoryIdempotencyRepository(self)
         self.customers = InMemoryCustomerRepository(self)
         self.subscriptions = InMemorySubscriptionRepository(self)

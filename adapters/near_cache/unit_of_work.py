@@ -153,6 +153,7 @@ class CachingUnitOfWork:
         self.otps = inner.otps
         self.messages = inner.messages
         self.instructions = inner.instructions
+        self.gems = inner.gems
         self.idempotency = inner.idempotency
         self.customers = inner.customers
         self.subscriptions = inner.subscriptions

@@ -27,6 +27,7 @@ def _chatroom(row: Any) -> Chatroom:
         active_leaf_id=uuid_str(row.active_leaf_id),
         system_instruction=row.system_instruction,
         temperature=row.temperature,
+        gem_instructions=row.gem_instructions,
     )
 
 
@@ -43,6 +44,7 @@ class PostgresChatroomRepository(PostgresRepository):
                 active_leaf_id=uuid.UUID(chatroom.active_leaf_id) if chatroom.active_leaf_id else None,
                 system_instruction=chatroom.system_instruction,
                 temperature=chatroom.temperature,
+                gem_instructions=chatroom.gem_instructions,
             )
         )
 

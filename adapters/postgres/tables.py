@@ -79,6 +79,7 @@ chatrooms = Table(
     Column("active_leaf_id", Uuid),
     Column("system_instruction", Text, nullable=False, server_default=""),
     Column("temperature", Float),
+    Column("gem_instructions", Text, nullable=False, server_default=""),
     # The chatroom list: one owner's rooms, newest activity first.
     Index("ix_chatrooms_owner_activity", "owner_id", text("updated_at DESC"), text("id DESC")),
 )
@@ -132,6 +133,21 @@ billing_customers = Table(
     metadata,
     Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("customer_id", String(255), nullable=False, unique=True),
+)
+
+gems = Table(
+    "gems",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("owner_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("instructions", Text, nullable=False),
+    Column("temperature", Float),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    # One person's gems, oldest first.
+    Index("ix_gems_owner_created", "owner_id", "created_at", "id"),
 )
 
 personal_instructions = Table(

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.postgres.chatrooms import PostgresChatroomRepository
 from adapters.postgres.customers import PostgresCustomerRepository
+from adapters.postgres.gems import PostgresGemRepository
 from adapters.postgres.idempotency import PostgresIdempotencyRepository
 from adapters.postgres.instructions import PostgresInstructionsRepository
 from adapters.postgres.messages import PostgresMessageRepository
@@ -37,6 +38,7 @@ class PostgresUnitOfWork:
         self.chatrooms = PostgresChatroomRepository(self)
         self.messages = PostgresMessageRepository(self)
         self.instructions = PostgresInstructionsRepository(self)
+        self.gems = PostgresGemRepository(self)
         self.idempotency = PostgresIdempotencyRepository(self)
         self.customers = PostgresCustomerRepository(self)
         self.subscriptions = PostgresSubscriptionRepository(self)

@@ -7,6 +7,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from domain.chat import Chatroom, Message, PlacedMessage
+from domain.gems import Gem
 from domain.instructions import PersonalInstructions
 from domain.otp import OtpChallenge, OtpPurpose
 from domain.sessions import AuthSession
@@ -124,6 +125,21 @@ class IdempotencyRepository(Protocol):
         """Raises Conflict when the key is already recorded."""
 
 
+class GemRepository(Protocol):
+    """A person's gems."""
+
+    async def add(self, gem: Gem) -> None: ...
+    async def get_owned(self, gem_id: str, owner_id: str) -> Gem | None:
+        """None when there is no such gem or it is somebody else's."""
+
+    async def list_for(self, owner_id: str) -> Sequence[Gem]:
+        """Oldest first."""
+
+    async def count_for(self, owner_id: str) -> int: ...
+    async def update(self, gem: Gem) -> None: ...
+    async def delete(self, gem: Gem) -> None: ...
+
+
 class InstructionsRepository(Protocol):
     """Each person's standing instructions to the model."""
 
@@ -180,6 +196,7 @@ class UnitOfWork(Protocol):
     chatrooms: ChatroomRepository
     messages: MessageRepository
     instructions: InstructionsRepository
+    gems: GemRepository
     idempotency: IdempotencyRepository
     customers: CustomerRepository
     subscriptions: SubscriptionRepository

@@ -6,6 +6,7 @@ from __future__ import annotations
 from application.ports.repositories import UnitOfWork
 from domain.chat import Chatroom, Message
 from domain.errors import NotFound
+from domain.gems import Gem
 
 
 async def owned_chatroom(uow: UnitOfWork, *, chatroom_id: str, owner_id: str, for_update: bool = False) -> Chatroom:
@@ -23,3 +24,11 @@ async def owned_message(uow: UnitOfWork, *, chatroom_id: str, message_id: str, o
     if message is None:
         raise NotFound("Message not found.")
     return message
+
+
+async def owned_gem(uow: UnitOfWork, *, gem_id: str, owner_id: str) -> Gem:
+    """The caller's gem; somebody else's is reported exactly like a missing one."""
+    gem = await uow.gems.get_owned(gem_id, owner_id)
+    if gem is None:
+        raise NotFound("Gem not found.")
+    return gem

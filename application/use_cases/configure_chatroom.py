@@ -1,22 +1,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 
+from application.changes import KEEP, Keep
 from application.ports.repositories import UnitOfWorkFactory
 from application.ports.services import Clock
 from application.services.ownership import owned_chatroom
 from application.use_cases.authenticate import Principal
 from domain.chat import Chatroom
-
-
-class Keep(Enum):
-    """A setting the command leaves as it is."""
-
-    KEEP = "keep"
-
-
-KEEP = Keep.KEEP
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,19 +1,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
+from application.changes import KEEP, Keep
 from application.ports.repositories import UnitOfWorkFactory
 from application.ports.services import Clock, IdGenerator
+from application.services.ownership import owned_gem
 from application.use_cases.authenticate import Principal
 from domain.chat import Chatroom
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CreateChatroomCommand:
     principal: Principal
     title: str | None = None
-    system_instruction: str = ""
-    temperature: float | None = None
+    # A chat started from a gem follows its instructions, and its temperature unless one
+    # is given here.
+    gem_id: str | None = None
+    system_instruction: str | Keep = KEEP
+    temperature: float | Keep | None = KEEP
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -23,15 +31,23 @@ class CreateChatroom:
     ids: IdGenerator
 
     async def execute(self, command: CreateChatroomCommand) -> Chatroom:
-        chatroom = Chatroom.open(
-            id=self.ids.new_id(),
-            owner_id=command.principal.user_id,
-            title=command.title,
-            now=self.clock.now(),
-            system_instruction=command.system_instruction,
-            temperature=command.temperature,
-        )
+        owner = command.principal.user_id
         async with self.uow() as uow:
+            gem = None if command.gem_id is None else await owned_gem(uow, gem_id=command.gem_id, owner_id=owner)
+            chatroom = Chatroom.open(
+                id=self.ids.new_id(),
+                owner_id=owner,
+                title=command.title,
+                now=self.clock.now(),
+                # Copied, not linked: editing the gem later does not rewrite this chat.
+                system_instruction=_given(command.system_instruction, ""),
+                temperature=_given(command.temperature, gem.temperature if gem else None),
+                gem_instructions=gem.instructions if gem else "",
+            )
             await uow.chatrooms.add(chatroom)
             await uow.commit()
         return chatroom
+
+
+def _given(value: T | Keep, otherwise: T) -> T:
+    return otherwise if value is KEEP else value

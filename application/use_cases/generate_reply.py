@@ -232,7 +232,9 @@ class GenerateReply:
         if chatroom is None:  # deleted meanwhile: nothing will show the reply
             return Prompt(turns=[])
         personal = await uow.instructions.of(chatroom.owner_id)
-        instruction = system_instruction(self.context.system_instruction, personal, chatroom.system_instruction)
+        instruction = system_instruction(
+            self.context.system_instruction, personal, chatroom.system_instruction, gem=chatroom.gem_instructions
+        )
         budget = self.context.token_budget - instruction_tokens(instruction)
         return Prompt(
             turns=await self._conversation_before(uow, reply, budget),

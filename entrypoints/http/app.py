@@ -17,6 +17,7 @@ from entrypoints.http.browser_sessions import BrowserSessions
 from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.chatrooms import ChatroomController
 from entrypoints.http.controllers.dev import DevController
+from entrypoints.http.controllers.gems import GemController
 from entrypoints.http.controllers.operations import MetricsController, OperationsController
 from entrypoints.http.controllers.subscriptions import SubscriptionController
 from entrypoints.http.controllers.users import UserController
@@ -42,6 +43,7 @@ CONTROLLERS = (
     AuthController,
     UserController,
     ChatroomController,
+    GemController,
     SubscriptionController,
     OperationsController,
     MetricsController,
@@ -76,6 +78,7 @@ def create_app(
         AuthController,
         UserController,
         ChatroomController,
+        GemController,
         SubscriptionController,
         OperationsController,
         *([MetricsController] if metrics_route else []),

@@ -12,6 +12,7 @@ import pytest
 from application.ports.repositories import Position
 from domain.chat import Chatroom, FinishReason, Message, MessageRole, MessageStatus, TokenUsage
 from domain.errors import Conflict
+from domain.gems import Gem
 from domain.instructions import PersonalInstructions
 from domain.otp import OtpChallenge, OtpPurpose, SignUpDetails
 from domain.sessions import AuthSession
@@ -518,3 +519,32 @@ async def test_personal_instructions_are_kept_per_person_and_replaced_whole(adap
     async with adapters.uow()() as uow:
         assert await uow.instructions.of(ada.id) == PersonalInstructions(about_me="", response_style="Long.")
         assert await uow.instructions.of(bob.id) == PersonalInstructions()
+
+
+async def test_gems_are_one_persons_oldest_first_and_counted(adapters: Container) -> None:
+    ada, bob = await _with_user(adapters), await _with_user(adapters, _user("+14155550100"))
+
+    def gem(owner: str, name: str, minutes: int) -> Gem:
+        at = T0 + timedelta(minutes=minutes)
+        return Gem.create(
+            id=_id(), owner_id=owner, name=name, description="", instructions="Be brief.", temperature=0.5, now=at
+        )
+
+    later, earlier, bobs = gem(ada.id, "Later", 2), gem(ada.id, "Earlier", 1), gem(bob.id, "Bob's", 0)
+    async with adapters.uow()() as uow:
+        for each in (later, earlier, bobs):
+            await uow.gems.add(each)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        assert [g.name for g in await uow.gems.list_for(ada.id)] == ["Earlier", "Later"]
+        assert await uow.gems.count_for(ada.id) == 2 and await uow.gems.count_for(bob.id) == 1
+        assert await uow.gems.get_owned(later.id, ada.id) == later
+        assert await uow.gems.get_owned(later.id, bob.id) is None  # not Bob's
+        later.instruct("Be thorough.", T0 + timedelta(hours=1))
+        later.set_temperature(None, T0 + timedelta(hours=1))
+        await uow.gems.update(later)
+        await uow.gems.delete(earlier)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        [kept] = await uow.gems.list_for(ada.id)
+        assert kept == later and (kept.instructions, kept.temperature) == ("Be thorough.", None)

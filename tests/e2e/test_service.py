@@ -174,32 +174,37 @@ def test_replies_stream_from_the_gemini_adapter_with_the_conversation_so_far(
     assert client.http.get(f"/chatroom/{room}").json()["title"] == "Echo: Echo: Hi there"
 
 
-def test_a_persons_and_a_chats_instructions_reach_the_model_after_the_operators(
+def test_a_gem_a_persons_and_a_chats_instructions_reach_the_model_after_the_operators(
     gemini_service: Service, fake_gemini: BackgroundServer
 ) -> None:
+    """The request the README shows, as the fake Gemini server received it from the worker."""
     client = Client(gemini_service.url)
     saved = client.http.put(
         "/user/instructions", json={"about_me": "I am vegetarian.", "response_style": "Use metric units."}
     )
     assert saved.status_code == 200, saved.text
-    room = client.http.post("/chatroom", json={"system_instruction": "Dinner for two.", "temperature": 0.3}).json()[
-        "id"
-    ]
+    gem = client.http.post("/gems", json={"name": "Chef", "instructions": "You are a home cook.", "temperature": 0.9})
+    room = client.http.post(
+        "/chatroom", json={"gem_id": gem.json()["id"], "system_instruction": "Dinner for two.", "temperature": 0.3}
+    ).json()["id"]
     reply = client.http.post(f"/chatroom/{room}/message", json={"content": "A soup?"}).json()["reply"]["id"]
     assert client.wait_for_reply(room, reply)["status"] == "completed"
     [body] = [r["body"] for r in httpx.get(f"{fake_gemini.url}/_requests").json() if "streamGenerate" in r["path"]]
-    assert body["systemInstruction"] == {
-        "parts": [
-            {
-                "text": "You are a helpful, concise assistant.\n\n"
-                "About the person you are talking with, in their words:\nI am vegetarian.\n\n"
-                "How they want you to answer, in their words:\nUse metric units.\n\n"
-                "Instructions for this conversation, from the person:\nDinner for two."
-            }
-        ]
+    assert body == {
+        "contents": [{"role": "user", "parts": [{"text": "A soup?"}]}],
+        "generationConfig": {"temperature": 0.3, "maxOutputTokens": 2048},
+        "systemInstruction": {
+            "parts": [
+                {
+                    "text": "You are a helpful, concise assistant.\n\n"
+                    "About the person you are talking with, in their words:\nI am vegetarian.\n\n"
+                    "How they want you to answer, in their words:\nUse metric units.\n\n"
+                    "The assistant they chose for this conversation, in their words:\nYou are a home cook.\n\n"
+                    "Instructions for this conversation, from the person:\nDinner for two."
+                }
+            ]
+        },
     }
-    assert body["generationConfig"]["temperature"] == 0.3  # the chat's own
-    assert body["contents"] == [{"role": "user", "parts": [{"text": "A soup?"}]}]
 
 
 def test_a_declined_answer_fails_readably_and_does_not_count(gemini_service: Service) -> None:

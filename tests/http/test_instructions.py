@@ -161,13 +161,18 @@ async def test_patch_changes_only_what_it_names(api: Api) -> None:
 async def test_a_fork_keeps_the_chats_settings(api: Api) -> None:
     _model(api)
     token = await api.sign_in()
-    room = (
-        await api.request("POST", "/chatroom", token, json={"system_instruction": "Be brief.", "temperature": 0.2})
-    ).json()
+    gem = await api.request("POST", "/gems", token, json={"name": "Trains", "instructions": "Suggest trains."})
+    body = {"gem_id": gem.json()["id"], "system_instruction": "Be brief.", "temperature": 0.2}
+    room = (await api.request("POST", "/chatroom", token, json=body)).json()
     reply = await _ask(api, token, room["id"], "Hi")
     fork = await api.request("POST", f"/chatroom/{room['id']}/fork", token, json={"message_id": reply["id"]})
     assert fork.status_code == 201, fork.text
-    assert (fork.json()["system_instruction"], fork.json()["temperature"]) == ("Be brief.", 0.2)
+    copied = fork.json()
+    assert (copied["system_instruction"], copied["temperature"], copied["gem_instructions"]) == (
+        "Be brief.",
+        0.2,
+        "Suggest trains.",
+    )
 
 
 async def test_chat_settings_out_of_range_are_refused_naming_the_field(api: Api) -> None:

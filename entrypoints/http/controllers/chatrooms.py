@@ -9,11 +9,12 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import ServerSentEvent
 from msgspec import UNSET
 
+from application.changes import KEEP
 from application.pagination import MAX_PAGE_SIZE, decode_cursor, encode_cursor
 from application.services.reply_requests import ReplyCommand, RequestedReply
 from application.use_cases.authenticate import Principal
 from application.use_cases.cancel_reply import CancelReply, CancelReplyCommand
-from application.use_cases.configure_chatroom import KEEP, ConfigureChatroom, ConfigureChatroomCommand
+from application.use_cases.configure_chatroom import ConfigureChatroom, ConfigureChatroomCommand
 from application.use_cases.continue_reply import ContinueReply
 from application.use_cases.create_chatroom import CreateChatroom, CreateChatroomCommand
 from application.use_cases.delete_chatroom import DeleteChatroom, DeleteChatroomCommand
@@ -110,7 +111,7 @@ class ChatroomController(Controller):
     tags = ["chatrooms"]
     security = BEARER_AUTH
 
-    @post("/", status_code=201, responses=errors(400, 401, 403, 413, 422))
+    @post("/", status_code=201, responses=errors(400, 401, 403, 404, 413, 422))
     async def create_chatroom(
         self,
         principal: NamedDependency[Principal],
@@ -119,14 +120,17 @@ class ChatroomController(Controller):
     ) -> ChatroomResponse:
         """Open a chatroom. Without a title it is called "New chat" until the model names it.
         `system_instruction` is told to the model in this chat only (after your standing
-        instructions); `temperature` (0 to 2) is how freely it answers here."""
+        instructions); `temperature` (0 to 2) is how freely it answers here. With `gem_id`
+        the chat follows the gem's instructions (shown as `gem_instructions`) and temperature
+        (unless one is given), copied: editing the gem later changes nothing here."""
         request = data or CreateChatroomRequest()
         chatroom = await create_chatroom.execute(
             CreateChatroomCommand(
                 principal=principal,
                 title=request.title or request.name,
-                system_instruction=request.system_instruction,
-                temperature=request.temperature,
+                gem_id=None if request.gem_id is None else str(request.gem_id),
+                system_instruction=KEEP if request.system_instruction is UNSET else request.system_instruction,
+                temperature=KEEP if request.temperature is UNSET else request.temperature,
             )
         )
         return ChatroomResponse.from_domain(chatroom)

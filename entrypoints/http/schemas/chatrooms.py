@@ -35,8 +35,10 @@ class CreateChatroomRequest(Struct):
     title: TitleField | None = None
     # Accepted as an alias of ``title``; ``title`` wins when both are given.
     name: TitleField | None = None
-    system_instruction: ChatInstruction = ""
-    temperature: Temperature | None = None
+    # Start from a gem: its instructions, and its temperature unless one is given here.
+    gem_id: UUID | None = None
+    system_instruction: ChatInstruction | UnsetType = UNSET
+    temperature: Temperature | UnsetType | None = UNSET
 
 
 class UpdateChatroomRequest(Struct):
@@ -58,6 +60,8 @@ class ChatroomResponse(Struct):
     system_instruction: str
     # Null: the deployment's default.
     temperature: float | None
+    # The instructions of the gem the chat was started from, as they were then.
+    gem_instructions: str
 
     @classmethod
     def from_domain(cls, chatroom: Chatroom) -> ChatroomResponse:
@@ -69,6 +73,7 @@ class ChatroomResponse(Struct):
             active_leaf_id=chatroom.active_leaf_id,
             system_instruction=chatroom.system_instruction,
             temperature=chatroom.temperature,
+            gem_instructions=chatroom.gem_instructions,
         )
 
 
@@ -155,6 +160,7 @@ class ChatroomDetailResponse(Struct):
     active_leaf_id: str | None
     system_instruction: str
     temperature: float | None
+    gem_instructions: str
     messages: list[MessageBody]
 
     @classmethod
@@ -168,6 +174,7 @@ class ChatroomDetailResponse(Struct):
             active_leaf_id=room.active_leaf_id,
             system_instruction=room.system_instruction,
             temperature=room.temperature,
+            gem_instructions=room.gem_instructions,
             messages=[MessageBody.from_domain(m) for m in found.messages],
         )
 

@@ -28,6 +28,9 @@ const state = {
   streams: new Map(), // reply id -> EventSource
   editing: null, // the user message being edited
   draft: null, // {fingerprint, key}: sending the same thing again after a failure counts once
+  gems: [],
+  startGem: null, // the gem the new chat will be started from
+  editingGem: null, // the gem the dialog edits; null for a new one
 };
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -121,10 +124,11 @@ async function act(action) {
 
 function showSignIn(message) {
   closeStreams();
-  Object.assign(state, { me: null, usage: null, rooms: [], room: null, messages: [], editing: null });
+  Object.assign(state, { me: null, usage: null, rooms: [], room: null, messages: [], editing: null, gems: [] });
   // Nothing of the last person's stays in the page, hidden or not.
   $("messages").replaceChildren();
   $("rooms").replaceChildren();
+  $("gems").replaceChildren();
   $("app").hidden = true;
   $("signin").hidden = false;
   $("phone-form").hidden = false;
@@ -177,7 +181,7 @@ async function showApp() {
   $("composer-input").value = sessionStorage.getItem(DRAFT) ?? "";
   fitComposer();
   renderPlan();
-  await Promise.all([refreshUsage(), loadRooms({ reset: true })]);
+  await Promise.all([refreshUsage(), loadRooms({ reset: true }), loadGems()]);
   await openFromLocation();
 }
 
@@ -317,7 +321,7 @@ function renameInList(id, title) {
 function showNewChat() {
   closeStreams();
   state.opening += 1;
-  Object.assign(state, { room: null, messages: [], olderCursor: null, editing: null });
+  Object.assign(state, { room: null, messages: [], olderCursor: null, editing: null, startGem: null });
   renderHead();
   renderMessages();
   renderRooms();
@@ -374,7 +378,8 @@ async function showOlder() {
 }
 
 function renderHead() {
-  $("room-title").textContent = state.room?.title ?? UNTITLED;
+  $("room-title").textContent =
+    state.room?.title ?? (state.startGem ? `New chat with ${state.startGem.name}` : UNTITLED);
   $("room-title").hidden = false;
   $("rename-form").hidden = true;
   $("rename").hidden = !state.room;
@@ -702,7 +707,8 @@ async function send(text, { parentId, sent } = {}) {
   const content = text.trim();
   if (!content) return;
   if (!state.room) {
-    const room = await api("POST", "/chatroom", {});
+    const room = await api("POST", "/chatroom", state.startGem ? { gem_id: state.startGem.id } : {});
+    state.startGem = null;
     Object.assign(state, { room, messages: [], olderCursor: null });
     history.replaceState(null, "", `/#c/${room.id}`);
     renderHead();
@@ -835,6 +841,74 @@ async function saveChatSettings(event) {
   });
 }
 
+// ---- gems ----------------------------------------------------------------------------
+
+async function loadGems() {
+  state.gems = (await api("GET", "/gems")).items;
+  renderGems();
+}
+
+function renderGems() {
+  $("gems").replaceChildren(
+    ...state.gems.map((gem) => {
+      const start = button(gem.name, () => startFromGem(gem), {
+        className: "gem-start",
+        attrs: { title: gem.description || gem.name, "aria-label": `New chat with ${gem.name}` },
+      });
+      const edit = button("Edit", () => openGemDialog(gem), { attrs: { "aria-label": `Edit gem ${gem.name}` } });
+      return element("li", {}, start, edit);
+    }),
+  );
+}
+
+function startFromGem(gem) {
+  setDrawer(false);
+  if (location.hash) history.replaceState(null, "", "/");
+  showNewChat();
+  state.startGem = gem;
+  renderHead();
+}
+
+function openGemDialog(gem) {
+  state.editingGem = gem;
+  $("gem-dialog").querySelector(".form-error").hidden = true;
+  $("gem-dialog-title").textContent = gem ? "Edit gem" : "New gem";
+  $("gem-name").value = gem?.name ?? "";
+  $("gem-description").value = gem?.description ?? "";
+  $("gem-instructions").value = gem?.instructions ?? "";
+  $("gem-temperature").value = gem?.temperature ?? "";
+  $("gem-delete").hidden = !gem;
+  setDrawer(false);
+  $("gem-dialog").showModal();
+}
+
+async function saveGem(event) {
+  event.preventDefault();
+  const temperature = $("gem-temperature").value.trim();
+  const body = {
+    name: $("gem-name").value,
+    description: $("gem-description").value,
+    instructions: $("gem-instructions").value,
+    temperature: temperature === "" ? null : Number(temperature),
+  };
+  const gem = state.editingGem;
+  await savingIn($("gem-dialog"), async () => {
+    await (gem ? api("PATCH", `/gems/${gem.id}`, body) : api("POST", "/gems", body));
+    await loadGems();
+    showNotice(gem ? "Gem saved. Chats started from it keep what they started with." : "Gem saved.");
+  });
+}
+
+async function deleteGem() {
+  const gem = state.editingGem;
+  if (!window.confirm(`Delete the gem “${gem.name}”? Chats started from it stay as they are.`)) return;
+  await savingIn($("gem-dialog"), async () => {
+    await api("DELETE", `/gems/${gem.id}`);
+    await loadGems();
+    showNotice(`Deleted the gem “${gem.name}”.`);
+  });
+}
+
 // ---- the drawer of chats on phones -------------------------------------------------
 
 function setDrawer(open) {
@@ -870,6 +944,10 @@ function wire() {
   on("instructions", "click", openInstructions);
   on("instructions-form", "submit", saveInstructions);
   on("instructions-cancel", "click", () => $("instructions-dialog").close());
+  on("new-gem", "click", () => openGemDialog(null));
+  on("gem-form", "submit", saveGem);
+  on("gem-cancel", "click", () => $("gem-dialog").close());
+  on("gem-delete", "click", deleteGem);
   on("chat-settings", "click", openChatSettings);
   on("chat-form", "submit", saveChatSettings);
   on("chat-cancel", "click", () => $("chat-dialog").close());

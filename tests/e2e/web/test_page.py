@@ -258,6 +258,42 @@ def test_your_instructions_and_a_chats_settings_are_set_in_dialogs(web: Service,
     assert bearer.get("/user/instructions").json()["about_me"] == "I am vegetarian."
 
 
+def test_a_gem_is_made_used_edited_and_deleted_on_the_page(web: Service, desk: tuple[Page, Watched]) -> None:
+    page, watched = desk
+    number = "+919812340012"
+    sign_in(page, web.url, number)
+    page.get_by_role("button", name="+ New gem").click()
+    dialog = page.get_by_role("dialog", name="New gem")
+    dialog.get_by_label("Name").fill("Rail planner")
+    dialog.get_by_label("Description").fill("Trips by train")
+    dialog.get_by_label("Instructions").fill("Suggest trains, never flights.")
+    dialog.get_by_label("Temperature").fill("0.4")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_be_hidden()
+    page.get_by_role("button", name="New chat with Rail planner").click()
+    expect(page.locator("#room-title")).to_have_text("New chat with Rail planner")
+    send(page, "Pune to Goa?")
+    wait_until_written(page)
+    bearer = bearer_client(web.url, number)
+    room = bearer.get("/chatroom/" + page.evaluate("location.hash").split("/")[1]).json()
+    assert (room["gem_instructions"], room["temperature"]) == ("Suggest trains, never flights.", 0.4)
+
+    page.get_by_role("button", name="Edit gem Rail planner").click()
+    editing = page.get_by_role("dialog", name="Edit gem")
+    expect(editing.get_by_label("Instructions")).to_have_value("Suggest trains, never flights.")
+    editing.get_by_label("Name").fill("Rail and road")
+    editing.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("button", name="New chat with Rail and road")).to_be_visible()
+    page.get_by_role("button", name="Edit gem Rail and road").click()
+    page.get_by_role("dialog", name="Edit gem").get_by_role("button", name="Delete").click()
+    assert watched.dialogs and "Rail and road" in watched.dialogs[-1]
+    expect(page.locator("#gems li")).to_have_count(0)
+    assert bearer.get("/gems").json() == {"items": []}
+    # The chat keeps what it started with.
+    kept = bearer.get(f"/chatroom/{room['id']}").json()
+    assert kept["gem_instructions"] == "Suggest trains, never flights."
+
+
 def test_rename_delete_and_sign_out(web: Service, desk: tuple[Page, Watched]) -> None:
     page, watched = desk
     sign_in(page, web.url, "+919812340007")
