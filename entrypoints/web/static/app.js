@@ -707,7 +707,18 @@ async function send(text, { parentId, sent } = {}) {
   const content = text.trim();
   if (!content) return;
   if (!state.room) {
-    const room = await api("POST", "/chatroom", state.startGem ? { gem_id: state.startGem.id } : {});
+    let room;
+    try {
+      room = await api("POST", "/chatroom", state.startGem ? { gem_id: state.startGem.id } : {});
+    } catch (error) {
+      // The gem was deleted meanwhile (elsewhere): what is typed stays, for a plain chat.
+      if (error.status === 404 && state.startGem) {
+        state.startGem = null;
+        renderHead();
+        await loadGems();
+      }
+      throw error;
+    }
     state.startGem = null;
     Object.assign(state, { room, messages: [], olderCursor: null });
     history.replaceState(null, "", `/#c/${room.id}`);

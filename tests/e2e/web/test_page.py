@@ -293,6 +293,17 @@ def test_a_gem_is_made_used_edited_and_deleted_on_the_page(web: Service, desk: t
     kept = bearer.get(f"/chatroom/{room['id']}").json()
     assert kept["gem_instructions"] == "Suggest trains, never flights."
 
+    # A gem deleted elsewhere after it was picked: said, and what was typed stays.
+    doomed = bearer.post("/gems", json={"name": "Short-lived"}).json()
+    page.reload()
+    page.get_by_role("button", name="New chat with Short-lived").click()
+    bearer.delete(f"/gems/{doomed['id']}")
+    send(page, "Still there?")
+    expect(page.locator("#alert-text")).to_have_text("Gem not found.")
+    expect(page.locator("#room-title")).to_have_text("New chat")
+    expect(page.get_by_label("Message", exact=True)).to_have_value("Still there?")
+    expect(page.locator("#gems li")).to_have_count(0)
+
 
 def test_rename_delete_and_sign_out(web: Service, desk: tuple[Page, Watched]) -> None:
     page, watched = desk
