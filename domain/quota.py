@@ -4,6 +4,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from domain.errors import ValidationError
 from domain.users import Tier
 
 DEFAULT_BASIC_DAILY_LIMIT = 5
@@ -51,3 +52,39 @@ class DailyQuota:
     @staticmethod
     def seconds_until_reset(now: datetime) -> int:
         return max(1, math.ceil((next_reset(now) - now).total_seconds()))
+
+
+# How far back one usage report may reach.
+MAX_USAGE_PERIOD_DAYS = 366
+
+
+@dataclass(frozen=True, slots=True)
+class ModelUsage:
+    """What one model wrote for one person over a period: replies and their tokens."""
+
+    model: str
+    replies: int
+    prompt_tokens: int
+    response_tokens: int
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.response_tokens
+
+
+@dataclass(frozen=True, slots=True)
+class UsagePeriod:
+    """UTC days, both ends included."""
+
+    first: date
+    last: date
+
+    @classmethod
+    def given(cls, first: date | None, last: date | None, *, today: date) -> UsagePeriod:
+        """Today when neither end is given; one end alone is a single day."""
+        first, last = first or last or today, last or first or today
+        if first > last:
+            raise ValidationError.for_field("from", "must not be after `to`")
+        if (last - first).days + 1 > MAX_USAGE_PERIOD_DAYS:
+            raise ValidationError.for_field("from", f"a period spans at most {MAX_USAGE_PERIOD_DAYS} days")
+        return cls(first, last)

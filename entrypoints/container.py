@@ -87,6 +87,7 @@ from application.use_cases.generate_reply import ContextPolicy, GenerateReply, G
 from application.use_cases.get_chatroom import GetChatroom
 from application.use_cases.get_instructions import GetInstructions
 from application.use_cases.get_message import GetMessage
+from application.use_cases.get_model_usage import GetModelUsage
 from application.use_cases.get_profile import GetProfile
 from application.use_cases.get_subscription_status import GetSubscriptionStatus
 from application.use_cases.get_usage import GetUsage
@@ -496,6 +497,7 @@ class UseCases(containers.DeclarativeContainer):
     # The signed-in user
     get_profile = providers.Factory(GetProfile, uow=uow)
     get_instructions = providers.Factory(GetInstructions, uow=uow)
+    get_model_usage = providers.Factory(GetModelUsage, uow=uow, clock=services.clock)
     set_instructions = providers.Factory(SetInstructions, uow=uow, clock=services.clock)
     get_usage = providers.Factory(GetUsage, uow=uow, clock=services.clock, quota=quota)
 

@@ -11,6 +11,7 @@ from adapters.memory.gems import InMemoryGemRepository
 from adapters.memory.idempotency import InMemoryIdempotencyRepository
 from adapters.memory.instructions import InMemoryInstructionsRepository
 from adapters.memory.messages import InMemoryMessageRepository
+from adapters.memory.model_usage import InMemoryModelUsageLedger
 from adapters.memory.otp_challenges import InMemoryOtpChallengeRepository
 from adapters.memory.processed_events import InMemoryProcessedEventRepository
 from adapters.memory.quota import InMemoryQuotaCounter
@@ -36,6 +37,7 @@ class InMemoryUnitOfWork:
         self.subscriptions = InMemorySubscriptionRepository(self)
         self.processed_events = InMemoryProcessedEventRepository(self)
         self.quota = InMemoryQuotaCounter(self)
+        self.model_usage = InMemoryModelUsageLedger(self)
 
     async def __aenter__(self) -> Self:
         await self.database.lock.acquire()

@@ -159,6 +159,7 @@ class CachingUnitOfWork:
         self.subscriptions = inner.subscriptions
         self.processed_events = inner.processed_events
         self.quota = inner.quota
+        self.model_usage = inner.model_usage
 
     async def __aenter__(self) -> Self:
         await self._inner.__aenter__()

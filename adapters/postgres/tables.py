@@ -4,6 +4,7 @@ the database; these must match them (a test compares the two)."""
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -177,6 +178,17 @@ processed_events = Table(
     Column("event_id", String(255), primary_key=True),
     Column("event_type", String(255), nullable=False),
     Column("processed_at", Timestamp, nullable=False),
+)
+
+model_usage = Table(
+    "model_usage",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("model", String(128), primary_key=True),
+    Column("replies", Integer, nullable=False),
+    Column("prompt_tokens", BigInteger, nullable=False),
+    Column("response_tokens", BigInteger, nullable=False),
 )
 
 daily_usage = Table(

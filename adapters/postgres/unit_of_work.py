@@ -15,6 +15,7 @@ from adapters.postgres.gems import PostgresGemRepository
 from adapters.postgres.idempotency import PostgresIdempotencyRepository
 from adapters.postgres.instructions import PostgresInstructionsRepository
 from adapters.postgres.messages import PostgresMessageRepository
+from adapters.postgres.model_usage import PostgresModelUsageLedger
 from adapters.postgres.otp_challenges import PostgresOtpChallengeRepository
 from adapters.postgres.processed_events import PostgresProcessedEventRepository
 from adapters.postgres.quota import PostgresQuotaCounter
@@ -44,6 +45,7 @@ class PostgresUnitOfWork:
         self.subscriptions = PostgresSubscriptionRepository(self)
         self.processed_events = PostgresProcessedEventRepository(self)
         self.quota = PostgresQuotaCounter(self)
+        self.model_usage = PostgresModelUsageLedger(self)
 
     async def __aenter__(self) -> Self:
         self._entered = True

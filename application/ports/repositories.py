@@ -6,10 +6,11 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from domain.chat import Chatroom, Message, PlacedMessage
+from domain.chat import Chatroom, Message, PlacedMessage, TokenUsage
 from domain.gems import Gem
 from domain.instructions import PersonalInstructions
 from domain.otp import OtpChallenge, OtpPurpose
+from domain.quota import ModelUsage
 from domain.sessions import AuthSession
 from domain.subscriptions import Subscription
 from domain.users import MobileNumber, User
@@ -169,6 +170,16 @@ class ProcessedEventRepository(Protocol):
         """Record the event id; False when it was recorded before (a redelivery)."""
 
 
+class ModelUsageLedger(Protocol):
+    """Replies and tokens per person, UTC day and model, kept when chats are deleted."""
+
+    async def record(self, user_id: str, day: date, model: str, usage: TokenUsage | None) -> None:
+        """One more reply by ``model`` on ``day``, with its tokens if known."""
+
+    async def totals(self, user_id: str, first: date, last: date) -> Sequence[ModelUsage]:
+        """Per model over the days ``first`` to ``last`` (both included), by model name."""
+
+
 class QuotaCounter(Protocol):
     """Messages counted per user per UTC day. Part of the unit of work, so a use case
     that fails after consuming rolls the consumption back with everything else."""
@@ -202,6 +213,7 @@ class UnitOfWork(Protocol):
     subscriptions: SubscriptionRepository
     processed_events: ProcessedEventRepository
     quota: QuotaCounter
+    model_usage: ModelUsageLedger
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -5,7 +5,7 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from application.ports.repositories import UnitOfWork, UnitOfWorkFactory
 from application.ports.services import (
@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 UNEXPECTED_FAILURE = "Something went wrong while writing this reply. Please send your message again."
 CONTEXT_TOO_SMALL = "This message is too long for the model's context window."
 CONTINUE_INSTRUCTION = "Continue exactly where your previous answer stopped, without repeating any of it."
+# The name usage is recorded under for a reply whose model was not recorded.
+UNKNOWN_MODEL = "unknown"
 # The LanguageModelError kind of an answer the model declined to give (safety).
 REFUSED = "refused"
 
@@ -201,10 +203,16 @@ class GenerateReply:
             reply = await uow.messages.get(reply_id, for_update=True)
             if reply is None or reply.is_finished or reply.attempt != attempt:
                 return
-            give_back = reply.cancel(text=text, usage=progress.usage, now=self.clock.now())
+            now = self.clock.now()
+            give_back = reply.cancel(text=text, usage=progress.usage, now=now)
             await uow.messages.update(reply)
             if give_back:
                 await give_back_message(uow, reply)
+            else:
+                # Stopped after words were shown: the model wrote them, and they count.
+                chatroom = await uow.chatrooms.get(reply.chatroom_id)
+                if chatroom is not None:
+                    await self._record_usage(uow, chatroom.owner_id, reply, progress.usage, now)
             await uow.commit()
         self._finished("cancelled", progress, usage=progress.usage)
         await self.events.publish(
@@ -293,15 +301,23 @@ class GenerateReply:
             reply = await uow.messages.get(reply_id, for_update=True)
             if reply is None or reply.is_finished or reply.attempt != attempt:
                 return None
-            charge_again = reply.complete(
-                text=text, usage=usage, now=self.clock.now(), reason=reason or FinishReason.STOP
-            )
+            now = self.clock.now()
+            charge_again = reply.complete(text=text, usage=usage, now=now, reason=reason or FinishReason.STOP)
             await uow.messages.update(reply)
             chatroom = await uow.chatrooms.get(reply.chatroom_id)
-            if charge_again and chatroom is not None:
-                await self._recount(uow, chatroom.owner_id, reply)
+            if chatroom is not None:
+                if charge_again:
+                    await self._recount(uow, chatroom.owner_id, reply)
+                await self._record_usage(uow, chatroom.owner_id, reply, usage, now)
             await uow.commit()
         return _Stored(room_untitled=chatroom is not None and chatroom.untitled)
+
+    @staticmethod
+    async def _record_usage(
+        uow: UnitOfWork, owner_id: str, reply: Message, usage: TokenUsage | None, now: datetime
+    ) -> None:
+        """In the same transaction as the reply, so a reply is counted exactly once."""
+        await uow.model_usage.record(owner_id, usage_day(now), reply.model or UNKNOWN_MODEL, usage)
 
     async def _fail(self, reply_id: str, attempt: int, reason: str, finish: FinishReason) -> None:
         async with self.uow() as uow:

@@ -15,6 +15,7 @@ from domain.errors import Conflict
 from domain.gems import Gem
 from domain.instructions import PersonalInstructions
 from domain.otp import OtpChallenge, OtpPurpose, SignUpDetails
+from domain.quota import ModelUsage
 from domain.sessions import AuthSession
 from domain.subscriptions import Subscription, SubscriptionStatus
 from domain.users import MobileNumber, Tier, User
@@ -548,3 +549,26 @@ async def test_gems_are_one_persons_oldest_first_and_counted(adapters: Container
     async with adapters.uow()() as uow:
         [kept] = await uow.gems.list_for(ada.id)
         assert kept == later and (kept.instructions, kept.temperature) == ("Be thorough.", None)
+
+
+async def test_model_usage_adds_up_per_model_over_days_and_rolls_back(adapters: Container) -> None:
+    ada, bob = await _with_user(adapters), await _with_user(adapters, _user("+14155550100"))
+    day = T0.date()
+    async with adapters.uow()() as uow:
+        await uow.model_usage.record(ada.id, day, "flash", TokenUsage(prompt_tokens=10, response_tokens=5))
+        await uow.model_usage.record(ada.id, day, "flash", None)  # a reply whose usage is not known
+        await uow.model_usage.record(ada.id, day + timedelta(days=1), "flash", TokenUsage(1, 2))
+        await uow.model_usage.record(ada.id, day, "pro", TokenUsage(100, 50))
+        await uow.model_usage.record(bob.id, day, "flash", TokenUsage(7, 7))
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        await uow.model_usage.record(ada.id, day, "flash", TokenUsage(1000, 1000))  # never committed
+    async with adapters.uow()() as uow:
+        assert list(await uow.model_usage.totals(ada.id, day, day)) == [
+            ModelUsage(model="flash", replies=2, prompt_tokens=10, response_tokens=5),
+            ModelUsage(model="pro", replies=1, prompt_tokens=100, response_tokens=50),
+        ]
+        two_days = await uow.model_usage.totals(ada.id, day, day + timedelta(days=1))
+        assert two_days[0] == ModelUsage(model="flash", replies=3, prompt_tokens=11, response_tokens=7)
+        assert list(await uow.model_usage.totals(ada.id, day - timedelta(days=5), day - timedelta(days=1))) == []
+        assert [u.replies for u in await uow.model_usage.totals(bob.id, day, day)] == [1]

@@ -105,6 +105,9 @@ async def test_a_reply_stopped_mid_way_keeps_its_text_counts_and_every_stream_en
     again = await api.request("POST", f"/chatroom/{room}/messages/{reply_id}/cancel", token)
     assert again.status_code == 202 and again.json()["reply"]["content"] == final["content"]
     assert await _used_today(api, token) == 1
+    # And the model's words are in the usage by model, once.
+    by_model = (await api.request("GET", "/user/usage", token)).json()["by_model"]
+    assert [(m["model"], m["replies"]) for m in by_model] == [("fake", 1)]
 
 
 async def test_a_reply_stopped_before_its_first_word_gives_the_message_back_once(api: Api) -> None:
@@ -122,6 +125,7 @@ async def test_a_reply_stopped_before_its_first_word_gives_the_message_back_once
     for _ in range(3):
         await api.request("POST", f"/chatroom/{room}/messages/{reply_id}/cancel", token)
     assert await _used_today(api, token) == 0
+    assert (await api.request("GET", "/user/usage", token)).json()["by_model"] == []  # it wrote nothing
 
 
 async def test_a_queued_reply_is_stopped_at_once_and_no_worker_writes_it_later(

@@ -1,14 +1,20 @@
 from __future__ import annotations
 
+import contextlib
+from datetime import date
+from typing import Annotated
+
 from litestar import Controller, get, put
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.params import JSONBody, QueryParameter
 
 from application.use_cases.authenticate import Principal
 from application.use_cases.get_instructions import GetInstructions
+from application.use_cases.get_model_usage import GetModelUsage
 from application.use_cases.get_profile import GetProfile
 from application.use_cases.get_usage import GetUsage
 from application.use_cases.set_instructions import SetInstructions, SetInstructionsCommand
+from domain.errors import ValidationError
 from entrypoints.http.dependencies import BEARER_AUTH
 from entrypoints.http.openapi import errors
 from entrypoints.http.schemas.auth import UserResponse
@@ -26,12 +32,27 @@ class UserController(Controller):
     ) -> UserResponse:
         return UserResponse.from_domain(await get_profile.execute(principal))
 
-    @get("/usage", responses=errors(401))
+    @get("/usage", responses=errors(400, 401, 422))
     async def get_usage(
-        self, principal: NamedDependency[Principal], get_usage: NamedDependency[GetUsage]
+        self,
+        principal: NamedDependency[Principal],
+        get_usage: NamedDependency[GetUsage],
+        get_model_usage: NamedDependency[GetModelUsage],
+        # Read as text and parsed here, so that a bad date is reported under the name the
+        # client sent (`from` is no Python name).
+        first: Annotated[
+            str | None, QueryParameter(query="from", description="First UTC day of `by_model`, YYYY-MM-DD")
+        ] = None,
+        last: Annotated[
+            str | None, QueryParameter(query="to", description="Last UTC day of `by_model`, YYYY-MM-DD, included")
+        ] = None,
     ) -> UsageResponse:
-        """Today's message count against the daily limit (UTC day)."""
-        return UsageResponse.from_domain(await get_usage.execute(principal))
+        """Today's message count against the daily limit (UTC day), and replies and tokens
+        per model: today, or the days `from` to `to` (both included; at most 366; one end
+        alone is one day)."""
+        status = await get_usage.execute(principal)
+        report = await get_model_usage.execute(principal, _day("from", first), _day("to", last))
+        return UsageResponse.from_domain(status, report)
 
     @get("/instructions", responses=errors(401))
     async def get_instructions(
@@ -56,3 +77,13 @@ class UserController(Controller):
             SetInstructionsCommand(principal=principal, about_me=data.about_me, response_style=data.response_style)
         )
         return InstructionsResponse.from_domain(saved)
+
+
+def _day(name: str, given: str | None) -> date | None:
+    """A UTC day as YYYY-MM-DD (not the other forms ``fromisoformat`` also takes)."""
+    if given is None:
+        return None
+    if len(given) == 10:
+        with contextlib.suppress(ValueError):
+            return date.fromisoformat(given)
+    raise ValidationError.for_field(name, "must be a day, YYYY-MM-DD")

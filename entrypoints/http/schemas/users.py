@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
+from application.use_cases.get_model_usage import ModelUsageReport
 from domain.instructions import MAX_PERSONAL_INSTRUCTION_LENGTH, PersonalInstructions
-from domain.quota import QuotaStatus
+from domain.quota import ModelUsage, QuotaStatus
 
 PersonalInstruction = Annotated[
     str,
@@ -36,21 +37,50 @@ class InstructionsResponse(Struct):
         return cls(about_me=instructions.about_me, response_style=instructions.response_style)
 
 
+class ModelUsageBody(Struct):
+    model: str
+    # Replies the model wrote (a stopped reply counts once words were shown).
+    replies: int
+    prompt_tokens: int
+    response_tokens: int
+    total_tokens: int
+
+    @classmethod
+    def from_domain(cls, usage: ModelUsage) -> ModelUsageBody:
+        return cls(
+            model=usage.model,
+            replies=usage.replies,
+            prompt_tokens=usage.prompt_tokens,
+            response_tokens=usage.response_tokens,
+            total_tokens=usage.total_tokens,
+        )
+
+
+class UsagePeriodBody(Struct, rename={"first": "from", "last": "to"}):
+    first: date
+    last: date
+
+
 class UsageResponse(Struct):
     tier: Literal["basic", "pro"]
     daily_limit: int | None
     used_today: int
     remaining: int | None
     resets_at: datetime
+    # The UTC days `by_model` covers: today unless `from`/`to` were given.
+    period: UsagePeriodBody
+    by_model: list[ModelUsageBody]
 
     # Chatrooms and messages
 
     @classmethod
-    def from_domain(cls, status: QuotaStatus) -> UsageResponse:
+    def from_domain(cls, status: QuotaStatus, report: ModelUsageReport) -> UsageResponse:
         return cls(
             tier=status.tier.value,
             daily_limit=status.limit,
             used_today=status.used,
             remaining=status.remaining,
             resets_at=status.resets_at,
+            period=UsagePeriodBody(first=report.period.first, last=report.period.last),
+            by_model=[ModelUsageBody.from_domain(usage) for usage in report.by_model],
         )

@@ -1,7 +1,8 @@
-"""A reply follows through a server restart, as a deploy causes: the browser's own
-EventSource reconnects with Last-Event-ID, and when the stream is refused meanwhile (the
-access cookie ran out) the page renews the session and follows the reply anew. Replies
-here take eight seconds, longer than a restart."""
+"""What needs a reply that takes its time (eight seconds here, longer than a restart
+and than any pause of a busy machine): stopping it mid-way, and following it through a
+server restart, as a deploy causes: the browser's own EventSource reconnects with
+Last-Event-ID, and when the stream is refused meanwhile (the access cookie ran out) the
+page renews the session and follows the reply anew."""
 
 from __future__ import annotations
 
@@ -68,3 +69,18 @@ def test_a_server_restart_mid_reply_carries_on_without_repeating(web: Service, d
             # The browser's own reconnection, from where it was (attempts refused while
             # the server was away show no headers).
             assert opened[0] is None and opened[-1] is not None, opened
+
+
+def test_stopping_a_reply_keeps_what_was_written(web: Service, desk: tuple[Page, Watched]) -> None:
+    page, _ = desk
+    sign_in(page, web.url, "+919812340003")
+    send(page, "Write a long answer I will stop")
+    expect(last_reply(page).locator(".bubble")).to_contain_text("You said")
+    page.get_by_role("button", name="Stop").click()
+    expect(last_reply(page).locator(".msg-status")).to_have_text("Stopped.")
+    stopped = api_message(page, web.url, wait_until_written(page))
+    assert stopped["status"] == "cancelled" and stopped["finish_reason"] == "cancelled"
+    assert stopped["content"].startswith("You said")
+    assert not stopped["content"].endswith("watch the reply stream in.")  # cut short
+    expect(last_reply(page).locator(".bubble")).to_have_text(stopped["content"])
+    expect(page.get_by_role("button", name="Send")).to_be_visible()
