@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from domain.errors import Conflict, ValidationError
 from domain.instructions import clean_chat_instruction, clean_temperature
+from domain.text import bounded_text, one_line
 
 DEFAULT_CHATROOM_TITLE = "New chat"
 MAX_TITLE_LENGTH = 120
@@ -13,21 +14,11 @@ MAX_CONTENT_LENGTH = 8000
 
 
 def clean_title(raw: str) -> str:
-    title = " ".join(raw.split())
-    if not title:
-        raise ValidationError.for_field("title", "must not be empty")
-    if len(title) > MAX_TITLE_LENGTH:
-        raise ValidationError.for_field("title", f"must be at most {MAX_TITLE_LENGTH} characters")
-    return title
+    return one_line("title", raw, MAX_TITLE_LENGTH)
 
 
 def clean_content(raw: str) -> str:
-    content = raw.strip()
-    if not content:
-        raise ValidationError.for_field("content", "must not be empty")
-    if len(content) > MAX_CONTENT_LENGTH:
-        raise ValidationError.for_field("content", f"must be at most {MAX_CONTENT_LENGTH} characters")
-    return content
+    return bounded_text("content", raw, MAX_CONTENT_LENGTH, required=True)
 
 
 @dataclass(slots=True)

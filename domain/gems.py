@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.errors import ValidationError
 from domain.instructions import clean_chat_instruction, clean_temperature
+from domain.text import bounded_text, one_line
 
 MAX_GEMS_PER_PERSON = 50
 MAX_GEM_NAME_LENGTH = 100
@@ -15,19 +15,11 @@ MAX_GEM_DESCRIPTION_LENGTH = 500
 
 
 def clean_gem_name(raw: str) -> str:
-    name = " ".join(raw.split())
-    if not name:
-        raise ValidationError.for_field("name", "must not be empty")
-    if len(name) > MAX_GEM_NAME_LENGTH:
-        raise ValidationError.for_field("name", f"must be at most {MAX_GEM_NAME_LENGTH} characters")
-    return name
+    return one_line("name", raw, MAX_GEM_NAME_LENGTH)
 
 
 def clean_gem_description(raw: str) -> str:
-    description = raw.strip()
-    if len(description) > MAX_GEM_DESCRIPTION_LENGTH:
-        raise ValidationError.for_field("description", f"must be at most {MAX_GEM_DESCRIPTION_LENGTH} characters")
-    return description
+    return bounded_text("description", raw, MAX_GEM_DESCRIPTION_LENGTH)
 
 
 @dataclass(slots=True, kw_only=True)

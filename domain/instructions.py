@@ -6,17 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.errors import ValidationError
+from domain.text import bounded_text
 
 MAX_PERSONAL_INSTRUCTION_LENGTH = 1500
 MAX_CHAT_INSTRUCTION_LENGTH = 4000
 MIN_TEMPERATURE, MAX_TEMPERATURE = 0.0, 2.0
-
-
-def _clean(field: str, raw: str, limit: int) -> str:
-    text = raw.strip()
-    if len(text) > limit:
-        raise ValidationError.for_field(field, f"must be at most {limit} characters")
-    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +23,8 @@ class PersonalInstructions:
     @classmethod
     def given(cls, *, about_me: str, response_style: str) -> PersonalInstructions:
         return cls(
-            about_me=_clean("about_me", about_me, MAX_PERSONAL_INSTRUCTION_LENGTH),
-            response_style=_clean("response_style", response_style, MAX_PERSONAL_INSTRUCTION_LENGTH),
+            about_me=bounded_text("about_me", about_me, MAX_PERSONAL_INSTRUCTION_LENGTH),
+            response_style=bounded_text("response_style", response_style, MAX_PERSONAL_INSTRUCTION_LENGTH),
         )
 
     @property
@@ -42,7 +36,7 @@ NO_PERSONAL_INSTRUCTIONS = PersonalInstructions()
 
 
 def clean_chat_instruction(raw: str, *, field: str = "system_instruction") -> str:
-    return _clean(field, raw, MAX_CHAT_INSTRUCTION_LENGTH)
+    return bounded_text(field, raw, MAX_CHAT_INSTRUCTION_LENGTH)
 
 
 def clean_temperature(raw: float | None) -> float | None:

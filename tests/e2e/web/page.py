@@ -5,15 +5,33 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import Service, running_service
+from tests.stack import Stack
+
 ROOT = Path(__file__).resolve().parents[3]
 SCREENSHOTS = Path(os.environ.get("ARTIFACTS_DIR", ROOT / ".artifacts")) / "screenshots"
 REPLY = "#messages li.model"
+
+
+def service_writing_replies_in(pieces: int, stack: Stack, tmp_path_factory: Any) -> Iterator[Service]:
+    """The service whose fake model writes each reply in ``pieces`` pieces 0.4 s apart,
+    with limits generous enough for the slowest of them."""
+    env = {
+        "FAKE_LLM_CHUNKS": str(pieces),
+        "FAKE_LLM_CHUNK_DELAY": "0.4",
+        "REPLY_TIME_LIMIT_SECONDS": "30",
+        "LLM_TOTAL_TIMEOUT_SECONDS": "25",
+        "REPLY_LEASE_SECONDS": "40",
+    }
+    with running_service(stack, tmp_path_factory.mktemp("web"), **env) as running:
+        yield running
 
 
 class Watched:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Service, running_service
+from tests.e2e.conftest import Service
 from tests.e2e.web.page import (
     REPLY,
     SCREENSHOTS,
@@ -20,25 +20,17 @@ from tests.e2e.web.page import (
     bearer_client,
     last_reply,
     send,
+    service_writing_replies_in,
     sign_in,
     wait_until_written,
     watch_while_written,
 )
 from tests.stack import Stack
 
-SLOW_REPLIES = {
-    "FAKE_LLM_CHUNKS": "8",
-    "FAKE_LLM_CHUNK_DELAY": "0.4",
-    "REPLY_TIME_LIMIT_SECONDS": "30",
-    "LLM_TOTAL_TIMEOUT_SECONDS": "25",
-    "REPLY_LEASE_SECONDS": "40",
-}
-
 
 @pytest.fixture(scope="module")
 def web(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    with running_service(stack, tmp_path_factory.mktemp("web"), **SLOW_REPLIES) as running:
-        yield running
+    yield from service_writing_replies_in(8, stack, tmp_path_factory)
 
 
 def test_sign_in_send_with_the_keyboard_and_watch_the_reply_grow(web: Service, desk: tuple[Page, Watched]) -> None:

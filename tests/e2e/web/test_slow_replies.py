@@ -11,32 +11,24 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Service, running_service
+from tests.e2e.conftest import Service
 from tests.e2e.web.page import (
     REPLY,
     Watched,
     api_message,
     last_reply,
     send,
+    service_writing_replies_in,
     sign_in,
     wait_until_written,
     watch_while_written,
 )
 from tests.stack import Stack
 
-VERY_SLOW_REPLIES = {
-    "FAKE_LLM_CHUNKS": "20",
-    "FAKE_LLM_CHUNK_DELAY": "0.4",
-    "REPLY_TIME_LIMIT_SECONDS": "30",
-    "LLM_TOTAL_TIMEOUT_SECONDS": "25",
-    "REPLY_LEASE_SECONDS": "40",
-}
-
 
 @pytest.fixture(scope="module")
 def web(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    with running_service(stack, tmp_path_factory.mktemp("web"), **VERY_SLOW_REPLIES) as running:
-        yield running
+    yield from service_writing_replies_in(20, stack, tmp_path_factory)
 
 
 def test_a_server_restart_mid_reply_carries_on_without_repeating(web: Service, desk: tuple[Page, Watched]) -> None:
