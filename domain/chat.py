@@ -39,6 +39,9 @@ class Chatroom:
     temperature: float | None = None
     # The instructions of the gem the chat was started from, as they were then.
     gem_instructions: str = ""
+    # The model chosen for this chat (checked against the owner's plan when chosen);
+    # None: the plan's default. What answers is ModelCatalogue.effective of it.
+    model: str | None = None
 
     @classmethod
     def open(
@@ -51,6 +54,7 @@ class Chatroom:
         system_instruction: str = "",
         temperature: float | None = None,
         gem_instructions: str = "",
+        model: str | None = None,
     ) -> Chatroom:
         named = title is not None
         chatroom = cls(id, owner_id, clean_title(title) if title is not None else DEFAULT_CHATROOM_TITLE, now, now)
@@ -58,7 +62,12 @@ class Chatroom:
         chatroom.system_instruction = clean_chat_instruction(system_instruction)
         chatroom.temperature = clean_temperature(temperature)
         chatroom.gem_instructions = gem_instructions
+        chatroom.model = model
         return chatroom
+
+    def choose_model(self, model: str | None, now: datetime) -> None:
+        self.model = model
+        self.updated_at = now
 
     def instruct(self, system_instruction: str, now: datetime) -> None:
         self.system_instruction = clean_chat_instruction(system_instruction)
@@ -97,6 +106,7 @@ class Chatroom:
             system_instruction=self.system_instruction,
             temperature=self.temperature,
             gem_instructions=self.gem_instructions,
+            model=self.model,
         )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from domain.chat import MessageRole
+from domain.models import ModelOffer
 
 # A turn costs its text plus the role and framing the wire format adds around it.
 TURN_OVERHEAD_TOKENS = 4
@@ -27,6 +28,8 @@ class Prompt:
     system_instruction: str | None = None
     # None: the deployment's default.
     temperature: float | None = None
+    # The catalogue's model to answer with; None: the adapter's own default.
+    model: ModelOffer | None = None
 
 
 def instruction_tokens(instruction: str | None) -> int:

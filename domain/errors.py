@@ -58,6 +58,20 @@ class Forbidden(DomainError):
     code = "FORBIDDEN"
 
 
+class ModelNotInPlan(Forbidden):
+    """The model exists, but the caller's plan does not have it."""
+
+    code = "MODEL_NOT_IN_PLAN"
+
+    def __init__(self, model_id: str, plan: str) -> None:
+        super().__init__(
+            f"{model_id} is on the {plan.capitalize()} plan: upgrade to use it, or choose another model.",
+            details=[{"field": "model", "message": f"needs the {plan} plan", "plan": plan}],
+        )
+        self.model_id = model_id
+        self.plan = plan
+
+
 class InvalidSignature(DomainError):
     code = "INVALID_SIGNATURE"
 

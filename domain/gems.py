@@ -31,6 +31,9 @@ class Gem:
     # Told to the model in every chat started from the gem (its system_instruction).
     instructions: str
     temperature: float | None
+    # The model of chats started from it (checked against the owner's plan when saved);
+    # None: the plan's default.
+    model: str | None
     created_at: datetime
     updated_at: datetime
 
@@ -45,6 +48,7 @@ class Gem:
         instructions: str,
         temperature: float | None,
         now: datetime,
+        model: str | None = None,
     ) -> Gem:
         return cls(
             id=id,
@@ -53,6 +57,7 @@ class Gem:
             description=clean_gem_description(description),
             instructions=clean_chat_instruction(instructions, field="instructions"),
             temperature=clean_temperature(temperature),
+            model=model,
             created_at=now,
             updated_at=now,
         )
@@ -71,4 +76,8 @@ class Gem:
 
     def set_temperature(self, temperature: float | None, now: datetime) -> None:
         self.temperature = clean_temperature(temperature)
+        self.updated_at = now
+
+    def choose_model(self, model: str | None, now: datetime) -> None:
+        self.model = model
         self.updated_at = now

@@ -27,6 +27,7 @@ from dependency_injector import containers, providers
 from adapters.dramatiq.queue import DramatiqJobQueue, create_broker
 from adapters.llm.gemini import GeminiLanguageModel
 from adapters.llm.openai import OpenAICompatibleLanguageModel
+from adapters.llm.router import ModelRouter
 from adapters.llm.wire import ModelHttpSettings, create_http_client
 from adapters.memory.cancellations import InMemoryReplyCancellations
 from adapters.memory.invalidations import InMemoryInvalidationBus, InMemoryInvalidationFeed
@@ -87,6 +88,7 @@ from application.use_cases.generate_reply import ContextPolicy, GenerateReply, G
 from application.use_cases.get_chatroom import GetChatroom
 from application.use_cases.get_instructions import GetInstructions
 from application.use_cases.get_message import GetMessage
+from application.use_cases.get_model_choices import GetModelChoices
 from application.use_cases.get_model_usage import GetModelUsage
 from application.use_cases.get_profile import GetProfile
 from application.use_cases.get_subscription_status import GetSubscriptionStatus
@@ -115,9 +117,10 @@ from application.use_cases.switch_branch import SwitchBranch
 from application.use_cases.upgrade_to_pro import UpgradeToPro
 from application.use_cases.verify_otp import VerifyOtp
 from application.use_cases.verify_sign_up import VerifySignUp
+from domain.models import ModelCatalogue
 from domain.quota import DailyQuota
 from entrypoints.metrics import MetricsExporter
-from entrypoints.settings import Settings
+from entrypoints.settings import Settings, model_catalogue
 
 
 def _jwt_settings(settings: Settings) -> JwtSettings:
@@ -206,18 +209,24 @@ class Services(containers.DeclarativeContainer):
         connect_timeout=settings.provided.llm_connect_timeout_seconds,
         read_timeout=settings.provided.llm_read_timeout_seconds,
     )
-    language_model = providers.Selector(
-        settings.provided.llm_provider,
-        fake=providers.Singleton(
-            FakeLanguageModel,
-            chunks=settings.provided.fake_llm_chunks,
-            chunk_delay=settings.provided.fake_llm_chunk_delay,
-            first_chunk_delay=settings.provided.fake_llm_first_chunk_delay,
-        ),
-        gemini=providers.Singleton(GeminiLanguageModel, llm_http, providers.Callable(_gemini_settings, settings)),
-        openai=providers.Singleton(
-            OpenAICompatibleLanguageModel, llm_http, providers.Callable(_openai_settings, settings)
-        ),
+    models = providers.Singleton(model_catalogue, settings)
+    fake_model = providers.Singleton(
+        FakeLanguageModel,
+        chunks=settings.provided.fake_llm_chunks,
+        chunk_delay=settings.provided.fake_llm_chunk_delay,
+        first_chunk_delay=settings.provided.fake_llm_first_chunk_delay,
+    )
+    gemini_model = providers.Singleton(GeminiLanguageModel, llm_http, providers.Callable(_gemini_settings, settings))
+    openai_model = providers.Singleton(
+        OpenAICompatibleLanguageModel, llm_http, providers.Callable(_openai_settings, settings)
+    )
+    # Each model of the catalogue answered by its provider's adapter (only those it uses are made).
+    language_model = providers.Singleton(
+        lambda models, **adapters: ModelRouter(models, {name: adapters[name]() for name in models.providers}),
+        models,
+        fake=fake_model.provider,
+        gemini=gemini_model.provider,
+        openai=openai_model.provider,
     )
     fake_payments = providers.Singleton(
         FakePaymentGateway,
@@ -245,9 +254,10 @@ class Services(containers.DeclarativeContainer):
         ),
     )
     close = providers.Callable(
-        lambda settings, passwords, otp_http, llm_http, stripe_http: _close_services(
-            settings, passwords, otp_http, llm_http, stripe_http
+        lambda models, settings, passwords, otp_http, llm_http, stripe_http: _close_services(
+            models, settings, passwords, otp_http, llm_http, stripe_http
         ),
+        models,
         settings,
         passwords.provider,
         otp_http.provider,
@@ -257,6 +267,7 @@ class Services(containers.DeclarativeContainer):
 
 
 async def _close_services(
+    models: ModelCatalogue,
     settings: Settings,
     passwords: Callable[[], Any],
     otp_http: Callable[[], Any],
@@ -267,7 +278,7 @@ async def _close_services(
     passwords().close()
     if settings.otp_delivery in ("twilio", "webhook"):
         await otp_http().aclose()
-    if settings.llm_provider != "fake":
+    if models.providers - {"fake"}:
         await llm_http().aclose()
     if settings.payment_provider == "stripe":
         await stripe_http().close_async()
@@ -502,15 +513,18 @@ class UseCases(containers.DeclarativeContainer):
     get_usage = providers.Factory(GetUsage, uow=uow, clock=services.clock, quota=quota)
 
     # Chatrooms and replies
-    create_chatroom = providers.Factory(CreateChatroom, uow=uow, clock=services.clock, ids=services.ids)
+    get_model_choices = providers.Factory(GetModelChoices, uow=uow, models=services.models)
+    create_chatroom = providers.Factory(
+        CreateChatroom, uow=uow, clock=services.clock, ids=services.ids, models=services.models
+    )
     list_chatrooms = providers.Factory(ListChatrooms, uow=uow)
     get_chatroom = providers.Factory(GetChatroom, uow=uow)
     rename_chatroom = providers.Factory(RenameChatroom, uow=uow, clock=services.clock)
-    configure_chatroom = providers.Factory(ConfigureChatroom, uow=uow, clock=services.clock)
-    create_gem = providers.Factory(CreateGem, uow=uow, clock=services.clock, ids=services.ids)
+    configure_chatroom = providers.Factory(ConfigureChatroom, uow=uow, clock=services.clock, models=services.models)
+    create_gem = providers.Factory(CreateGem, uow=uow, clock=services.clock, ids=services.ids, models=services.models)
     list_gems = providers.Factory(ListGems, uow=uow)
     get_gem = providers.Factory(GetGem, uow=uow)
-    edit_gem = providers.Factory(EditGem, uow=uow, clock=services.clock)
+    edit_gem = providers.Factory(EditGem, uow=uow, clock=services.clock, models=services.models)
     delete_gem = providers.Factory(DeleteGem, uow=uow)
     delete_chatroom = providers.Factory(DeleteChatroom, uow=uow)
     # Not a use case (a Singleton): the door every request for a reply goes through.
@@ -553,6 +567,7 @@ class UseCases(containers.DeclarativeContainer):
         uow=uow,
         clock=services.clock,
         model=services.language_model,
+        models=services.models,
         events=adapters.reply_events,
         cancellations=adapters.cancellations,
         context=context_policy,

@@ -20,6 +20,9 @@ import msgspec
 from dotenv import dotenv_values
 from msgspec import Meta
 
+from domain.models import MAX_MODEL_ID_LENGTH, ModelCatalogue, ModelOffer, display_name_of
+from domain.users import Tier
+
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-in-production-0000"
 DEV_STRIPE_WEBHOOK_SECRET = "whsec_dev_only_fake_webhook_secret"
 MIN_SECRET_BYTES = 32
@@ -96,7 +99,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_body_bytes: Count = 64 * 1024
     # Must hold the longest allowed message.
     context_token_budget: Annotated[int, Meta(ge=4000)] = 8000
-    # Derived: gemini when GEMINI_API_KEY is set, else fake.
+    # The models offered, "provider:model:plan[:option...]" comma-separated (read by
+    # model_catalogue). Unset: LLM_PROVIDER's one model (the fake offers two).
+    llm_models: str = ""
+    # Derived: gemini when GEMINI_API_KEY is set, else fake. Only read without LLM_MODELS.
     llm_provider: Literal["gemini", "openai", "fake"] = "fake"
     fake_llm_chunks: Count = 6
     fake_llm_chunk_delay: Seconds = 0.05
@@ -278,12 +284,7 @@ def _unsafe_choices(s: Settings) -> list[str]:
         problems.append("STRIPE_SECRET_KEY is set but STRIPE_PRICE_ID is not: name the Pro plan's price (price_...)")
     if s.is_production and not s.stripe_secret_key:
         problems.append("STRIPE_SECRET_KEY must be set in production (the fake payment provider is for development)")
-    if s.llm_provider == "gemini" and not s.gemini_api_key:
-        problems.append("LLM_PROVIDER=gemini needs GEMINI_API_KEY (or unset LLM_PROVIDER to use the fake model)")
-    if s.llm_provider == "openai" and not (s.openai_base_url and s.openai_model):
-        problems.append(
-            "LLM_PROVIDER=openai needs OPENAI_BASE_URL and OPENAI_MODEL (OPENAI_API_KEY if the server wants one)"
-        )
+    problems += _model_problems(s)
     if s.llm_total_timeout_seconds >= s.reply_time_limit_seconds:
         problems.append("LLM_TOTAL_TIMEOUT_SECONDS must be shorter than REPLY_TIME_LIMIT_SECONDS")
     if "*" in s.cors_allow_origins and s.is_production:
@@ -314,6 +315,107 @@ def _unsafe_choices(s: Settings) -> list[str]:
     if s.stripe_webhook_secret == DEV_STRIPE_WEBHOOK_SECRET:
         problems.append("STRIPE_WEBHOOK_SECRET must be set in production")
     return problems
+
+
+def _model_problems(s: Settings) -> list[str]:
+    if not s.llm_models:
+        if s.llm_provider == "gemini" and not s.gemini_api_key:
+            return ["LLM_PROVIDER=gemini needs GEMINI_API_KEY (or unset LLM_PROVIDER to use the fake model)"]
+        if s.llm_provider == "openai" and not (s.openai_base_url and s.openai_model):
+            return [
+                "LLM_PROVIDER=openai needs OPENAI_BASE_URL and OPENAI_MODEL (OPENAI_API_KEY if the server wants one)"
+            ]
+    try:
+        catalogue = model_catalogue(s)
+    except ValueError as error:
+        return [f"LLM_MODELS: {error}"]
+    problems = []
+    if "gemini" in catalogue.providers and not s.gemini_api_key:
+        problems.append("LLM_MODELS offers gemini models but GEMINI_API_KEY is not set")
+    if "openai" in catalogue.providers and not s.openai_base_url:
+        problems.append(
+            "LLM_MODELS offers openai models but OPENAI_BASE_URL is not set (OPENAI_API_KEY if the server wants one)"
+        )
+    return problems
+
+
+def model_catalogue(s: Settings) -> ModelCatalogue:
+    """The models the deployment offers: LLM_MODELS, or LLM_PROVIDER's one model (the fake
+    offers two, one per plan, so the plan gate can be tried without a key). Raises
+    ValueError naming the entry at fault."""
+    text = (
+        s.llm_models
+        or {
+            "fake": "fake:fake-flash:basic,fake:fake-pro:pro",
+            "gemini": f"gemini:{s.gemini_model}:basic",
+            "openai": f"openai:{s.openai_model}:basic",
+        }[s.llm_provider]
+    )
+    offers: list[ModelOffer] = []
+    defaults: dict[Tier, str] = {}
+    for entry in (part.strip() for part in text.split(",")):
+        if not entry:
+            continue
+        try:
+            offer, is_default = _model_offer(entry, output_limit=s.llm_max_output_tokens)
+        except ValueError as error:
+            raise ValueError(f"entry {entry!r}: {error}; the form is {MODEL_ENTRY_FORM}") from None
+        if any(listed.id == offer.id for listed in offers):
+            raise ValueError(f"entry {entry!r}: {offer.id} is listed twice")
+        offers.append(offer)
+        if is_default:
+            if offer.plan in defaults:
+                raise ValueError(f"entry {entry!r}: the {offer.plan.value} plan already has a default")
+            defaults[offer.plan] = offer.id
+    return ModelCatalogue(offers, defaults)
+
+
+MODEL_ENTRY_FORM = "provider:model:plan[:default][:attachments=yes|no][:name=...][:context=N][:output=N]"
+# What a provider's models read when the entry does not say.
+_CONTEXT_WINDOWS = {"gemini": 1_048_576, "openai": 128_000, "fake": 32_768}
+_TAKES_ATTACHMENTS = {"gemini": True, "openai": False, "fake": True}
+# Room for the longest message and every instruction besides the answer.
+MIN_CONTEXT_BEYOND_OUTPUT = 4000
+
+
+def _model_offer(entry: str, *, output_limit: int) -> tuple[ModelOffer, bool]:
+    """One LLM_MODELS entry. The model's own name may hold colons (Ollama's
+    ``llama3.1:8b``): it runs up to the first field that names a plan."""
+    parts = [part.strip() for part in entry.split(":")]
+    provider = parts[0].lower()
+    if provider not in _CONTEXT_WINDOWS:
+        raise ValueError(f"unknown provider {parts[0]!r} (use gemini, openai or fake)")
+    plans = [index for index, part in enumerate(parts) if index >= 2 and part.lower() in Tier.__members__.values()]
+    if not plans:
+        raise ValueError("no plan (basic or pro) after the model name")
+    model_id = ":".join(parts[1 : plans[0]])
+    if not model_id or len(model_id) > MAX_MODEL_ID_LENGTH or any(c.isspace() or c in "/?#" for c in model_id):
+        raise ValueError(f"{model_id!r} is not a model name")
+    fields: dict[str, Any] = {
+        "id": model_id,
+        "provider": provider,
+        "plan": Tier(parts[plans[0]].lower()),
+        "display_name": display_name_of(model_id),
+        "context_window": _CONTEXT_WINDOWS[provider],
+        "output_limit": output_limit,
+        "attachments": _TAKES_ATTACHMENTS[provider],
+    }
+    is_default = False
+    for option in parts[plans[0] + 1 :]:
+        name, sep, value = option.partition("=")
+        if option == "default":
+            is_default = True
+        elif sep and name == "name" and value.strip():
+            fields["display_name"] = value.strip()
+        elif sep and name in ("context", "output") and value.isdigit() and int(value) > 0:
+            fields["context_window" if name == "context" else "output_limit"] = int(value)
+        elif sep and name == "attachments" and value in ("yes", "no"):
+            fields["attachments"] = value == "yes"
+        else:
+            raise ValueError(f"unknown option {option!r}")
+    if fields["context_window"] - fields["output_limit"] < MIN_CONTEXT_BEYOND_OUTPUT:
+        raise ValueError(f"the context window must be at least {MIN_CONTEXT_BEYOND_OUTPUT} tokens beyond the output")
+    return ModelOffer(**fields), is_default
 
 
 def _otp_delivery_problems(s: Settings) -> list[str]:

@@ -191,6 +191,20 @@ FLOW: list[tuple[str, str, str, dict[str, Any] | None, str | None, list[str]]] =
         ],
     ),
     (
+        "Models",
+        "GET",
+        "/models",
+        None,
+        "{{access_token}}",
+        [
+            "const models = pm.response.json();",
+            "pm.test('a Basic default', () => pm.expect(models.plan).to.eql('basic'));",
+            "pm.collectionVariables.set('basic_model', models.default_model);",
+            "const pro = models.items.find(m => !m.available);",
+            "if (pro) { pm.collectionVariables.set('pro_model', pro.id); }",
+        ],
+    ),
+    (
         "Gems",
         "POST",
         "/gems",
@@ -284,6 +298,28 @@ FLOW: list[tuple[str, str, str, dict[str, Any] | None, str | None, list[str]]] =
         "{{access_token}}",
         [
             "pm.test('200', () => pm.response.to.have.status(200));",
+        ],
+    ),
+    (
+        "Models",
+        "PATCH",
+        "/chatroom/{chatroom_id}",
+        {"model": "{{pro_model}}"},
+        "{{access_token}}",
+        [
+            "pm.test('not on Basic', () => pm.response.to.have.status(403));",
+            "pm.test('says which plan', () => pm.expect(pm.response.json().error.code).to.eql('MODEL_NOT_IN_PLAN'));",
+        ],
+    ),
+    (
+        "Models",
+        "PATCH",
+        "/chatroom/{chatroom_id}",
+        {"model": "{{basic_model}}"},
+        "{{access_token}}",
+        [
+            "pm.test('chosen', () => pm.expect(pm.response.json().effective_model)"
+            ".to.eql(pm.collectionVariables.get('basic_model')));",
         ],
     ),
     (
@@ -552,6 +588,8 @@ def collection(document: dict[str, Any]) -> dict[str, Any]:
                 "second_token",
                 "chatroom_id",
                 "message_id",
+                "basic_model",
+                "pro_model",
             )
         ],
         "item": [{"name": name, "item": items} for name, items in folders.items()],

@@ -23,6 +23,7 @@ from adapters.llm.wire import (
 from application.ports.services import ModelChunk
 from domain.chat import FinishReason, MessageRole, TokenUsage
 from domain.context import Prompt, Turn
+from domain.models import ModelOffer
 
 # Why an answer (or the prompt) was blocked; MAX_TOKENS is a cut-off answer, kept.
 _BLOCKED = {"SAFETY", "RECITATION", "PROHIBITED_CONTENT", "SPII", "BLOCKLIST", "IMAGE_SAFETY", "LANGUAGE", "OTHER"}
@@ -38,21 +39,28 @@ class GeminiLanguageModel:
     def __init__(self, client: httpx.AsyncClient, settings: ModelHttpSettings) -> None:
         self._client = client
         self._settings = settings
-        self.name = settings.model
-        self._base = f"{settings.base_url.rstrip('/')}/v1beta/models/{settings.model}"
+        self._models = f"{settings.base_url.rstrip('/')}/v1beta/models"
 
     def stream_reply(self, prompt: Prompt) -> AsyncIterator[ModelChunk]:
+        url = f"{self._models}/{self._settings.model_name(prompt.model)}:streamGenerateContent"
         body = self._body(
-            prompt.turns, prompt.system_instruction, self._settings.max_output_tokens, temperature=prompt.temperature
+            prompt.turns,
+            prompt.system_instruction,
+            self._settings.output_limit(prompt.model),
+            temperature=prompt.temperature,
         )
-        return stream_with_retries(self._settings, lambda deadline: self._stream(body, deadline))
+        return stream_with_retries(self._settings, lambda deadline: self._stream(url, body, deadline))
 
-    async def suggest_title(self, turns: Sequence[Turn]) -> str:
+    async def suggest_title(self, turns: Sequence[Turn], model: ModelOffer | None = None) -> str:
+        name = self._settings.model_name(model)
         body = self._body(turns, TITLE_INSTRUCTION, 32)
-        if "2.5" in self._settings.model:
+        if "2.5" in name:
             # Thinking would spend the small budget before writing a word.
             body["generationConfig"]["thinkingConfig"] = {"thinkingBudget": 0}
-        pieces = [chunk.text async for chunk in stream_with_retries(self._settings, lambda _: self._generate(body))]
+        url = f"{self._models}/{name}:generateContent"
+        pieces = [
+            chunk.text async for chunk in stream_with_retries(self._settings, lambda _: self._generate(url, body))
+        ]
         return "".join(pieces)
 
     def _headers(self) -> dict[str, str]:
@@ -75,8 +83,7 @@ class GeminiLanguageModel:
             body["systemInstruction"] = {"parts": [{"text": instruction}]}
         return body
 
-    async def _stream(self, body: dict[str, Any], deadline: float) -> AsyncIterator[ModelChunk]:
-        url = f"{self._base}:streamGenerateContent"
+    async def _stream(self, url: str, body: dict[str, Any], deadline: float) -> AsyncIterator[ModelChunk]:
         async with self._client.stream(
             "POST", url, params={"alt": "sse"}, json=body, headers=self._headers()
         ) as response:
@@ -93,8 +100,8 @@ class GeminiLanguageModel:
             if not finished:
                 raise bad_response()
 
-    async def _generate(self, body: dict[str, Any]) -> AsyncIterator[ModelChunk]:
-        response = await self._client.post(f"{self._base}:generateContent", json=body, headers=self._headers())
+    async def _generate(self, url: str, body: dict[str, Any]) -> AsyncIterator[ModelChunk]:
+        response = await self._client.post(url, json=body, headers=self._headers())
         if response.status_code != 200:
             raise _error(response.status_code, response.content)
         yield _chunk(json_object(response.text))

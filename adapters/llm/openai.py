@@ -21,6 +21,7 @@ from adapters.llm.wire import (
 from application.ports.services import LanguageModelError, ModelChunk
 from domain.chat import FinishReason, MessageRole, TokenUsage
 from domain.context import Prompt, Turn
+from domain.models import ModelOffer
 
 TITLE_INSTRUCTION = (
     "Write a title of at most six words for the conversation so far. Answer with the title"
@@ -32,18 +33,21 @@ class OpenAICompatibleLanguageModel:
     def __init__(self, client: httpx.AsyncClient, settings: ModelHttpSettings) -> None:
         self._client = client
         self._settings = settings
-        self.name = settings.model
         self._url = f"{settings.base_url.rstrip('/')}/chat/completions"
 
     def stream_reply(self, prompt: Prompt) -> AsyncIterator[ModelChunk]:
         body = self._body(
-            prompt.turns, prompt.system_instruction, self._settings.max_output_tokens, temperature=prompt.temperature
+            prompt.turns,
+            prompt.system_instruction,
+            self._settings.output_limit(prompt.model),
+            model=prompt.model,
+            temperature=prompt.temperature,
         )
         body |= {"stream": True, "stream_options": {"include_usage": True}}
         return stream_with_retries(self._settings, lambda deadline: self._stream(body, deadline))
 
-    async def suggest_title(self, turns: Sequence[Turn]) -> str:
-        body = self._body(turns, TITLE_INSTRUCTION, 32)
+    async def suggest_title(self, turns: Sequence[Turn], model: ModelOffer | None = None) -> str:
+        body = self._body(turns, TITLE_INSTRUCTION, 32, model=model)
         pieces = [chunk.text async for chunk in stream_with_retries(self._settings, lambda _: self._complete(body))]
         return "".join(pieces)
 
@@ -52,14 +56,20 @@ class OpenAICompatibleLanguageModel:
         return {"authorization": f"Bearer {self._settings.api_key or 'none'}", "content-type": "application/json"}
 
     def _body(
-        self, turns: Sequence[Turn], instruction: str | None, max_tokens: int, *, temperature: float | None = None
+        self,
+        turns: Sequence[Turn],
+        instruction: str | None,
+        max_tokens: int,
+        *,
+        model: ModelOffer | None,
+        temperature: float | None = None,
     ) -> dict[str, Any]:
         messages = [{"role": "system", "content": instruction}] if instruction else []
         messages += [
             {"role": "assistant" if turn.role is MessageRole.MODEL else "user", "content": turn.text} for turn in turns
         ]
         return {
-            "model": self._settings.model,
+            "model": self._settings.model_name(model),
             "messages": messages,
             "temperature": self._settings.temperature if temperature is None else temperature,
             "max_tokens": max_tokens,

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from application.ports.services import LanguageModelError, ModelChunk
+from domain.models import ModelOffer
 
 DECLINED = "The model declined to answer this message."
 MISCONFIGURED = "The AI service is not configured correctly. Please try again later."
@@ -23,8 +24,8 @@ TIMED_OUT = "The AI service took too long to answer. Please try again."
 class ModelHttpSettings:
     base_url: str
     api_key: str | None
+    # The defaults for a prompt that names no model (or temperature).
     model: str
-    # The default for a prompt that names none.
     temperature: float = 0.7
     max_output_tokens: int = 1024
     # Give up on one call after this long in total (between chunks, the client's read
@@ -36,6 +37,13 @@ class ModelHttpSettings:
     base_delay: float = 0.5
     max_delay: float = 8.0
     max_server_delay: float = 10.0
+
+    def model_name(self, offer: ModelOffer | None) -> str:
+        """What the provider is asked for: the catalogue's model, or this adapter's default."""
+        return offer.id if offer is not None else self.model
+
+    def output_limit(self, offer: ModelOffer | None) -> int:
+        return offer.output_limit if offer is not None else self.max_output_tokens
 
     def delay(self, attempt: int, server_delay: float | None) -> float:
         if server_delay is not None:

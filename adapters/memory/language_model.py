@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from application.ports.services import LanguageModelError, ModelChunk
 from domain.chat import FinishReason, TokenUsage
 from domain.context import Prompt, Turn, estimate_tokens
+from domain.models import ModelOffer
 
 _QUOTE_LIMIT = 80
 
@@ -14,31 +15,31 @@ _QUOTE_LIMIT = 80
 class FakeLanguageModel:
     """A deterministic stand-in for a real model, for development and tests.
 
-    The reply quotes the last user turn and arrives in ``chunks`` pieces, the first
+    The reply quotes the last user turn, names the model asked for, and arrives in ``chunks`` pieces, the first
     after ``first_chunk_delay`` seconds and the rest ``chunk_delay`` apart, like a real
     streamed answer. ``fail_next`` makes the next calls raise a given error; a message holding ``[[length]]``
     gets an answer cut off at the output limit.
     """
 
     def __init__(self, *, chunks: int = 6, chunk_delay: float = 0.05, first_chunk_delay: float | None = None) -> None:
-        self.name = "fake"
         self.chunks = max(1, chunks)
         self.chunk_delay = chunk_delay
         self.first_chunk_delay = chunk_delay if first_chunk_delay is None else first_chunk_delay
         self.calls: list[list[Turn]] = []
         self.prompts: list[Prompt] = []
+        self.titles_by: list[ModelOffer | None] = []
         self._failures: deque[LanguageModelError] = deque()
 
     def fail_next(self, error: LanguageModelError, times: int = 1) -> None:
         self._failures.extend([error] * times)
 
     @staticmethod
-    def reply_to(turns: Sequence[Turn]) -> str:
+    def reply_to(turns: Sequence[Turn], model: ModelOffer | None = None) -> str:
         asked = turns[-1].text if turns else ""
         quote = asked if len(asked) <= _QUOTE_LIMIT else asked[: _QUOTE_LIMIT - 1] + "…"
         return (
-            f'You said: "{quote}". This is the fake model answering turn {len(turns)} of this'
-            " conversation, written in a few pieces so you can watch the reply stream in."
+            f'You said: "{quote}". This is {model.id if model else "the fake model"} answering turn {len(turns)}'
+            " of this conversation, written in a few pieces so you can watch the reply stream in."
         )
 
     async def stream_reply(self, prompt: Prompt) -> AsyncIterator[ModelChunk]:
@@ -47,7 +48,7 @@ class FakeLanguageModel:
         self.prompts.append(prompt)
         if self._failures:
             raise self._failures.popleft()
-        text = self.reply_to(turns)
+        text = self.reply_to(turns, prompt.model)
         asked = turns[-1].text if turns else ""
         size = -(-len(text) // self.chunks)
         for index, start in enumerate(range(0, len(text), size)):
@@ -62,7 +63,8 @@ class FakeLanguageModel:
             ),
         )
 
-    async def suggest_title(self, turns: Sequence[Turn]) -> str:
+    async def suggest_title(self, turns: Sequence[Turn], model: ModelOffer | None = None) -> str:
+        self.titles_by.append(model)
         if self._failures:
             raise self._failures.popleft()
         words = turns[0].text.split()[:5] if turns else []

@@ -28,6 +28,7 @@ def _chatroom(row: Any) -> Chatroom:
         system_instruction=row.system_instruction,
         temperature=row.temperature,
         gem_instructions=row.gem_instructions,
+        model=row.model,
     )
 
 
@@ -45,6 +46,7 @@ class PostgresChatroomRepository(PostgresRepository):
                 system_instruction=chatroom.system_instruction,
                 temperature=chatroom.temperature,
                 gem_instructions=chatroom.gem_instructions,
+                model=chatroom.model,
             )
         )
 
@@ -81,6 +83,7 @@ class PostgresChatroomRepository(PostgresRepository):
                 updated_at=chatroom.updated_at,
                 system_instruction=chatroom.system_instruction,
                 temperature=chatroom.temperature,
+                model=chatroom.model,
             )
         )
 

@@ -21,6 +21,7 @@ def _gem(row: Any) -> Gem:
         description=row.description,
         instructions=row.instructions,
         temperature=row.temperature,
+        model=row.model,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -32,6 +33,7 @@ def _values(gem: Gem) -> dict[str, Any]:
         "description": gem.description,
         "instructions": gem.instructions,
         "temperature": gem.temperature,
+        "model": gem.model,
         "updated_at": gem.updated_at,
     }
 

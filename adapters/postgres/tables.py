@@ -81,6 +81,7 @@ chatrooms = Table(
     Column("system_instruction", Text, nullable=False, server_default=""),
     Column("temperature", Float),
     Column("gem_instructions", Text, nullable=False, server_default=""),
+    Column("model", String(128)),
     # The chatroom list: one owner's rooms, newest activity first.
     Index("ix_chatrooms_owner_activity", "owner_id", text("updated_at DESC"), text("id DESC")),
 )
@@ -145,6 +146,7 @@ gems = Table(
     Column("description", Text, nullable=False),
     Column("instructions", Text, nullable=False),
     Column("temperature", Float),
+    Column("model", String(128)),
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
     # One person's gems, oldest first.

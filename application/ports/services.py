@@ -8,6 +8,7 @@ from typing import Protocol
 
 from domain.chat import FinishReason, TokenUsage
 from domain.context import Prompt, Turn
+from domain.models import ModelOffer
 from domain.otp import CodeNotice, OtpPurpose
 from domain.subscriptions import SubscriptionSnapshot
 from domain.users import MobileNumber
@@ -148,16 +149,13 @@ class LanguageModelError(Exception):
 
 
 class LanguageModel(Protocol):
-    # The provider's name for the model, recorded on each reply it writes.
-    name: str
-
     def stream_reply(self, prompt: Prompt) -> AsyncIterator[ModelChunk]:
-        """The reply to the prompt's conversation, following its system instruction and
-        temperature exactly as given, as pieces of new text; the last piece may carry the
-        usage. Raises LanguageModelError."""
+        """The reply to the prompt's conversation, written by the prompt's model and
+        following its system instruction and temperature exactly as given, as pieces of
+        new text; the last piece may carry the usage. Raises LanguageModelError."""
 
-    async def suggest_title(self, turns: Sequence[Turn]) -> str:
-        """A short title for a conversation. Raises LanguageModelError."""
+    async def suggest_title(self, turns: Sequence[Turn], model: ModelOffer | None = None) -> str:
+        """A short title for a conversation, written by ``model``. Raises LanguageModelError."""
 
 
 @dataclass(frozen=True, slots=True)

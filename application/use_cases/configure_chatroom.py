@@ -7,7 +7,9 @@ from application.ports.repositories import UnitOfWorkFactory
 from application.ports.services import Clock
 from application.services.ownership import owned_chatroom
 from application.use_cases.authenticate import Principal
+from application.use_cases.get_model_choices import plan_of
 from domain.chat import Chatroom
+from domain.models import ModelCatalogue
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -17,15 +19,18 @@ class ConfigureChatroomCommand:
     system_instruction: str | Keep = KEEP
     # None: back to the deployment's default.
     temperature: float | Keep | None = KEEP
+    # A model of the caller's plan; None: back to the plan's default.
+    model: str | Keep | None = KEEP
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ConfigureChatroom:
-    """Change how the model answers in one chat: its own instruction, its temperature.
+    """Change how one chat is answered: its model, its own instruction, its temperature.
     Replies written from then on follow them; written ones stay as they are."""
 
     uow: UnitOfWorkFactory
     clock: Clock
+    models: ModelCatalogue
 
     async def execute(self, command: ConfigureChatroomCommand) -> Chatroom:
         now = self.clock.now()
@@ -38,6 +43,8 @@ class ConfigureChatroom:
                 chatroom.instruct(command.system_instruction, now)
             if command.temperature is not KEEP:
                 chatroom.set_temperature(command.temperature, now)
+            if command.model is not KEEP:
+                chatroom.choose_model(self.models.choose(command.model, await plan_of(uow, chatroom.owner_id)), now)
             await uow.chatrooms.update(chatroom)
             await uow.commit()
         return chatroom

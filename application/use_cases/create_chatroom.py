@@ -8,7 +8,9 @@ from application.ports.repositories import UnitOfWorkFactory
 from application.ports.services import Clock, IdGenerator
 from application.services.ownership import owned_gem
 from application.use_cases.authenticate import Principal
+from application.use_cases.get_model_choices import plan_of
 from domain.chat import Chatroom
+from domain.models import ModelCatalogue
 
 T = TypeVar("T")
 
@@ -22,6 +24,8 @@ class CreateChatroomCommand:
     gem_id: str | None = None
     system_instruction: str | Keep = KEEP
     temperature: float | Keep | None = KEEP
+    # A model of the caller's plan; None: the plan's default. Unsaid: the gem's model.
+    model: str | Keep | None = KEEP
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -29,11 +33,15 @@ class CreateChatroom:
     uow: UnitOfWorkFactory
     clock: Clock
     ids: IdGenerator
+    models: ModelCatalogue
 
     async def execute(self, command: CreateChatroomCommand) -> Chatroom:
         owner = command.principal.user_id
         async with self.uow() as uow:
             gem = None if command.gem_id is None else await owned_gem(uow, gem_id=command.gem_id, owner_id=owner)
+            model = gem.model if gem else None
+            if command.model is not KEEP:
+                model = self.models.choose(command.model, await plan_of(uow, owner))
             chatroom = Chatroom.open(
                 id=self.ids.new_id(),
                 owner_id=owner,
@@ -43,6 +51,7 @@ class CreateChatroom:
                 system_instruction=_given(command.system_instruction, ""),
                 temperature=_given(command.temperature, gem.temperature if gem else None),
                 gem_instructions=gem.instructions if gem else "",
+                model=model,
             )
             await uow.chatrooms.add(chatroom)
             await uow.commit()

@@ -19,10 +19,12 @@ from application.ports.services import (
     Telemetry,
 )
 from application.services.refunds import give_back_message
+from application.use_cases.get_model_choices import plan_of
 from domain.chat import FinishReason, Message, MessageRole, MessageStatus, TokenUsage
 from domain.context import ContextWindow, Prompt, Turn, instruction_tokens
 from domain.errors import ValidationError
 from domain.instructions import system_instruction
+from domain.models import ModelCatalogue
 from domain.quota import usage_day
 
 log = logging.getLogger(__name__)
@@ -106,6 +108,7 @@ class GenerateReply:
     uow: UnitOfWorkFactory
     clock: Clock
     model: LanguageModel
+    models: ModelCatalogue
     events: ReplyEventStream
     cancellations: ReplyCancellations
     context: ContextPolicy
@@ -227,27 +230,33 @@ class GenerateReply:
             if reply is None or reply.is_finished or reply.is_leased(now):
                 return None
             attempt = reply.start_generation(now=now, lease=self.generation.lease)
-            reply.model = self.model.name
             prompt = await self._prompt_for(uow, reply)
+            # The model that writes it, recorded as it starts (usage is counted under it).
+            reply.model = prompt.model.id if prompt.model else None
             await uow.messages.update(reply)
             await uow.commit()
         return _Started(reply=reply, attempt=attempt, prompt=prompt)
 
     async def _prompt_for(self, uow: UnitOfWork, reply: Message) -> Prompt:
-        """The instructions in full, then as much of the conversation as the rest of the
-        budget holds: the conversation is trimmed, never the instructions."""
+        """For the chat's effective model (its choice while the owner's plan has it, else
+        the plan's default): the instructions in full, then as much of the conversation
+        as the rest of the budget holds: the conversation is trimmed, never the
+        instructions."""
         chatroom = await uow.chatrooms.get(reply.chatroom_id)
         if chatroom is None:  # deleted meanwhile: nothing will show the reply
             return Prompt(turns=[])
+        model = self.models.effective(chatroom.model, await plan_of(uow, chatroom.owner_id))
         personal = await uow.instructions.of(chatroom.owner_id)
         instruction = system_instruction(
             self.context.system_instruction, personal, chatroom.system_instruction, gem=chatroom.gem_instructions
         )
-        budget = self.context.token_budget - instruction_tokens(instruction)
+        # The model reads the prompt and writes the answer in one window.
+        window = min(self.context.token_budget, model.context_window - model.output_limit)
         return Prompt(
-            turns=await self._conversation_before(uow, reply, budget),
+            turns=await self._conversation_before(uow, reply, window - instruction_tokens(instruction)),
             system_instruction=instruction,
             temperature=chatroom.temperature,
+            model=model,
         )
 
     async def _conversation_before(self, uow: UnitOfWork, reply: Message, budget: int) -> list[Turn]:
@@ -344,7 +353,9 @@ class GenerateReply:
     async def _name_chatroom(self, chatroom_id: str, turns: list[Turn]) -> None:
         """Give an untitled room a title from its first exchange; best effort."""
         try:
-            suggestion = (await self.model.suggest_title(turns)).strip().strip("\"'*#").strip()
+            suggestion = (
+                (await self.model.suggest_title(turns, self.models.title_writer)).strip().strip("\"'*#").strip()
+            )
         except LanguageModelError as error:
             log.info("no title for chatroom %s: %s", chatroom_id, error.kind)
             return

@@ -1,5 +1,6 @@
-"""Gems: a person's saved assistants (a name, a description, instructions and a
-temperature), to start chats from."""
+"""Gems: a person's saved assistants (a name, a description, instructions, a model and
+a temperature), to start chats from. A gem's model is checked against its owner's plan
+when it is saved (MODEL_NOT_IN_PLAN)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from application.ports.repositories import UnitOfWorkFactory
 from application.ports.services import Clock, IdGenerator
 from application.services.ownership import owned_gem
 from application.use_cases.authenticate import Principal
+from application.use_cases.get_model_choices import plan_of
 from domain.errors import Conflict
 from domain.gems import MAX_GEMS_PER_PERSON, Gem
+from domain.models import ModelCatalogue
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -22,6 +25,8 @@ class CreateGemCommand:
     description: str = ""
     instructions: str = ""
     temperature: float | None = None
+    # A model of the caller's plan; None: the plan's default.
+    model: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -29,6 +34,7 @@ class CreateGem:
     uow: UnitOfWorkFactory
     clock: Clock
     ids: IdGenerator
+    models: ModelCatalogue
 
     async def execute(self, command: CreateGemCommand) -> Gem:
         owner = command.principal.user_id
@@ -43,7 +49,8 @@ class CreateGem:
         )
         async with self.uow() as uow:
             # Locked: two saves at once cannot both take the fiftieth place.
-            await uow.users.get(owner, for_update=True)
+            plan = await plan_of(uow, owner, for_update=True)
+            gem.choose_model(self.models.choose(command.model, plan), gem.created_at)
             if await uow.gems.count_for(owner) >= MAX_GEMS_PER_PERSON:
                 raise Conflict(f"You have {MAX_GEMS_PER_PERSON} gems, the most there can be: delete one first.")
             await uow.gems.add(gem)
@@ -77,6 +84,7 @@ class EditGemCommand:
     description: str | Keep = KEEP
     instructions: str | Keep = KEEP
     temperature: float | Keep | None = KEEP
+    model: str | Keep | None = KEEP
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,6 +93,7 @@ class EditGem:
 
     uow: UnitOfWorkFactory
     clock: Clock
+    models: ModelCatalogue
 
     async def execute(self, command: EditGemCommand) -> Gem:
         now = self.clock.now()
@@ -98,6 +107,8 @@ class EditGem:
                 gem.instruct(command.instructions, now)
             if command.temperature is not KEEP:
                 gem.set_temperature(command.temperature, now)
+            if command.model is not KEEP:
+                gem.choose_model(self.models.choose(command.model, await plan_of(uow, gem.owner_id)), now)
             await uow.gems.update(gem)
             await uow.commit()
         return gem

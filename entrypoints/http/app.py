@@ -18,6 +18,7 @@ from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.chatrooms import ChatroomController
 from entrypoints.http.controllers.dev import DevController
 from entrypoints.http.controllers.gems import GemController
+from entrypoints.http.controllers.models import ModelController
 from entrypoints.http.controllers.operations import MetricsController, OperationsController
 from entrypoints.http.controllers.subscriptions import SubscriptionController
 from entrypoints.http.controllers.users import UserController
@@ -44,6 +45,7 @@ CONTROLLERS = (
     UserController,
     ChatroomController,
     GemController,
+    ModelController,
     SubscriptionController,
     OperationsController,
     MetricsController,
@@ -79,6 +81,7 @@ def create_app(
         UserController,
         ChatroomController,
         GemController,
+        ModelController,
         SubscriptionController,
         OperationsController,
         *([MetricsController] if metrics_route else []),

@@ -543,12 +543,40 @@ async def test_gems_are_one_persons_oldest_first_and_counted(adapters: Container
         assert await uow.gems.get_owned(later.id, bob.id) is None  # not Bob's
         later.instruct("Be thorough.", T0 + timedelta(hours=1))
         later.set_temperature(None, T0 + timedelta(hours=1))
+        later.choose_model("gemini-2.5-pro", T0 + timedelta(hours=1))
         await uow.gems.update(later)
         await uow.gems.delete(earlier)
         await uow.commit()
     async with adapters.uow()() as uow:
         [kept] = await uow.gems.list_for(ada.id)
         assert kept == later and (kept.instructions, kept.temperature) == ("Be thorough.", None)
+        assert kept.model == "gemini-2.5-pro"
+
+
+async def test_a_chatrooms_settings_and_chosen_model_are_kept_and_changed(adapters: Container) -> None:
+    ada = await _with_user(adapters)
+    room = Chatroom.open(
+        id=_id(),
+        owner_id=ada.id,
+        title="Trip",
+        now=T0,
+        system_instruction="Trains only.",
+        temperature=0.3,
+        gem_instructions="Plan trips.",
+        model="gemini-2.5-pro",
+    )
+    async with adapters.uow()() as uow:
+        await uow.chatrooms.add(room)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        assert await uow.chatrooms.get(room.id) == room
+        room.choose_model(None, T0 + timedelta(minutes=1))
+        room.set_temperature(1.5, T0 + timedelta(minutes=1))
+        await uow.chatrooms.update(room)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        kept = await uow.chatrooms.get(room.id)
+        assert kept == room and (kept.model, kept.temperature, kept.gem_instructions) == (None, 1.5, "Plan trips.")
 
 
 async def test_model_usage_adds_up_per_model_over_days_and_rolls_back(adapters: Container) -> None:

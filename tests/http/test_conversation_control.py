@@ -107,7 +107,7 @@ async def test_a_reply_stopped_mid_way_keeps_its_text_counts_and_every_stream_en
     assert await _used_today(api, token) == 1
     # And the model's words are in the usage by model, once.
     by_model = (await api.request("GET", "/user/usage", token)).json()["by_model"]
-    assert [(m["model"], m["replies"]) for m in by_model] == [("fake", 1)]
+    assert [(m["model"], m["replies"]) for m in by_model] == [("fake-flash", 1)]
 
 
 async def test_a_reply_stopped_before_its_first_word_gives_the_message_back_once(api: Api) -> None:
@@ -341,7 +341,7 @@ async def test_feedback_is_kept_on_the_reply_replaced_by_a_later_rating_and_coun
     token = await api.sign_in()
     room = await api.chatroom(token)
     question, reply = await _exchange(api, token, room, "rate me")
-    assert reply["model"] == "fake" and reply["feedback"] is None
+    assert reply["model"] == "fake-flash" and reply["feedback"] is None
     path = f"/chatroom/{room}/messages/{reply['id']}/feedback"
     first = await api.request("PUT", path, token, json={"rating": "down", "comment": "  too short  "})
     assert first.status_code == 200 and first.json()["feedback"] == {"rating": "down", "comment": "too short"}
@@ -350,8 +350,8 @@ async def test_feedback_is_kept_on_the_reply_replaced_by_a_later_rating_and_coun
     shown = await _branch(api, token, room)
     assert shown[-1]["feedback"] == {"rating": "up", "comment": None}
     metrics = (await api.request("GET", "/metrics")).text
-    assert 'reply_feedback_total{model="fake",rating="down"} 1.0' in metrics
-    assert 'reply_feedback_total{model="fake",rating="up"} 1.0' in metrics
+    assert 'reply_feedback_total{model="fake-flash",rating="down"} 1.0' in metrics
+    assert 'reply_feedback_total{model="fake-flash",rating="up"} 1.0' in metrics
 
     for body, status in (
         ({"rating": "meh"}, 422),

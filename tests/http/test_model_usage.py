@@ -45,7 +45,7 @@ async def test_each_reply_is_counted_once_under_its_model_with_its_tokens(api: A
         }
     ]
     # A reply that failed wrote nothing: not counted.
-    api.container.services.language_model().fail_next(
+    api.container.services.fake_model().fail_next(
         LanguageModelError("The model refused.", transient=False, kind="bad_request")
     )
     failed = await _ask(api, token, room, "three")

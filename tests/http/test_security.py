@@ -470,7 +470,7 @@ async def test_a_reply_gives_its_message_back_once_however_often_it_fails(api: A
     for i in range(2):
         answered = await api.request("POST", f"/chatroom/{room}/message", token, json={"content": f"fine {i}"})
         await api.wait_for_reply(token, room, answered.json()["reply"]["id"])
-    model = container.services.language_model()
+    model = container.services.fake_model()
     declined = LanguageModelError("The model declined to answer this message.", transient=False, kind="safety")
     model.fail_next(declined)
     failed = await api.request("POST", f"/chatroom/{room}/message", token, json={"content": "third"})

@@ -76,7 +76,7 @@ async def test_seed_flow_from_code_to_streamed_reply_to_daily_limit(api: Api) ->
         "resets_at": "2026-11-22T00:00:00Z",
     }
     assert usage["period"] == {"from": "2026-11-21", "to": "2026-11-21"}
-    assert {m["model"] for m in usage["by_model"]} == {"fake"}  # the replies still being written come later
+    assert {m["model"] for m in usage["by_model"]} == {"fake-flash"}  # the replies still being written come later
 
 
 async def test_the_stream_resumes_after_last_event_id_without_duplicates(api: Api) -> None:

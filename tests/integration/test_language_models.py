@@ -12,11 +12,14 @@ import pytest
 
 from adapters.llm.gemini import GeminiLanguageModel
 from adapters.llm.openai import OpenAICompatibleLanguageModel
+from adapters.llm.router import ModelRouter
 from adapters.llm.wire import ModelHttpSettings, create_http_client
 from application.ports.services import LanguageModel, LanguageModelError
 from devstack.services import free_port
 from domain.chat import FinishReason, MessageRole
 from domain.context import Prompt, Turn
+from domain.models import ModelCatalogue, ModelOffer
+from domain.users import Tier
 from tests.fakes.background import BackgroundServer
 from tests.fakes.llm_server import GOOD_KEY, background_llm
 
@@ -62,10 +65,10 @@ def _make(provider: str, server: BackgroundServer, http: httpx.AsyncClient, **ov
     return OpenAICompatibleLanguageModel(http, settings)
 
 
-async def _reply(model: LanguageModel, text: str, **prompt: Any) -> tuple[str, Any, int]:
+async def _reply(writer: LanguageModel, text: str, **prompt: Any) -> tuple[str, Any, int]:
     pieces, usage, chunks = [], None, 0
     turns = [*CONVERSATION[:-1], Turn(MessageRole.USER, text)]
-    async for chunk in model.stream_reply(Prompt(turns, **{"system_instruction": "You are terse.", **prompt})):
+    async for chunk in writer.stream_reply(Prompt(turns, **{"system_instruction": "You are terse.", **prompt})):
         pieces.append(chunk.text)
         usage = chunk.usage or usage
         chunks += bool(chunk.text)
@@ -105,6 +108,44 @@ async def test_a_prompt_without_an_instruction_sends_none(
         assert "systemInstruction" not in request["body"]
     else:
         assert [m["role"] for m in request["body"]["messages"]] == ["user", "assistant", "user"]
+
+
+def _offer(model_id: str, provider: str, plan: Tier = Tier.BASIC, output_limit: int = 100) -> ModelOffer:
+    return ModelOffer(
+        id=model_id,
+        provider=provider,
+        plan=plan,
+        display_name=model_id,
+        context_window=10_000,
+        output_limit=output_limit,
+    )
+
+
+async def test_a_router_sends_each_prompt_to_its_models_provider_naming_the_model_and_its_output_limit(
+    fake_server: BackgroundServer, http: httpx.AsyncClient
+) -> None:
+    flash, pro = _offer("gemini-2.5-flash", "gemini"), _offer("gemini-2.5-pro", "gemini", Tier.PRO, 900)
+    llama = _offer("llama3.1:8b", "openai", output_limit=300)
+    gemini, openai = _make("gemini", fake_server, http), _make("openai", fake_server, http)
+    router = ModelRouter(ModelCatalogue([flash, llama, pro]), {"gemini": gemini, "openai": openai})
+    for offer in (pro, llama, flash):
+        await _reply(router, "2+2?", temperature=0.9, model=offer)
+    assert await router.suggest_title(CONVERSATION, pro) == "Echo: 2+2?"
+    sent = [(r["path"], r["body"].get("model"), r["body"].get("max_tokens")) for r in _requests(fake_server)]
+    assert sent == [
+        ("/v1beta/models/gemini-2.5-pro:streamGenerateContent", None, None),
+        ("/v1/chat/completions", "llama3.1:8b", 300),
+        ("/v1beta/models/gemini-2.5-flash:streamGenerateContent", None, None),
+        ("/v1beta/models/gemini-2.5-pro:generateContent", None, None),
+    ]
+    configs = [r["body"].get("generationConfig") for r in _requests(fake_server)]
+    assert configs[0] == {"temperature": 0.9, "maxOutputTokens": 900}
+    assert configs[2] == {"temperature": 0.9, "maxOutputTokens": 100}
+
+
+def test_a_router_refuses_a_catalogue_it_has_no_adapter_for() -> None:
+    with pytest.raises(ValueError, match="openai"):
+        ModelRouter(ModelCatalogue([_offer("m", "openai")]), {})
 
 
 async def test_gemini_request_shape(fake_server: BackgroundServer, http: httpx.AsyncClient) -> None:
@@ -279,7 +320,6 @@ async def test_each_answer_says_why_it_ended_and_closing_the_stream_reaches_the_
         chunks = [chunk async for chunk in model.stream_reply(Prompt([Turn(MessageRole.USER, text)]))]
         reasons.append([c.finish_reason for c in chunks if c.finish_reason is not None])
     assert reasons == [[FinishReason.STOP], [FinishReason.LENGTH]]
-    assert model.name in ("gemini-2.5-flash", "llama-3.1-8b")
 
     # A reader that stops early (a cancelled reply) closes the connection: the server
     # stops writing.

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from domain.chat import MessageRole
 from domain.context import Turn, estimate_tokens, fit_to_budget
-from domain.errors import InvalidOtp, ValidationError
+from domain.errors import InvalidOtp, ModelNotInPlan, ValidationError
+from domain.models import ModelCatalogue, ModelOffer
 from domain.otp import MAX_VERIFY_ATTEMPTS, OtpChallenge, OtpPurpose, looks_like_otp, new_otp_code
 from domain.quota import DailyQuota, next_reset, usage_day
 from domain.sessions import AuthSession
@@ -229,3 +230,43 @@ def test_building_the_context_reads_only_as_many_turns_as_fit() -> None:
 
     chosen = fit_to_budget(endless(), 140)
     assert len(chosen) == 10 and read == 11
+
+
+def _offer(model_id: str, plan: Tier) -> ModelOffer:
+    return ModelOffer(
+        id=model_id, provider="fake", plan=plan, display_name=model_id, context_window=8000, output_limit=1000
+    )
+
+
+def test_a_chat_is_answered_by_its_choice_while_the_plan_has_it_else_by_the_plans_default() -> None:
+    flash, lite, pro = _offer("flash", Tier.BASIC), _offer("lite", Tier.BASIC), _offer("pro", Tier.PRO)
+    catalogue = ModelCatalogue([flash, lite, pro], {Tier.BASIC: "lite"})
+    assert (catalogue.default_for(Tier.BASIC), catalogue.default_for(Tier.PRO)) == (lite, pro)
+    assert catalogue.title_writer == lite
+    assert catalogue.effective("pro", Tier.PRO) == pro
+    assert catalogue.effective("pro", Tier.BASIC) == lite  # dropped to Basic
+    assert catalogue.effective("flash", Tier.PRO) == flash  # Pro has Basic's models
+    assert catalogue.effective(None, Tier.PRO) == pro
+    assert catalogue.effective("retired", Tier.PRO) == pro  # no longer offered
+    assert (
+        catalogue.unavailable_reason("pro", Tier.BASIC) == "pro needs the Pro plan; lite answers this chat until then."
+    )
+    assert (
+        catalogue.unavailable_reason("retired", Tier.BASIC) == "retired is no longer offered; lite answers this chat."
+    )
+    assert (
+        catalogue.unavailable_reason("pro", Tier.PRO) is None and catalogue.unavailable_reason(None, Tier.BASIC) is None
+    )
+    assert catalogue.choose(None, Tier.BASIC) is None
+    with pytest.raises(ModelNotInPlan) as refused:
+        catalogue.choose("pro", Tier.BASIC)
+    assert refused.value.plan == "pro"
+    with pytest.raises(ValidationError, match="model"):
+        catalogue.choose("retired", Tier.PRO)
+
+
+def test_a_catalogue_refuses_a_plan_without_a_model_or_a_default_above_its_plan() -> None:
+    with pytest.raises(ValueError, match="basic"):
+        ModelCatalogue([_offer("pro", Tier.PRO)])
+    with pytest.raises(ValueError, match="higher plan"):
+        ModelCatalogue([_offer("flash", Tier.BASIC), _offer("pro", Tier.PRO)], {Tier.BASIC: "pro"})

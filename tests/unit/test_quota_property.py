@@ -15,13 +15,14 @@ from application.ports.services import LanguageModelError
 from application.use_cases.create_chatroom import CreateChatroomCommand
 from application.use_cases.generate_reply import GenerateReplyCommand
 from application.use_cases.send_message import SendMessageCommand
-from domain.errors import DailyLimitReached
+from domain.errors import DailyLimitReached, TooManyRequests
 from domain.quota import usage_day
 from domain.users import Tier
-from tests.support import ManualJobQueue, MutableClock, make_container
+from tests.support import ManualJobQueue, MutableClock, make_container, make_settings
 from tests.unit.helpers import set_tier, sign_in
 
 LIMIT = 5
+IN_FLIGHT = make_settings().replies_in_flight_per_user
 OPERATIONS = st.lists(
     st.sampled_from(["send", "send", "send", "fail_reply", "complete_reply", "next_day", "to_pro", "to_basic"]),
     max_size=40,
@@ -38,7 +39,7 @@ async def _run(operations: list[str]) -> None:
     clock = MutableClock()
     container = make_container(clock)
     container.adapters.job_queue.override(providers.Object(ManualJobQueue()))
-    model = container.services.language_model()
+    model = container.services.fake_model()
     principal, _ = await sign_in(container)
     room = await container.create_chatroom().execute(CreateChatroomCommand(principal=principal, title="t"))
     counted: dict[object, int] = defaultdict(int)
@@ -53,6 +54,10 @@ async def _run(operations: list[str]) -> None:
                 )
             except DailyLimitReached:
                 assert tier is Tier.BASIC and counted[day] >= LIMIT
+                continue
+            except TooManyRequests:
+                # The brake on replies in flight (a Pro user sending faster than replies are written).
+                assert len(pending) >= IN_FLIGHT
                 continue
             assert tier is Tier.PRO or counted[day] < LIMIT
             counted[day] += 1

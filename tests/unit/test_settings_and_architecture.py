@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from importlinter.cli import lint_imports
 
+from domain.users import Tier
 from entrypoints.settings import DEV_JWT_SECRET, SettingsError, load_settings
 
 URLS = {"DATABASE_URL": "postgresql+asyncpg://localhost/app", "REDIS_URL": "redis://localhost:6379/0"}
@@ -144,3 +145,71 @@ def test_the_independence_contract_names_every_adapter_package() -> None:
     [independence] = [c for c in contracts if c["type"] == "independence"]
     packages = {f"adapters.{p.name}" for p in (root / "adapters").iterdir() if (p / "__init__.py").is_file()}
     assert set(independence["modules"]) == packages
+
+
+def _catalogue(models: str, **env: str):  # type: ignore[no-untyped-def]
+    from entrypoints.settings import model_catalogue
+
+    keys = {"GEMINI_API_KEY": "k", "OPENAI_BASE_URL": "http://127.0.0.1:11434/v1"}
+    return model_catalogue(load_settings({**DEV, **keys, "LLM_MODELS": models, **env}, env_file=None))
+
+
+def test_llm_models_lists_providers_side_by_side_with_a_default_per_plan() -> None:
+    catalogue = _catalogue(
+        "gemini:gemini-2.5-flash:basic, gemini:gemini-2.5-pro:pro:name=Gemini Pro:output=8192,"
+        "openai:llama3.1:8b:basic:default:context=16384:attachments=yes",
+        LLM_MAX_OUTPUT_TOKENS="1024",
+    )
+    flash, pro, llama = catalogue.offers
+    assert (flash.id, flash.provider, flash.plan, flash.display_name) == (
+        "gemini-2.5-flash",
+        "gemini",
+        "basic",
+        "Gemini 2.5 Flash",
+    )
+    assert (flash.context_window, flash.output_limit, flash.attachments) == (1_048_576, 1024, True)
+    assert (pro.display_name, pro.output_limit, pro.plan) == ("Gemini Pro", 8192, "pro")
+    # A model name may hold colons (Ollama's tags); it runs up to the plan.
+    assert (llama.id, llama.provider, llama.context_window, llama.attachments) == ("llama3.1:8b", "openai", 16384, True)
+    assert {plan.value: offer.id for plan, offer in catalogue.defaults.items()} == {
+        "basic": "llama3.1:8b",
+        "pro": "gemini-2.5-pro",  # the first Pro model, when none is marked
+    }
+
+
+def test_without_llm_models_the_provider_offers_its_one_model_and_the_fake_two() -> None:
+    fake = _catalogue("", LLM_PROVIDER="fake")
+    assert [(o.id, o.plan.value) for o in fake.offers] == [("fake-flash", "basic"), ("fake-pro", "pro")]
+    gemini = _catalogue("", GEMINI_MODEL="gemini-2.0-flash", LLM_PROVIDER="gemini")
+    assert [o.id for o in gemini.offers] == ["gemini-2.0-flash"]
+    assert gemini.default_for(Tier.PRO).id == "gemini-2.0-flash"  # Pro has Basic's models too
+
+
+@pytest.mark.parametrize(
+    ("models", "named"),
+    [
+        ("gemini:flash", "'gemini:flash': no plan"),
+        ("llama:x:basic", "unknown provider 'llama'"),
+        ("gemini::basic", "'' is not a model name"),
+        ("gemini:a b:basic", "'a b' is not a model name"),
+        ("gemini:x:basic:fast", "unknown option 'fast'"),
+        ("gemini:x:basic:context=lots", "unknown option 'context=lots'"),
+        ("openai:x:basic:context=5000", "at least 4000 tokens beyond the output"),
+        ("gemini:x:basic,gemini:x:pro", "'gemini:x:pro': x is listed twice"),
+        (
+            "gemini:x:basic:default,gemini:y:basic:default",
+            "'gemini:y:basic:default': the basic plan already has a default",
+        ),
+        ("gemini:x:pro", "no model is offered on the basic plan"),
+    ],
+)
+def test_a_bad_llm_models_entry_stops_the_start_naming_the_entry(models: str, named: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        _catalogue(models)
+    assert "LLM_MODELS" in str(caught.value) and named in str(caught.value)
+
+
+def test_a_provider_in_llm_models_needs_its_own_access() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({**DEV, "LLM_MODELS": "gemini:x:basic,openai:y:pro"}, env_file=None)
+    assert "GEMINI_API_KEY" in str(caught.value) and "OPENAI_BASE_URL" in str(caught.value)

@@ -215,7 +215,7 @@ async def test_generating_a_reply_twice_answers_it_once(container: Container, ma
     sent = await container.send_message().execute(
         SendMessageCommand(principal=principal, chatroom_id=room_id, content="hello")
     )
-    model = container.services.language_model()
+    model = container.services.fake_model()
     await asyncio.gather(
         *(container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.message.id)) for _ in range(3))
     )
@@ -226,7 +226,7 @@ async def test_generating_a_reply_twice_answers_it_once(container: Container, ma
         )
     ).message
     assert reply.status is MessageStatus.COMPLETED
-    assert reply.content == model.reply_to(model.calls[-1])
+    assert reply.content == model.reply_to(model.calls[-1], model.prompts[-1].model)
 
 
 async def test_a_transient_model_error_defers_and_a_final_one_fails_and_gives_the_message_back(
@@ -237,7 +237,7 @@ async def test_a_transient_model_error_defers_and_a_final_one_fails_and_gives_th
     sent = await container.send_message().execute(
         SendMessageCommand(principal=principal, chatroom_id=room_id, content="hello")
     )
-    model = container.services.language_model()
+    model = container.services.fake_model()
     model.fail_next(LanguageModelError("busy", transient=True, kind="overloaded", retry_after=7), times=2)
     with pytest.raises(ReplyDeferred) as deferred:
         await container.generate_reply().execute(
@@ -260,7 +260,7 @@ async def test_the_model_sees_the_conversation_without_failed_exchanges(
 ) -> None:
     principal, _ = await sign_in(container)
     room_id = await _room(container, principal, "t")
-    model = container.services.language_model()
+    model = container.services.fake_model()
 
     async def exchange(text: str, fail: bool = False) -> None:
         sent = await container.send_message().execute(
@@ -507,7 +507,7 @@ async def test_replies_and_model_errors_are_reported_to_telemetry(
     bad = await container.send_message().execute(
         SendMessageCommand(principal=principal, chatroom_id=room_id, content="b")
     )
-    container.services.language_model().fail_next(LanguageModelError("no", transient=False, kind="refused"))
+    container.services.fake_model().fail_next(LanguageModelError("no", transient=False, kind="refused"))
     await container.generate_reply().execute(GenerateReplyCommand(reply_id=bad.reply.message.id))
     (done, seconds, first_chunk, usage), (failed, *_) = telemetry.replies
     assert (done, failed) == ("completed", "failed")
@@ -523,7 +523,7 @@ async def test_a_failed_reply_can_be_retried_by_an_operator_and_is_answered(
     sent = await container.send_message().execute(
         SendMessageCommand(principal=principal, chatroom_id=room_id, content="q")
     )
-    container.services.language_model().fail_next(LanguageModelError("down", transient=False, kind="server_error"))
+    container.services.fake_model().fail_next(LanguageModelError("down", transient=False, kind="server_error"))
     await container.generate_reply().execute(GenerateReplyCommand(reply_id=sent.reply.message.id))
     manual_queue.jobs.clear()
     assert await container.retry_failed_replies().execute(timedelta(hours=1)) == [sent.reply.message.id]

@@ -21,6 +21,7 @@ from application.use_cases.delete_chatroom import DeleteChatroom, DeleteChatroom
 from application.use_cases.fork_chatroom import ForkChatroom, ForkChatroomCommand
 from application.use_cases.get_chatroom import GetChatroom, GetChatroomCommand
 from application.use_cases.get_message import GetMessage, GetMessageCommand
+from application.use_cases.get_model_choices import GetModelChoices
 from application.use_cases.list_chatrooms import DEFAULT_CHATROOM_PAGE, ListChatrooms, ListChatroomsCommand
 from application.use_cases.list_messages import DEFAULT_MESSAGE_PAGE, ListMessages, ListMessagesCommand
 from application.use_cases.rate_reply import RateReply, RateReplyCommand
@@ -116,13 +117,16 @@ class ChatroomController(Controller):
         self,
         principal: NamedDependency[Principal],
         create_chatroom: NamedDependency[CreateChatroom],
+        get_model_choices: NamedDependency[GetModelChoices],
         data: JSONBody[CreateChatroomRequest | None] = None,
     ) -> ChatroomResponse:
         """Open a chatroom. Without a title it is called "New chat" until the model names it.
         `system_instruction` is told to the model in this chat only (after your standing
         instructions); `temperature` (0 to 2) is how freely it answers here. With `gem_id`
         the chat follows the gem's instructions (shown as `gem_instructions`) and temperature
-        (unless one is given), copied: editing the gem later changes nothing here."""
+        (unless one is given), copied: editing the gem later changes nothing here. `model`
+        is one of your plan's models (GET /models; 403 `MODEL_NOT_IN_PLAN` for another
+        plan's); left out, the gem's, or your plan's default."""
         request = data or CreateChatroomRequest()
         chatroom = await create_chatroom.execute(
             CreateChatroomCommand(
@@ -131,9 +135,10 @@ class ChatroomController(Controller):
                 gem_id=None if request.gem_id is None else str(request.gem_id),
                 system_instruction=KEEP if request.system_instruction is UNSET else request.system_instruction,
                 temperature=KEEP if request.temperature is UNSET else request.temperature,
+                model=KEEP if request.model is UNSET else request.model,
             )
         )
-        return ChatroomResponse.from_domain(chatroom)
+        return ChatroomResponse.from_domain(chatroom, await get_model_choices.execute(principal))
 
     @get("/", responses=errors(400, 401))
     async def list_chatrooms(
@@ -141,6 +146,7 @@ class ChatroomController(Controller):
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         list_chatrooms: NamedDependency[ListChatrooms],
+        get_model_choices: NamedDependency[GetModelChoices],
         limit: PageSize = DEFAULT_CHATROOM_PAGE,
         cursor: Cursor = None,
     ) -> ChatroomListResponse:
@@ -149,8 +155,9 @@ class ChatroomController(Controller):
         page = await list_chatrooms.execute(
             ListChatroomsCommand(principal=principal, limit=limit, after=decode_cursor(cursor))
         )
+        choices = await get_model_choices.execute(principal)
         return ChatroomListResponse(
-            items=[ChatroomResponse.from_domain(c) for c in page.items],
+            items=[ChatroomResponse.from_domain(c, choices) for c in page.items],
             next_cursor=encode_cursor(page.next) if page.next else None,
         )
 
@@ -160,10 +167,11 @@ class ChatroomController(Controller):
         principal: NamedDependency[Principal],
         chatroom_id: FromPath[UUID],
         get_chatroom: NamedDependency[GetChatroom],
+        get_model_choices: NamedDependency[GetModelChoices],
     ) -> ChatroomDetailResponse:
         """A chatroom with its latest messages (oldest first)."""
         found = await get_chatroom.execute(GetChatroomCommand(principal=principal, chatroom_id=str(chatroom_id)))
-        return ChatroomDetailResponse.from_domain(found)
+        return ChatroomDetailResponse.from_domain(found, await get_model_choices.execute(principal))
 
     @patch("/{chatroom_id:uuid}", responses=errors(400, 401, 403, 404, 413, 422))
     async def update_chatroom(
@@ -174,15 +182,17 @@ class ChatroomController(Controller):
         rename_chatroom: NamedDependency[RenameChatroom],
         switch_branch: NamedDependency[SwitchBranch],
         configure_chatroom: NamedDependency[ConfigureChatroom],
+        get_model_choices: NamedDependency[GetModelChoices],
     ) -> ChatroomResponse:
         """Rename the chatroom (`title`), show another branch (`active_leaf_id`: any message of it;
         the branch follows that message's newest versions down to the end), change this chat's
-        `system_instruction` (empty to remove it) or `temperature` (null for the default), or
-        several at once. Replies written afterwards follow the new settings."""
-        settings = (data.system_instruction, data.temperature)
+        `model` (one of your plan's; null for your plan's default), `system_instruction` (empty
+        to remove it) or `temperature` (null for the default), or several at once. Replies
+        written afterwards follow the new settings."""
+        settings = (data.system_instruction, data.temperature, data.model)
         if data.title is UNSET and data.active_leaf_id is UNSET and all(value is UNSET for value in settings):
             raise ValidationError.for_field(
-                "title", "give a title, an active_leaf_id, a system_instruction or a temperature"
+                "title", "give a title, an active_leaf_id, a model, a system_instruction or a temperature"
             )
         chatroom = None
         if any(value is not UNSET for value in settings):
@@ -192,6 +202,7 @@ class ChatroomController(Controller):
                     chatroom_id=str(chatroom_id),
                     system_instruction=KEEP if data.system_instruction is UNSET else data.system_instruction,
                     temperature=KEEP if data.temperature is UNSET else data.temperature,
+                    model=KEEP if data.model is UNSET else data.model,
                 )
             )
         if data.title is not UNSET:
@@ -205,7 +216,7 @@ class ChatroomController(Controller):
                 )
             )
         assert chatroom is not None
-        return ChatroomResponse.from_domain(chatroom)
+        return ChatroomResponse.from_domain(chatroom, await get_model_choices.execute(principal))
 
     @delete("/{chatroom_id:uuid}", status_code=204, responses=errors(400, 401, 403, 404))
     async def delete_chatroom(
@@ -334,6 +345,7 @@ class ChatroomController(Controller):
         chatroom_id: FromPath[UUID],
         data: JSONBody[ForkRequest],
         fork_chatroom: NamedDependency[ForkChatroom],
+        get_model_choices: NamedDependency[GetModelChoices],
     ) -> ChatroomResponse:
         """A new chatroom, "<title> (copy)", holding a copy of the branch up to the reply `message_id`.
         The two rooms share nothing afterwards. A reply still being written is copied as it stands,
@@ -341,7 +353,7 @@ class ChatroomController(Controller):
         copy = await fork_chatroom.execute(
             ForkChatroomCommand(principal=principal, chatroom_id=str(chatroom_id), message_id=str(data.message_id))
         )
-        return ChatroomResponse.from_domain(copy)
+        return ChatroomResponse.from_domain(copy, await get_model_choices.execute(principal))
 
     @post(
         "/{chatroom_id:uuid}/messages/{reply_id:uuid}/cancel",

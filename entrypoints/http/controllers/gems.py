@@ -38,7 +38,8 @@ class GemController(Controller):
         data: JSONBody[CreateGemRequest],
     ) -> GemResponse:
         """Save a gem: a `name`, a `description`, the `instructions` every chat started from
-        it follows, and its `temperature`. At most 50 each (409 beyond)."""
+        it follows, its `model` (one of your plan's, else 403 `MODEL_NOT_IN_PLAN`; null: your
+        plan's default) and its `temperature`. At most 50 each (409 beyond)."""
         gem = await create_gem.execute(
             CreateGemCommand(
                 principal=principal,
@@ -46,6 +47,7 @@ class GemController(Controller):
                 description=data.description,
                 instructions=data.instructions,
                 temperature=data.temperature,
+                model=data.model,
             )
         )
         return GemResponse.from_domain(gem)
@@ -71,7 +73,7 @@ class GemController(Controller):
         edit_gem: NamedDependency[EditGem],
         data: JSONBody[UpdateGemRequest],
     ) -> GemResponse:
-        """Change what is sent (`temperature: null` goes back to the default). Chats already
+        """Change what is sent (`temperature: null` or `model: null` goes back to the default). Chats already
         started from the gem keep the settings they started with."""
         gem = await edit_gem.execute(
             EditGemCommand(
@@ -81,6 +83,7 @@ class GemController(Controller):
                 description=KEEP if data.description is UNSET else data.description,
                 instructions=KEEP if data.instructions is UNSET else data.instructions,
                 temperature=KEEP if data.temperature is UNSET else data.temperature,
+                model=KEEP if data.model is UNSET else data.model,
             )
         )
         return GemResponse.from_domain(gem)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from application.use_cases.get_chatroom import ChatroomWithMessages
+from application.use_cases.get_model_choices import ModelChoices
 from domain.chat import Chatroom, Feedback, PlacedMessage, TokenUsage
 from domain.instructions import MAX_CHAT_INSTRUCTION_LENGTH, MAX_TEMPERATURE, MIN_TEMPERATURE
 from entrypoints.http.schemas.common import TitleField
+from entrypoints.http.schemas.models import ModelId
 
 ChatInstruction = Annotated[
     str,
@@ -39,6 +41,8 @@ class CreateChatroomRequest(Struct):
     gem_id: UUID | None = None
     system_instruction: ChatInstruction | UnsetType = UNSET
     temperature: Temperature | UnsetType | None = UNSET
+    # A model of your plan (GET /models); null: your plan's default. Unsent: the gem's.
+    model: ModelId | UnsetType | None = UNSET
 
 
 class UpdateChatroomRequest(Struct):
@@ -48,6 +52,16 @@ class UpdateChatroomRequest(Struct):
     active_leaf_id: UUID | UnsetType = UNSET
     system_instruction: ChatInstruction | UnsetType = UNSET
     temperature: Temperature | UnsetType | None = UNSET
+    model: ModelId | UnsetType | None = UNSET
+
+
+def _model_fields(chatroom: Chatroom, choices: ModelChoices) -> dict[str, Any]:
+    """Which model the chat chose, which one answers it now, and why they differ."""
+    return {
+        "model": chatroom.model,
+        "effective_model": choices.effective(chatroom.model).id,
+        "model_notice": choices.notice(chatroom.model),
+    }
 
 
 class ChatroomResponse(Struct):
@@ -62,9 +76,16 @@ class ChatroomResponse(Struct):
     temperature: float | None
     # The instructions of the gem the chat was started from, as they were then.
     gem_instructions: str
+    # The model chosen for this chat; null: your plan's default.
+    model: str | None
+    # The model answering it now: the chosen one while your plan has it, else your
+    # plan's default.
+    effective_model: str
+    # Why the two differ, in words to show (null when they do not).
+    model_notice: str | None
 
     @classmethod
-    def from_domain(cls, chatroom: Chatroom) -> ChatroomResponse:
+    def from_domain(cls, chatroom: Chatroom, choices: ModelChoices) -> ChatroomResponse:
         return cls(
             id=chatroom.id,
             title=chatroom.title,
@@ -74,6 +95,7 @@ class ChatroomResponse(Struct):
             system_instruction=chatroom.system_instruction,
             temperature=chatroom.temperature,
             gem_instructions=chatroom.gem_instructions,
+            **_model_fields(chatroom, choices),
         )
 
 
@@ -161,10 +183,13 @@ class ChatroomDetailResponse(Struct):
     system_instruction: str
     temperature: float | None
     gem_instructions: str
+    model: str | None
+    effective_model: str
+    model_notice: str | None
     messages: list[MessageBody]
 
     @classmethod
-    def from_domain(cls, found: ChatroomWithMessages) -> ChatroomDetailResponse:
+    def from_domain(cls, found: ChatroomWithMessages, choices: ModelChoices) -> ChatroomDetailResponse:
         room = found.chatroom
         return cls(
             id=room.id,
@@ -175,6 +200,7 @@ class ChatroomDetailResponse(Struct):
             system_instruction=room.system_instruction,
             temperature=room.temperature,
             gem_instructions=room.gem_instructions,
+            **_model_fields(room, choices),
             messages=[MessageBody.from_domain(m) for m in found.messages],
         )
 

@@ -9,6 +9,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from domain.gems import MAX_GEM_DESCRIPTION_LENGTH, MAX_GEM_NAME_LENGTH, Gem
 from entrypoints.http.schemas.chatrooms import ChatInstruction, Temperature
+from entrypoints.http.schemas.models import ModelId
 
 GemName = Annotated[str, Meta(max_length=MAX_GEM_NAME_LENGTH, examples=["Travel planner"])]
 GemDescription = Annotated[str, Meta(max_length=MAX_GEM_DESCRIPTION_LENGTH, examples=["Plans trips by train"])]
@@ -20,6 +21,8 @@ class CreateGemRequest(Struct):
     # The system instruction of every chat started from the gem.
     instructions: ChatInstruction = ""
     temperature: Temperature | None = None
+    # The model of chats started from it, one of your plan's; null: your plan's default.
+    model: ModelId | None = None
 
 
 class UpdateGemRequest(Struct):
@@ -28,6 +31,7 @@ class UpdateGemRequest(Struct):
     description: GemDescription | UnsetType = UNSET
     instructions: ChatInstruction | UnsetType = UNSET
     temperature: Temperature | UnsetType | None = UNSET
+    model: ModelId | UnsetType | None = UNSET
 
 
 class GemResponse(Struct):
@@ -36,6 +40,7 @@ class GemResponse(Struct):
     description: str
     instructions: str
     temperature: float | None
+    model: str | None
     created_at: datetime
     updated_at: datetime
 
@@ -47,6 +52,7 @@ class GemResponse(Struct):
             description=gem.description,
             instructions=gem.instructions,
             temperature=gem.temperature,
+            model=gem.model,
             created_at=gem.created_at,
             updated_at=gem.updated_at,
         )
