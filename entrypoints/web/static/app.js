@@ -29,6 +29,8 @@ const state = {
   editing: null, // the user message being edited
   draft: null, // {fingerprint, key}: sending the same thing again after a failure counts once
   gems: [],
+  models: null, // GET /models: the catalogue as this person's plan sees it
+  newChatModel: undefined, // the model picked for the chat not yet sent (undefined: the gem's or the default)
   startGem: null, // the gem the new chat will be started from
   editingGem: null, // the gem the dialog edits; null for a new one
 };
@@ -115,7 +117,8 @@ async function act(action) {
         offerPro: true,
       });
     } else {
-      showAlert(error.message);
+      // A model of a higher plan: the way to it is Pro.
+      showAlert(error.message, { offerPro: error.code === "MODEL_NOT_IN_PLAN" });
     }
   }
 }
@@ -181,7 +184,7 @@ async function showApp() {
   $("composer-input").value = sessionStorage.getItem(DRAFT) ?? "";
   fitComposer();
   renderPlan();
-  await Promise.all([refreshUsage(), loadRooms({ reset: true }), loadGems()]);
+  await Promise.all([refreshUsage(), loadRooms({ reset: true }), loadGems(), loadModels()]);
   await openFromLocation();
 }
 
@@ -258,7 +261,8 @@ async function afterPayments(params) {
   for (let attempt = 0; attempt < 30; attempt += 1) {
     const status = await api("GET", "/subscription/status");
     if (status.tier === "pro") {
-      await refreshUsage();
+      await Promise.all([refreshUsage(), loadModels()]);
+      if (state.room) await refreshRoom();
       hideAlert();
       return showNotice("You are on Pro now: no daily limit.");
     }
@@ -321,7 +325,14 @@ function renameInList(id, title) {
 function showNewChat() {
   closeStreams();
   state.opening += 1;
-  Object.assign(state, { room: null, messages: [], olderCursor: null, editing: null, startGem: null });
+  Object.assign(state, {
+    room: null,
+    messages: [],
+    olderCursor: null,
+    editing: null,
+    startGem: null,
+    newChatModel: undefined,
+  });
   renderHead();
   renderMessages();
   renderRooms();
@@ -386,6 +397,70 @@ function renderHead() {
   $("chat-settings").hidden = !state.room;
   $("delete").hidden = !state.room;
   document.title = state.room ? `${state.room.title} – Chat` : "Chat";
+  renderModelPicker();
+}
+
+// ---- models --------------------------------------------------------------------------
+
+async function loadModels() {
+  state.models = await api("GET", "/models");
+  renderModelPicker();
+}
+
+const modelNamed = (id) => state.models?.items.find((model) => model.id === id);
+const modelName = (id) => modelNamed(id)?.display_name ?? id;
+
+function modelOptions(select, chosen) {
+  const models = state.models;
+  if (!models) return;
+  const options = [element("option", { text: `Default (${modelName(models.default_model)})`, attrs: { value: "" } })];
+  for (const model of models.items) {
+    // Pro models are marked; those of a plan this person lacks say how to get them.
+    const plan = model.plan === "pro" ? " · Pro" : "";
+    const lacking = model.available ? "" : " (upgrade)";
+    options.push(element("option", { text: `${model.display_name}${plan}${lacking}`, attrs: { value: model.id } }));
+  }
+  select.replaceChildren(...options);
+  select.value = chosen ?? "";
+}
+
+function chosenModel() {
+  if (state.room) return state.room.model;
+  return state.newChatModel !== undefined ? state.newChatModel : (state.startGem?.model ?? null);
+}
+
+function renderModelPicker() {
+  modelOptions($("model-picker"), chosenModel());
+  const notice = state.room?.model_notice;
+  $("model-notice").textContent = notice ?? "";
+  $("model-notice").hidden = !notice;
+}
+
+async function chooseModel() {
+  const id = $("model-picker").value || null;
+  const model = modelNamed(id);
+  if (model && !model.available) {
+    renderModelPicker();
+    return showAlert(`${model.display_name} is on the Pro plan. Go Pro to use it.`, { offerPro: true });
+  }
+  if (!state.room) {
+    state.newChatModel = id;
+    return;
+  }
+  try {
+    const room = await api("PATCH", `/chatroom/${state.room.id}`, { model: id });
+    state.room = { ...state.room, model: room.model, effective_model: room.effective_model, model_notice: room.model_notice };
+    showNotice(`Replies in this chat are written by ${modelName(room.effective_model)} from now on.`);
+  } finally {
+    renderModelPicker();
+  }
+}
+
+async function refreshRoom() {
+  const room = await api("GET", `/chatroom/${state.room.id}`);
+  if (state.room?.id !== room.id) return;
+  state.room = { ...state.room, model: room.model, effective_model: room.effective_model, model_notice: room.model_notice };
+  renderModelPicker();
 }
 
 function startRename() {
@@ -530,6 +605,7 @@ function metaRow(message) {
     row.append(element("span", { className: "msg-status failed", text: message.error || "The reply failed." }));
   }
   if (!FINISHED.has(message.status)) return row;
+  if (message.model) row.append(element("span", { className: "msg-model", text: modelName(message.model) }));
   if (message.finish_reason === "length") row.append(button("Continue", () => continueReply(message)));
   row.append(button("Regenerate", () => regenerate(message)));
   if (message.status === "completed") {
@@ -709,7 +785,9 @@ async function send(text, { parentId, sent } = {}) {
   if (!state.room) {
     let room;
     try {
-      room = await api("POST", "/chatroom", state.startGem ? { gem_id: state.startGem.id } : {});
+      const settings = state.startGem ? { gem_id: state.startGem.id } : {};
+      if (state.newChatModel !== undefined) settings.model = state.newChatModel;
+      room = await api("POST", "/chatroom", settings);
     } catch (error) {
       // The gem was deleted meanwhile (elsewhere): what is typed stays, for a plain chat.
       if (error.status === 404 && state.startGem) {
@@ -719,8 +797,7 @@ async function send(text, { parentId, sent } = {}) {
       }
       throw error;
     }
-    state.startGem = null;
-    Object.assign(state, { room, messages: [], olderCursor: null });
+    Object.assign(state, { room, messages: [], olderCursor: null, startGem: null, newChatModel: undefined });
     history.replaceState(null, "", `/#c/${room.id}`);
     renderHead();
   }
@@ -836,6 +913,8 @@ function openChatSettings() {
   $("chat-dialog").querySelector(".form-error").hidden = true;
   $("chat-instruction").value = state.room.system_instruction ?? "";
   $("chat-temperature").value = state.room.temperature ?? "";
+  $("chat-gem").hidden = !state.room.gem_instructions;
+  $("chat-gem-instructions").textContent = state.room.gem_instructions ?? "";
   $("chat-dialog").showModal();
 }
 
@@ -888,6 +967,7 @@ function openGemDialog(gem) {
   $("gem-description").value = gem?.description ?? "";
   $("gem-instructions").value = gem?.instructions ?? "";
   $("gem-temperature").value = gem?.temperature ?? "";
+  modelOptions($("gem-model"), gem?.model ?? null);
   $("gem-delete").hidden = !gem;
   setDrawer(false);
   $("gem-dialog").showModal();
@@ -901,6 +981,7 @@ async function saveGem(event) {
     description: $("gem-description").value,
     instructions: $("gem-instructions").value,
     temperature: temperature === "" ? null : Number(temperature),
+    model: $("gem-model").value || null,
   };
   const gem = state.editingGem;
   await savingIn($("gem-dialog"), async () => {
@@ -960,6 +1041,7 @@ function wire() {
   on("gem-cancel", "click", () => $("gem-dialog").close());
   on("gem-delete", "click", deleteGem);
   on("chat-settings", "click", openChatSettings);
+  on("model-picker", "change", chooseModel);
   on("chat-form", "submit", saveChatSettings);
   on("chat-cancel", "click", () => $("chat-dialog").close());
   on("rename", "click", startRename);

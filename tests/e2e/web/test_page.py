@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import itertools
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -280,6 +282,62 @@ def test_a_gem_is_made_used_edited_and_deleted_on_the_page(web: Service, desk: t
     expect(page.locator("#room-title")).to_have_text("New chat")
     expect(page.get_by_label("Message", exact=True)).to_have_value("Still there?")
     expect(page.locator("#gems li")).to_have_count(0)
+
+
+def test_the_model_picker_marks_pro_models_and_the_plan_decides_which_answers(
+    web: Service, desk: tuple[Page, Watched]
+) -> None:
+    page, _ = desk
+    number = "+919812340013"
+    sign_in(page, web.url, number)
+    picker = page.get_by_role("combobox", name="Model")
+    expect(picker.locator("option")).to_have_text(["Default (Fake Flash)", "Fake Flash", "Fake Pro · Pro (upgrade)"])
+    # A Pro model on Basic: said, with the way to it, and the choice stays.
+    picker.select_option("fake-pro")
+    expect(page.locator("#alert-text")).to_have_text("Fake Pro is on the Pro plan. Go Pro to use it.")
+    expect(picker).to_have_value("")
+    page.get_by_role("button", name="+ New gem").click()
+    gem = page.get_by_role("dialog", name="New gem")
+    gem.get_by_label("Name").fill("Deep thinker")
+    gem.get_by_label("Model").select_option("fake-pro")
+    gem.get_by_role("button", name="Save").click()
+    expect(gem.get_by_role("alert")).to_have_text(
+        "fake-pro is on the Pro plan: upgrade to use it, or choose another model."
+    )
+    gem.get_by_role("button", name="Cancel").click()
+
+    page.locator("#alert").get_by_role("button", name="Go Pro").click()
+    expect(page.locator("#notice")).to_have_text("You are on Pro now: no daily limit.", timeout=20_000)
+    expect(picker.locator("option")).to_have_text(["Default (Fake Pro)", "Fake Flash", "Fake Pro · Pro"])
+    picker.select_option("fake-pro")
+    send(page, "Which model are you?")
+    reply_id = wait_until_written(page)
+    expect(last_reply(page).locator(".msg-model")).to_have_text("Fake Pro")
+    expect(last_reply(page).locator(".bubble")).to_contain_text("This is fake-pro answering")
+    assert api_message(page, web.url, reply_id)["model"] == "fake-pro"
+    expect(picker).to_have_value("fake-pro")
+    page.screenshot(path=SCREENSHOTS / "chat-model-picker.png")
+
+    # Back on Basic (an operator's hand here; a cancelled subscription does the same): the
+    # chat keeps its choice, says who answers now, and is answered by the Basic default.
+    subprocess.run(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "entrypoints.cli", "set-tier", number, "basic"],
+        env=web.env,
+        check=True,
+        capture_output=True,
+    )
+    page.reload()
+    expect(page.locator("#model-notice")).to_have_text(
+        "fake-pro needs the Pro plan; fake-flash answers this chat until then."
+    )
+    expect(picker).to_have_value("fake-pro")
+    page.screenshot(path=SCREENSHOTS / "chat-model-notice.png")
+    send(page, "And now?")
+    wait_until_written(page)
+    expect(last_reply(page).locator(".msg-model")).to_have_text("Fake Flash")
+    picker.select_option("")
+    expect(page.locator("#model-notice")).to_be_hidden()
+    expect(page.locator("#notice")).to_have_text("Replies in this chat are written by Fake Flash from now on.")
 
 
 def test_rename_delete_and_sign_out(web: Service, desk: tuple[Page, Watched]) -> None:
