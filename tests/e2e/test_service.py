@@ -189,8 +189,12 @@ def test_a_gem_a_persons_and_a_chats_instructions_reach_the_model_after_the_oper
     ).json()["id"]
     reply = client.http.post(f"/chatroom/{room}/message", json={"content": "A soup?"}).json()["reply"]["id"]
     assert client.wait_for_reply(room, reply)["status"] == "completed"
-    [body] = [r["body"] for r in httpx.get(f"{fake_gemini.url}/_requests").json() if "streamGenerate" in r["path"]]
-    assert body == {
+    [request] = [r for r in httpx.get(f"{fake_gemini.url}/_requests").json() if "streamGenerate" in r["path"]]
+    assert (request["path"], request["query"]) == (
+        "/v1beta/models/gemini-2.5-flash:streamGenerateContent",
+        {"alt": "sse"},
+    )
+    assert request["body"] == {
         "contents": [{"role": "user", "parts": [{"text": "A soup?"}]}],
         "generationConfig": {"temperature": 0.3, "maxOutputTokens": 2048},
         "systemInstruction": {
