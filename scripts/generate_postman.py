@@ -301,7 +301,7 @@ FLOW: list[tuple[str, str, str, dict[str, Any] | None, str | None, list[str]]] =
         ],
     ),
     (
-        "Models",
+        "Chatrooms",
         "PATCH",
         "/chatroom/{chatroom_id}",
         {"model": "{{pro_model}}"},
@@ -312,7 +312,7 @@ FLOW: list[tuple[str, str, str, dict[str, Any] | None, str | None, list[str]]] =
         ],
     ),
     (
-        "Models",
+        "Chatrooms",
         "PATCH",
         "/chatroom/{chatroom_id}",
         {"model": "{{basic_model}}"},

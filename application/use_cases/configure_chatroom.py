@@ -6,8 +6,8 @@ from application.changes import KEEP, Keep
 from application.ports.repositories import UnitOfWorkFactory
 from application.ports.services import Clock
 from application.services.ownership import owned_chatroom
+from application.services.plans import plan_of
 from application.use_cases.authenticate import Principal
-from application.use_cases.get_model_choices import plan_of
 from domain.chat import Chatroom
 from domain.models import ModelCatalogue
 

@@ -7,8 +7,8 @@ from application.changes import KEEP, Keep
 from application.ports.repositories import UnitOfWorkFactory
 from application.ports.services import Clock, IdGenerator
 from application.services.ownership import owned_gem
+from application.services.plans import plan_of
 from application.use_cases.authenticate import Principal
-from application.use_cases.get_model_choices import plan_of
 from domain.chat import Chatroom
 from domain.models import ModelCatalogue
 

@@ -18,8 +18,8 @@ from application.ports.services import (
     ReplyEventStream,
     Telemetry,
 )
+from application.services.plans import plan_of
 from application.services.refunds import give_back_message
-from application.use_cases.get_model_choices import plan_of
 from domain.chat import FinishReason, Message, MessageRole, MessageStatus, TokenUsage
 from domain.context import ContextWindow, Prompt, Turn, instruction_tokens
 from domain.errors import ValidationError

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.ports.repositories import UnitOfWork, UnitOfWorkFactory
+from application.ports.repositories import UnitOfWorkFactory
+from application.services.plans import plan_of
 from application.use_cases.authenticate import Principal
 from domain.models import ModelCatalogue, ModelOffer
 from domain.users import Tier
@@ -28,11 +29,6 @@ class ModelChoices:
 
     def notice(self, chosen: str | None) -> str | None:
         return self.catalogue.unavailable_reason(chosen, self.plan)
-
-
-async def plan_of(uow: UnitOfWork, user_id: str, *, for_update: bool = False) -> Tier:
-    user = await uow.users.get(user_id, for_update=for_update)
-    return user.tier if user is not None else Tier.BASIC
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

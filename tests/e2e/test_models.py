@@ -142,3 +142,49 @@ def test_each_chat_is_answered_by_its_model_through_its_provider_and_the_plan_de
 
     usage = client.http.get("/user/usage").json()["by_model"]
     assert {m["model"]: m["replies"] for m in usage} == {FLASH: 2, PRO: 2, LLAMA: 1}
+
+
+def test_bad_settings_are_refused_naming_the_field_and_nothing_is_kept(service: Service) -> None:
+    """The rules of instructions, chat settings, gems and models, on the real stack (the
+    fake offers fake-flash on Basic and fake-pro on Pro)."""
+    client = Client(service.url)
+    room = client.http.post("/chatroom", json={"title": "Settings"}).json()["id"]
+    refused = [
+        client.http.put("/user/instructions", json={"about_me": "x" * 1501}),
+        client.http.post("/chatroom", json={"system_instruction": "x" * 4001}),
+        client.http.patch(f"/chatroom/{room}", json={"temperature": 2.5}),
+        client.http.patch(f"/chatroom/{room}", json={"model": "gpt-9"}),
+        client.http.post("/gems", json={"name": "G", "temperature": -0.1}),
+        client.http.post("/gems", json={"name": "G", "instructions": "x" * 4001}),
+    ]
+    assert [(r.status_code, r.json()["error"]["details"][0]["field"]) for r in refused] == [
+        (422, "about_me"),
+        (422, "system_instruction"),
+        (422, "temperature"),
+        (422, "model"),
+        (422, "temperature"),
+        (422, "instructions"),
+    ]
+    pro = client.http.patch(f"/chatroom/{room}", json={"model": "fake-pro"})
+    assert pro.status_code == 403 and pro.json()["error"]["details"][0]["plan"] == "pro"
+    assert client.http.get("/user/instructions").json() == {"about_me": "", "response_style": ""}
+    shown = client.http.get(f"/chatroom/{room}").json()
+    assert (shown["temperature"], shown["model"], shown["effective_model"]) == (None, None, "fake-flash")
+    assert client.http.get("/gems").json() == {"items": []}
+    assert [r["id"] for r in client.http.get("/chatroom").json()["items"]] == [room]
+
+    # Fifty gems at most; another person's gem is not found, whatever it is used for.
+    for n in range(50):
+        assert client.http.post("/gems", json={"name": f"Gem {n}"}).status_code == 201
+    assert client.http.post("/gems", json={"name": "One too many"}).json()["error"]["code"] == "CONFLICT"
+    gem = client.http.get("/gems").json()["items"][0]["id"]
+    stranger = Client(service.url, "+919800000009")
+    for method, path, body in (
+        ("GET", f"/gems/{gem}", None),
+        ("PATCH", f"/gems/{gem}", {"name": "Mine"}),
+        ("DELETE", f"/gems/{gem}", None),
+        ("POST", "/chatroom", {"gem_id": gem}),
+    ):
+        response = stranger.http.request(method, path, json=body)
+        assert (response.status_code, response.json()["error"]["code"]) == (404, "NOT_FOUND"), path
+    assert client.http.get(f"/gems/{gem}").json()["name"] == "Gem 0"
