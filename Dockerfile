@@ -19,7 +19,8 @@ COPY adapters adapters
 COPY entrypoints entrypoints
 COPY --from=web /src/entrypoints/web/static/vendor entrypoints/web/static/vendor
 COPY devstack devstack
-RUN pip install . && useradd --create-home --uid 10001 app
+# /data/files: uploaded files (FILE_STORE=local); compose mounts a volume shared by API and workers.
+RUN pip install . && useradd --create-home --uid 10001 app && mkdir -p /data/files && chown app /data/files
 USER app
 
 EXPOSE 8000

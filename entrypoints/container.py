@@ -8,7 +8,7 @@
 
 ``Services`` are the same whatever stores the process runs on; the two adapter sets
 offer the same attribute names (transactions, limiter, invalidations, reply_events, cancellations,
-job_queue, probes, open, close), and ``build_container`` chooses one, once. Only this
+job_queue, files, probes, open, close), and ``build_container`` chooses one, once. Only this
 module (and the worker/CLI bootstraps) import adapters. The provider graph is
 synchronous; connections are opened and closed by ``open``/``close`` of each part.
 """
@@ -25,11 +25,14 @@ from typing import Any, Literal
 from dependency_injector import containers, providers
 
 from adapters.dramatiq.queue import DramatiqJobQueue, create_broker
+from adapters.files.local import LocalFileStore
+from adapters.files.s3 import S3FileStore, S3Settings
 from adapters.llm.gemini import GeminiLanguageModel
 from adapters.llm.openai import OpenAICompatibleLanguageModel
 from adapters.llm.router import ModelRouter
 from adapters.llm.wire import ModelHttpSettings, create_http_client
 from adapters.memory.cancellations import InMemoryReplyCancellations
+from adapters.memory.files import InMemoryFileStore
 from adapters.memory.invalidations import InMemoryInvalidationBus, InMemoryInvalidationFeed
 from adapters.memory.job_queue import InMemoryJobQueue
 from adapters.memory.language_model import FakeLanguageModel
@@ -144,6 +147,16 @@ def _twilio_settings(settings: Settings) -> TwilioSettings:
         auth_token=settings.twilio_auth_token or "",
         sender=settings.twilio_from or "",
         api_base=settings.twilio_api_base,
+    )
+
+
+def _s3_settings(settings: Settings) -> S3Settings:
+    return S3Settings(
+        bucket=settings.s3_bucket or "",
+        endpoint_url=settings.s3_endpoint_url,
+        region=settings.s3_region,
+        access_key_id=settings.s3_access_key_id,
+        secret_access_key=settings.s3_secret_access_key,
     )
 
 
@@ -318,11 +331,18 @@ class RealAdapters(containers.DeclarativeContainer):
     reply_events = providers.Singleton(RedisReplyEventStream, redis_streams)
     cancellations = providers.Singleton(RedisReplyCancellations, redis)
     job_queue = providers.Singleton(DramatiqJobQueue, broker)
+    files = providers.Selector(
+        settings.provided.file_store,
+        local=providers.Singleton(LocalFileStore, settings.provided.files_dir),
+        s3=providers.Singleton(S3FileStore, providers.Callable(_s3_settings, settings)),
+    )
     probes = providers.List(providers.Singleton(PostgresProbe, engine), providers.Singleton(RedisProbe, redis))
 
     open = providers.Callable(lambda engine: ensure_schema_is_current(engine()), engine.provider)
     close = providers.Callable(
         lambda *parts: _close_real(*parts),
+        settings,
+        files.provider,
         invalidations.provider,
         engine.provider,
         redis.provider,
@@ -332,6 +352,8 @@ class RealAdapters(containers.DeclarativeContainer):
 
 
 async def _close_real(
+    settings: Settings,
+    files: Callable[[], Any],
     invalidations: Callable[[], Any],
     engine: Callable[[], Any],
     redis: Callable[[], Any],
@@ -344,6 +366,8 @@ async def _close_real(
         with contextlib.suppress(Exception):
             await client.aclose()
     broker().close()
+    if settings.file_store == "s3":
+        await files().close()
 
 
 class InMemoryAdapters(containers.DeclarativeContainer):
@@ -362,6 +386,7 @@ class InMemoryAdapters(containers.DeclarativeContainer):
     invalidations = providers.Singleton(InMemoryInvalidationFeed, invalidation_bus, services.near_store)
     reply_events = providers.Singleton(InMemoryReplyEventStream)
     cancellations = providers.Singleton(InMemoryReplyCancellations)
+    files = providers.Singleton(InMemoryFileStore)
     job_queue = providers.Singleton(
         InMemoryJobQueue,
         reply_writer=reply_writer.provider,

@@ -120,6 +120,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Longest silence between two chunks, and longest whole call.
     llm_read_timeout_seconds: Seconds = 30.0
     llm_total_timeout_seconds: Seconds = 90.0
+    # Where uploaded files are kept: a folder on this machine (shared by the API and the
+    # worker), or an S3-compatible object store (S3_BUCKET and, for other than AWS, S3_ENDPOINT_URL).
+    file_store: Literal["local", "s3"] = "local"
+    files_dir: str = ".devdata/files"
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    # Unset: the usual AWS credential chain (environment, profile, instance role).
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
     stripe_secret_key: str | None = None
     stripe_price_id: str | None = None
     stripe_api_base: str | None = None
@@ -285,6 +295,12 @@ def _unsafe_choices(s: Settings) -> list[str]:
     if s.is_production and not s.stripe_secret_key:
         problems.append("STRIPE_SECRET_KEY must be set in production (the fake payment provider is for development)")
     problems += _model_problems(s)
+    if s.file_store == "s3" and not s.s3_bucket:
+        problems.append("FILE_STORE=s3 needs S3_BUCKET (and S3_ENDPOINT_URL for a store other than AWS)")
+    if bool(s.s3_access_key_id) != bool(s.s3_secret_access_key):
+        problems.append(
+            "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither for AWS's own chain"
+        )
     if s.llm_total_timeout_seconds >= s.reply_time_limit_seconds:
         problems.append("LLM_TOTAL_TIMEOUT_SECONDS must be shorter than REPLY_TIME_LIMIT_SECONDS")
     if "*" in s.cors_allow_origins and s.is_production:

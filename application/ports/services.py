@@ -4,7 +4,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from domain.chat import FinishReason, TokenUsage
 from domain.context import Prompt, Turn
@@ -263,6 +263,24 @@ class ReplyCancellations(Protocol):
     async def wait(self, reply_id: str) -> None:
         """Return once stopping the reply has been asked for (also if asked before the
         call). Never raises for a backing service that is down: it keeps asking."""
+
+
+class FileStore(Protocol):
+    """The bytes of uploaded files, by keys this service makes (``domain.files``): the
+    local disk or an S3-compatible object store."""
+
+    async def put(self, key: str, source: BinaryIO, *, size: int, content_type: str) -> None:
+        """Store ``size`` bytes read from ``source`` (from its current position) under
+        ``key``, replacing what was there; readers never see a half-written file."""
+
+    def read(self, key: str) -> AsyncIterator[bytes]:
+        """The file's bytes, a piece at a time. Raises NotFound when nothing is stored."""
+
+    async def delete(self, key: str) -> None:
+        """Forget the file; nothing stored under ``key`` is nothing to do."""
+
+    async def keys(self, prefix: str = "") -> list[str]:
+        """Every key stored under ``prefix`` (for sweeping and for checks), sorted."""
 
 
 class DependencyProbe(Protocol):

@@ -213,3 +213,11 @@ def test_a_provider_in_llm_models_needs_its_own_access() -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings({**DEV, "LLM_MODELS": "gemini:x:basic,openai:y:pro"}, env_file=None)
     assert "GEMINI_API_KEY" in str(caught.value) and "OPENAI_BASE_URL" in str(caught.value)
+
+
+def test_an_object_store_needs_its_bucket_and_both_halves_of_a_key() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({**DEV, "FILE_STORE": "s3", "S3_ACCESS_KEY_ID": "AKIA"}, env_file=None)
+    assert "S3_BUCKET" in str(caught.value) and "S3_SECRET_ACCESS_KEY" in str(caught.value)
+    settings = load_settings({**DEV, "FILE_STORE": "s3", "S3_BUCKET": "uploads"}, env_file=None)
+    assert (settings.file_store, settings.s3_region) == ("s3", "us-east-1")
