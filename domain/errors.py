@@ -72,6 +72,14 @@ class ModelNotInPlan(Forbidden):
         self.plan = plan
 
 
+class UnsupportedMediaType(DomainError):
+    code = "UNSUPPORTED_MEDIA_TYPE"
+
+
+class TooLarge(DomainError):
+    code = "PAYLOAD_TOO_LARGE"
+
+
 class InvalidSignature(DomainError):
     code = "INVALID_SIGNATURE"
 

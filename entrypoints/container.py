@@ -31,6 +31,7 @@ from adapters.llm.gemini import GeminiLanguageModel
 from adapters.llm.openai import OpenAICompatibleLanguageModel
 from adapters.llm.router import ModelRouter
 from adapters.llm.wire import ModelHttpSettings, create_http_client
+from adapters.media.inspector import FileInspector
 from adapters.memory.cancellations import InMemoryReplyCancellations
 from adapters.memory.files import InMemoryFileStore
 from adapters.memory.invalidations import InMemoryInvalidationBus, InMemoryInvalidationFeed
@@ -102,6 +103,7 @@ from application.use_cases.list_messages import ListMessages
 from application.use_cases.log_in import LogIn
 from application.use_cases.log_out import LogOut
 from application.use_cases.manage_gems import CreateGem, DeleteGem, EditGem, GetGem, ListGems
+from application.use_cases.manage_uploads import AllowUpload, DeleteUpload, GetUpload, StoreUpload
 from application.use_cases.open_billing_portal import OpenBillingPortal
 from application.use_cases.rate_reply import RateReply
 from application.use_cases.refresh_tokens import RefreshTokens
@@ -122,6 +124,7 @@ from application.use_cases.verify_otp import VerifyOtp
 from application.use_cases.verify_sign_up import VerifySignUp
 from domain.models import ModelCatalogue
 from domain.quota import DailyQuota
+from domain.uploads import UploadLimits
 from entrypoints.metrics import MetricsExporter
 from entrypoints.settings import Settings, model_catalogue
 
@@ -215,6 +218,7 @@ class Services(containers.DeclarativeContainer):
         ),
     )
     telemetry = providers.Singleton(PrometheusTelemetry)
+    inspector = providers.Singleton(FileInspector)
     # Per-process copies of hot reads (adapters.near_cache), fed by the adapters' invalidations.
     near_store = providers.Singleton(NearStore, ttl_seconds=settings.provided.near_cache_ttl_seconds)
     llm_http = providers.Singleton(
@@ -438,6 +442,13 @@ class UseCases(containers.DeclarativeContainer):
         token_budget=settings.provided.context_token_budget,
         system_instruction=settings.provided.llm_system_instruction,
     )
+    upload_limits = providers.Singleton(
+        UploadLimits,
+        basic_max_bytes=settings.provided.upload_max_bytes_basic,
+        pro_max_bytes=settings.provided.upload_max_bytes_pro,
+        basic_per_day=settings.provided.uploads_per_day_basic,
+        pro_per_day=settings.provided.uploads_per_day_pro,
+    )
     generation_policy = providers.Singleton(
         GenerationPolicy, lease=providers.Callable(lambda s: timedelta(seconds=s.reply_lease_seconds), settings)
     )
@@ -552,6 +563,19 @@ class UseCases(containers.DeclarativeContainer):
     edit_gem = providers.Factory(EditGem, uow=uow, clock=services.clock, models=services.models)
     delete_gem = providers.Factory(DeleteGem, uow=uow)
     delete_chatroom = providers.Factory(DeleteChatroom, uow=uow)
+    allow_upload = providers.Factory(
+        AllowUpload, uow=uow, clock=services.clock, limiter=adapters.limiter, limits=upload_limits
+    )
+    store_upload = providers.Factory(
+        StoreUpload,
+        uow=uow,
+        clock=services.clock,
+        ids=services.ids,
+        files=adapters.files,
+        inspector=services.inspector,
+    )
+    get_upload = providers.Factory(GetUpload, uow=uow, files=adapters.files)
+    delete_upload = providers.Factory(DeleteUpload, uow=uow, files=adapters.files)
     # Not a use case (a Singleton): the door every request for a reply goes through.
     reply_requests = providers.Singleton(
         ReplyRequests,

@@ -120,6 +120,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Longest silence between two chunks, and longest whole call.
     llm_read_timeout_seconds: Seconds = 30.0
     llm_total_timeout_seconds: Seconds = 90.0
+    # Uploads: the largest file and the most uploads a UTC day, per plan.
+    upload_max_bytes_basic: Annotated[int, Meta(ge=1, le=100 * 1024 * 1024)] = 5 * 1024 * 1024
+    upload_max_bytes_pro: Annotated[int, Meta(ge=1, le=100 * 1024 * 1024)] = 20 * 1024 * 1024
+    uploads_per_day_basic: Count = 20
+    uploads_per_day_pro: Count = 200
     # Where uploaded files are kept: a folder on this machine (shared by the API and the
     # worker), or an S3-compatible object store (S3_BUCKET and, for other than AWS, S3_ENDPOINT_URL).
     file_store: Literal["local", "s3"] = "local"

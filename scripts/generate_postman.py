@@ -23,6 +23,9 @@ COLLECTION = OUT / "gemini-chat.postman_collection.json"
 ENVIRONMENT = OUT / "local.postman_environment.json"
 
 TOKEN = "{{access_token}}"
+# A body {MULTIPART: {filename, content_type, text}} is sent as multipart/form-data with one file.
+MULTIPART = "__multipart__"
+BOUNDARY = "postman-form-boundary"
 SECOND_USER = "{{second_token}}"
 
 # (folder, method, path, body, bearer token, test script lines). Bodies and tests use
@@ -202,6 +205,41 @@ FLOW: list[tuple[str, str, str, dict[str, Any] | None, str | None, list[str]]] =
             "pm.collectionVariables.set('basic_model', models.default_model);",
             "const pro = models.items.find(m => !m.available);",
             "if (pro) { pm.collectionVariables.set('pro_model', pro.id); }",
+        ],
+    ),
+    (
+        "Uploads",
+        "POST",
+        "/uploads",
+        {MULTIPART: {"filename": "packing-list.md", "content_type": "text/plain", "text": "# Goa\n- sunscreen"}},
+        "{{access_token}}",
+        [
+            "pm.test('201', () => pm.response.to.have.status(201));",
+            "const upload = pm.response.json();",
+            "pm.test('text, by its bytes', () => pm.expect(upload.mime_type).to.eql('text/markdown'));",
+            "pm.collectionVariables.set('upload_id', upload.id);",
+        ],
+    ),
+    (
+        "Uploads",
+        "GET",
+        "/uploads/{upload_id}",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('the bytes', () => pm.expect(pm.response.text()).to.eql('# Goa\\n- sunscreen'));",
+            "pm.test('a download', () => pm.expect(pm.response.headers.get('Content-Disposition'))"
+            ".to.contain('attachment'));",
+        ],
+    ),
+    (
+        "Uploads",
+        "DELETE",
+        "/uploads/{upload_id}",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('204', () => pm.response.to.have.status(204));",
         ],
     ),
     (
@@ -557,7 +595,17 @@ def collection(document: dict[str, Any]) -> dict[str, Any]:
             if token
             else {"type": "noauth"}
         )
-        if body is not None:
+        if body is not None and MULTIPART in body:
+            # A form with one file, written out: Postman and newman send it as it is.
+            part = body[MULTIPART]
+            request["header"].append({"key": "Content-Type", "value": f"multipart/form-data; boundary={BOUNDARY}"})
+            form = (
+                f"--{BOUNDARY}\r\n"
+                f'Content-Disposition: form-data; name="file"; filename="{part["filename"]}"\r\n'
+                f"Content-Type: {part['content_type']}\r\n\r\n{part['text']}\r\n--{BOUNDARY}--\r\n"
+            )
+            request["body"] = {"mode": "raw", "raw": form}
+        elif body is not None:
             request["header"].append({"key": "Content-Type", "value": "application/json"})
             request["body"] = {"mode": "raw", "raw": json.dumps(body, indent=2)}
         folders.setdefault(folder, []).append(
@@ -590,6 +638,8 @@ def collection(document: dict[str, Any]) -> dict[str, Any]:
                 "message_id",
                 "basic_model",
                 "pro_model",
+                "gem_id",
+                "upload_id",
             )
         ],
         "item": [{"name": name, "item": items} for name, items in folders.items()],

@@ -18,6 +18,7 @@ from adapters.memory.quota import InMemoryQuotaCounter
 from adapters.memory.sessions import InMemorySessionRepository
 from adapters.memory.subscriptions import InMemorySubscriptionRepository
 from adapters.memory.tables import InMemoryDatabase, apply_staged
+from adapters.memory.uploads import InMemoryUploadRepository
 from adapters.memory.users import InMemoryUserRepository
 
 
@@ -32,6 +33,7 @@ class InMemoryUnitOfWork:
         self.messages = InMemoryMessageRepository(self)
         self.instructions = InMemoryInstructionsRepository(self)
         self.gems = InMemoryGemRepository(self)
+        self.uploads = InMemoryUploadRepository(self)
         self.idempotency = InMemoryIdempotencyRepository(self)
         self.customers = InMemoryCustomerRepository(self)
         self.subscriptions = InMemorySubscriptionRepository(self)

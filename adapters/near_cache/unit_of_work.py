@@ -154,6 +154,7 @@ class CachingUnitOfWork:
         self.messages = inner.messages
         self.instructions = inner.instructions
         self.gems = inner.gems
+        self.uploads = inner.uploads
         self.idempotency = inner.idempotency
         self.customers = inner.customers
         self.subscriptions = inner.subscriptions

@@ -182,6 +182,24 @@ processed_events = Table(
     Column("processed_at", Timestamp, nullable=False),
 )
 
+uploads = Table(
+    "uploads",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("owner_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("mime_type", String(64), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("width", Integer),
+    Column("height", Integer),
+    Column("pages", Integer),
+    Column("message_id", Uuid),
+    Index("ix_uploads_owner_created", "owner_id", "created_at"),
+)
+
 model_usage = Table(
     "model_usage",
     metadata,

@@ -21,6 +21,7 @@ from adapters.postgres.processed_events import PostgresProcessedEventRepository
 from adapters.postgres.quota import PostgresQuotaCounter
 from adapters.postgres.sessions import PostgresSessionRepository
 from adapters.postgres.subscriptions import PostgresSubscriptionRepository
+from adapters.postgres.uploads import PostgresUploadRepository
 from adapters.postgres.users import PostgresUserRepository
 from domain.errors import Conflict, DependencyUnavailable
 
@@ -40,6 +41,7 @@ class PostgresUnitOfWork:
         self.messages = PostgresMessageRepository(self)
         self.instructions = PostgresInstructionsRepository(self)
         self.gems = PostgresGemRepository(self)
+        self.uploads = PostgresUploadRepository(self)
         self.idempotency = PostgresIdempotencyRepository(self)
         self.customers = PostgresCustomerRepository(self)
         self.subscriptions = PostgresSubscriptionRepository(self)

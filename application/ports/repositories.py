@@ -13,6 +13,7 @@ from domain.otp import OtpChallenge, OtpPurpose
 from domain.quota import ModelUsage
 from domain.sessions import AuthSession
 from domain.subscriptions import Subscription
+from domain.uploads import Upload
 from domain.users import MobileNumber, User
 
 
@@ -198,6 +199,16 @@ class QuotaCounter(Protocol):
     async def reset(self, user_id: str, day: date) -> None: ...
 
 
+class UploadRepository(Protocol):
+    """Files people uploaded (their bytes are in the FileStore)."""
+
+    async def add(self, upload: Upload) -> None: ...
+    async def get_owned(self, upload_id: str, owner_id: str) -> Upload | None:
+        """Somebody else's upload is None, like a missing one."""
+
+    async def delete(self, upload: Upload) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the ``async with`` block without ``commit()`` rolls back."""
 
@@ -208,6 +219,7 @@ class UnitOfWork(Protocol):
     messages: MessageRepository
     instructions: InstructionsRepository
     gems: GemRepository
+    uploads: UploadRepository
     idempotency: IdempotencyRepository
     customers: CustomerRepository
     subscriptions: SubscriptionRepository

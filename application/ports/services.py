@@ -11,6 +11,7 @@ from domain.context import Prompt, Turn
 from domain.models import ModelOffer
 from domain.otp import CodeNotice, OtpPurpose
 from domain.subscriptions import SubscriptionSnapshot
+from domain.uploads import InspectedFile
 from domain.users import MobileNumber
 
 
@@ -281,6 +282,12 @@ class FileStore(Protocol):
 
     async def keys(self, prefix: str = "") -> list[str]:
         """Every key stored under ``prefix`` (for sweeping and for checks), sorted."""
+
+
+class FileInspector(Protocol):
+    async def inspect(self, source: BinaryIO, *, size: int, filename: str | None) -> tuple[InspectedFile, BinaryIO]:
+        """What the file is, decided by its bytes, and the bytes to keep (an image rewritten
+        without its metadata). Raises UnsupportedMediaType for anything not taken."""
 
 
 class DependencyProbe(Protocol):

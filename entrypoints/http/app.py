@@ -21,6 +21,7 @@ from entrypoints.http.controllers.gems import GemController
 from entrypoints.http.controllers.models import ModelController
 from entrypoints.http.controllers.operations import MetricsController, OperationsController
 from entrypoints.http.controllers.subscriptions import SubscriptionController
+from entrypoints.http.controllers.uploads import UploadController
 from entrypoints.http.controllers.users import UserController
 from entrypoints.http.dependencies import build_dependencies
 from entrypoints.http.errors import EXCEPTION_HANDLERS
@@ -46,6 +47,7 @@ CONTROLLERS = (
     ChatroomController,
     GemController,
     ModelController,
+    UploadController,
     SubscriptionController,
     OperationsController,
     MetricsController,
@@ -82,6 +84,7 @@ def create_app(
         ChatroomController,
         GemController,
         ModelController,
+        UploadController,
         SubscriptionController,
         OperationsController,
         *([MetricsController] if metrics_route else []),

@@ -22,7 +22,9 @@ from domain.errors import (
     InvalidSignature,
     NotFound,
     RateLimited,
+    TooLarge,
     Unauthenticated,
+    UnsupportedMediaType,
     ValidationError,
 )
 from entrypoints.http.schemas.common import ErrorBody, ErrorEnvelope
@@ -38,6 +40,8 @@ STATUS_OF: dict[type[DomainError], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    TooLarge: 413,
+    UnsupportedMediaType: 415,
     ValidationError: 422,
     RateLimited: 429,
     DependencyUnavailable: 503,

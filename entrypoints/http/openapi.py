@@ -27,6 +27,11 @@ _ERRORS: dict[int, tuple[str, str, str]] = {
     404: ("Not found (also for another user's resources)", "NOT_FOUND", "Chatroom not found."),
     409: ("Conflict with the current state", "CONFLICT", "You are already on Pro."),
     413: ("Body larger than the configured limit", "PAYLOAD_TOO_LARGE", "The request body is too large."),
+    415: (
+        "A body or file of a kind not taken",
+        "UNSUPPORTED_MEDIA_TYPE",
+        "This kind of file is not taken: send PNG, JPEG, WebP or GIF images, PDF documents, or UTF-8 text.",
+    ),
     422: ("A field breaks its rule", "VALIDATION_ERROR", "content: must not be empty"),
     429: (
         "A rate, brake or daily limit was reached; see Retry-After",

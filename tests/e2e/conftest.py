@@ -140,7 +140,9 @@ def running_service(stack: Stack, logs: Path, *, worker: bool = True, **env: str
     # In a thread of its own: a browser driver may be running an event loop on this one.
     with concurrent.futures.ThreadPoolExecutor(1) as thread:
         thread.submit(asyncio.run, stack.empty()).result()
-    running = Service(env={**os.environ, **FAST, **stack.env(), **env}, logs=logs)
+    # Uploaded files in this test's own folder, not the development one.
+    files = {"FILES_DIR": str(logs / "files")}
+    running = Service(env={**os.environ, **FAST, **stack.env(), **files, **env}, logs=logs)
     try:
         running.start_api()
         if worker:

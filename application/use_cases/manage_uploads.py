@@ -1,0 +1,131 @@
+"""Uploads: files a person sends with their messages. The bytes go to the FileStore under
+a key made of ids, the record to the database; only the owner ever reads either."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from application.ports.repositories import UnitOfWorkFactory
+from application.ports.services import Clock, FileInspector, FileStore, IdGenerator, RateLimiter
+from application.services.plans import plan_of
+from application.use_cases.authenticate import Principal
+from domain.errors import NotFound, TooManyRequests
+from domain.quota import next_reset, usage_day
+from domain.uploads import Upload, UploadLimits
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AllowUpload:
+    """Before a byte is read: spend one of today's uploads, and say how large the file may
+    be. Counted when asked, so a refused file counts too (inspecting files costs)."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+    limiter: RateLimiter
+    limits: UploadLimits
+
+    async def execute(self, principal: Principal) -> int:
+        async with self.uow() as uow:
+            plan = await plan_of(uow, principal.user_id)
+        now = self.clock.now()
+        allowed = self.limits.per_day(plan)
+        wait = await self.limiter.hit(
+            f"uploads:{principal.user_id}:{usage_day(now).isoformat()}", limit=allowed, window=next_reset(now) - now
+        )
+        if wait is not None:
+            raise TooManyRequests(
+                f"You have uploaded {allowed} files today, the most on the {plan.value.capitalize()} plan."
+                " More after midnight UTC.",
+                retry_after_seconds=wait,
+            )
+        return self.limits.max_bytes(plan)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoreUploadCommand:
+    principal: Principal
+    filename: str | None
+    # The file as received (at most the allowed size), read from its start.
+    source: BinaryIO
+    size: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoreUpload:
+    """Keep a file whose bytes say it is one of the kinds taken (an image without its
+    metadata), and record it."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+    ids: IdGenerator
+    files: FileStore
+    inspector: FileInspector
+
+    async def execute(self, command: StoreUploadCommand) -> Upload:
+        inspected, data = await self.inspector.inspect(command.source, size=command.size, filename=command.filename)
+        upload = Upload.accept(
+            id=self.ids.new_id(),
+            owner_id=command.principal.user_id,
+            filename=command.filename,
+            file=inspected,
+            now=self.clock.now(),
+        )
+        await self.files.put(upload.storage_key, data, size=inspected.size_bytes, content_type=inspected.mime_type)
+        try:
+            async with self.uow() as uow:
+                await uow.uploads.add(upload)
+                await uow.commit()
+        except BaseException:
+            # Not recorded: not kept either.
+            await self.files.delete(upload.storage_key)
+            raise
+        return upload
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpenedUpload:
+    upload: Upload
+    content: AsyncIterator[bytes]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GetUpload:
+    uow: UnitOfWorkFactory
+    files: FileStore
+
+    async def execute(self, principal: Principal, upload_id: str) -> OpenedUpload:
+        """The caller's upload and its bytes; somebody else's is not found, like a missing one."""
+        async with self.uow() as uow:
+            upload = await uow.uploads.get_owned(upload_id, principal.user_id)
+        if upload is None:
+            raise NotFound("Upload not found.")
+        content = self.files.read(upload.storage_key)
+        # Read before answering: a missing file is a 404, not a download cut short.
+        first = await anext(content, b"")
+        return OpenedUpload(upload=upload, content=_starting_with(first, content))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeleteUpload:
+    uow: UnitOfWorkFactory
+    files: FileStore
+
+    async def execute(self, principal: Principal, upload_id: str) -> None:
+        async with self.uow() as uow:
+            upload = await uow.uploads.get_owned(upload_id, principal.user_id)
+            if upload is None:
+                raise NotFound("Upload not found.")
+            await uow.uploads.delete(upload)
+            await uow.commit()
+        # After the record: a file whose delete fails is an orphan for the sweeper, never
+        # a record without its file.
+        await self.files.delete(upload.storage_key)
+
+
+async def _starting_with(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    if first:
+        yield first
+    async for piece in rest:
+        yield piece

@@ -1,0 +1,103 @@
+"""Files a person uploads to send with their messages: what they are (decided by their
+bytes, never by their name), how big they may be, and where they are kept."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from domain.users import Tier
+
+MAX_FILENAME_LENGTH = 255
+
+
+class UploadKind(StrEnum):
+    IMAGE = "image"
+    PDF = "pdf"
+    TEXT = "text"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UploadLimits:
+    """Per plan: the largest file, and how many uploads a UTC day."""
+
+    basic_max_bytes: int = 5 * 1024 * 1024
+    pro_max_bytes: int = 20 * 1024 * 1024
+    basic_per_day: int = 20
+    pro_per_day: int = 200
+
+    def max_bytes(self, plan: Tier) -> int:
+        return self.pro_max_bytes if plan is Tier.PRO else self.basic_max_bytes
+
+    def per_day(self, plan: Tier) -> int:
+        return self.pro_per_day if plan is Tier.PRO else self.basic_per_day
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InspectedFile:
+    """What a file's bytes turned out to be, after its metadata was taken out."""
+
+    kind: UploadKind
+    mime_type: str
+    size_bytes: int
+    sha256: str
+    width: int | None = None
+    height: int | None = None
+    pages: int | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class Upload:
+    id: str
+    owner_id: str
+    # For people to read (never a path): the client's name, cleaned.
+    filename: str
+    kind: UploadKind
+    mime_type: str
+    size_bytes: int
+    sha256: str
+    created_at: datetime
+    width: int | None = None
+    height: int | None = None
+    pages: int | None = None
+    # The message it was sent with; None until then (the sweeper deletes those left so).
+    message_id: str | None = None
+
+    @classmethod
+    def accept(cls, *, id: str, owner_id: str, filename: str | None, file: InspectedFile, now: datetime) -> Upload:
+        return cls(
+            id=id,
+            owner_id=owner_id,
+            filename=clean_filename(filename),
+            kind=file.kind,
+            mime_type=file.mime_type,
+            size_bytes=file.size_bytes,
+            sha256=file.sha256,
+            created_at=now,
+            width=file.width,
+            height=file.height,
+            pages=file.pages,
+        )
+
+    @property
+    def storage_key(self) -> str:
+        return storage_key(self.owner_id, self.id)
+
+
+def storage_key(owner_id: str, upload_id: str) -> str:
+    """Made of ids only: nothing a client sent ever names a place in storage."""
+    return f"{owner_id}/{upload_id}"
+
+
+def clean_filename(raw: str | None) -> str:
+    """The last part of whatever name the client gave, without control or format
+    characters, at most 255 characters; "file" when nothing is left."""
+    name = (raw or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()
+    if len(name) > MAX_FILENAME_LENGTH:
+        _, dot, extension = name.rpartition(".")
+        keep = extension if dot and len(extension) <= 16 else ""
+        name = name[: MAX_FILENAME_LENGTH - len(keep) - 1] + "." + keep if keep else name[:MAX_FILENAME_LENGTH]
+    return name or "file"

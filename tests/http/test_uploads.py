@@ -1,0 +1,190 @@
+"""Uploads: each kind decided by its bytes, limits, metadata removed, owner only."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from dependency_injector import providers
+from PIL import Image
+from pypdf import PdfWriter
+
+from domain.uploads import UploadLimits
+from entrypoints.container import adapter_set
+from tests.http.conftest import Api
+
+GPS = 0x8825
+
+
+def _png(size: tuple[int, int] = (64, 48)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
+def _jpeg_with_gps() -> bytes:
+    image = Image.new("RGB", (40, 30), (10, 120, 200))
+    exif = Image.Exif()
+    exif[0x010F] = "Phone maker"  # Make
+    exif[0x0110] = "Phone model"  # Model
+    exif[GPS] = {1: "N", 2: (12.0, 58.0, 0.0), 3: "E", 4: (77.0, 35.0, 0.0)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def _pdf(pages: int) -> bytes:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=200, height=200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+async def _upload(
+    api: Api, token: str, data: bytes, name: str = "file.bin", content_type: str = "application/octet-stream"
+) -> Any:
+    return await api.request("POST", "/uploads", token, files={"file": (name, data, content_type)})
+
+
+def _limits(api: Api, **limits: int) -> None:
+    api.container.upload_limits.override(providers.Object(UploadLimits(**limits)))
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "kind", "mime_type"),
+    [
+        (_png(), "photo.png", "image", "image/png"),
+        (_png(), "notes.txt", "image", "image/png"),  # the name says text; the bytes say PNG
+        (_pdf(3), "report.pdf", "pdf", "application/pdf"),
+        ("# Notes\nnaïve café\n".encode(), "notes.md", "text", "text/markdown"),
+        (b"a,b\n1,2\n", "table.csv", "text", "text/csv"),
+        (b'{"a": 1}', "data.json", "text", "application/json"),
+        (b"def f():\n    return 1\n", "code.py", "text", "text/plain"),
+        (b"just words", "photo.png", "text", "text/plain"),  # named like an image, made of text
+    ],
+)
+async def test_each_kind_is_decided_by_its_bytes(api: Api, data: bytes, name: str, kind: str, mime_type: str) -> None:
+    token = await api.sign_in()
+    response = await _upload(api, token, data, name, "image/png")
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["kind"], body["mime_type"], body["filename"]) == (kind, mime_type, name)
+    if kind == "pdf":
+        assert body["pages"] == 3
+    if kind == "image":
+        assert (body["width"], body["height"]) == (64, 48)
+    if kind != "image":
+        assert body["size_bytes"] == len(data)
+    download = await api.request("GET", f"/uploads/{body['id']}", token)
+    assert download.status_code == 200
+    assert download.headers["content-type"].startswith(mime_type)
+    assert download.headers["content-disposition"].startswith("attachment;")
+    assert download.headers["x-content-type-options"] == "nosniff"
+    assert len(download.content) == body["size_bytes"]
+
+
+async def test_an_image_is_kept_without_its_location_and_camera(api: Api) -> None:
+    token = await api.sign_in()
+    sent = _jpeg_with_gps()
+    assert GPS in Image.open(io.BytesIO(sent)).getexif()
+    body = (await _upload(api, token, sent, "IMG_0001.jpg", "image/jpeg")).json()
+    kept = (await api.request("GET", f"/uploads/{body['id']}", token)).content
+    image = Image.open(io.BytesIO(kept))
+    assert image.format == "JPEG" and image.size == (40, 30)
+    assert dict(image.getexif()) == {}
+    assert b"Phone maker" not in kept and b"Phone model" not in kept
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        (bytes(range(256)) * 4, "not taken"),  # binary, no known kind
+        (_png()[:60], "does not decode"),  # a PNG cut short
+        (b"%PDF-1.7\nnot really a pdf", "does not open"),
+        (b"BM" + bytes(60), "not taken"),  # a (broken) BMP: not an image kind we take
+        (b"text with a \x00 in it", "not taken"),
+    ],
+)
+async def test_anything_else_is_415_and_nothing_is_kept(api: Api, data: bytes, said: str) -> None:
+    token = await api.sign_in()
+    response = await _upload(api, token, data, "x.png", "image/png")
+    assert response.status_code == 415, response.text
+    assert response.json()["error"]["code"] == "UNSUPPORTED_MEDIA_TYPE" and said in response.json()["error"]["message"]
+    assert await adapter_set(api.container).files().keys() == []
+
+
+async def test_a_file_over_the_plans_size_is_413_and_the_day_has_a_limit(api: Api) -> None:
+    _limits(api, basic_max_bytes=1000, basic_per_day=3)
+    token = await api.sign_in()
+    too_big = await _upload(api, token, b"x" * 1001, "big.txt", "text/plain")
+    assert too_big.status_code == 413 and too_big.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+    assert (await _upload(api, token, b"x" * 1000, "fits.txt", "text/plain")).status_code == 201
+    assert (await _upload(api, token, b"y", "third.txt", "text/plain")).status_code == 201
+    refused = await _upload(api, token, b"z", "fourth.txt", "text/plain")
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+    assert "3 files today" in refused.json()["error"]["message"]
+    assert len(await adapter_set(api.container).files().keys()) == 2
+
+
+async def test_a_body_announced_past_the_limit_is_refused_before_it_is_read(api: Api) -> None:
+    _limits(api, basic_max_bytes=1000)
+    token = await api.sign_in()
+    response = await api.request(
+        "POST",
+        "/uploads",
+        token,
+        content=b"--b\r\n",
+        headers={"Content-Type": "multipart/form-data; boundary=b", "Content-Length": str(10**9)},
+    )
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("files", "data", "content_type", "status"),
+    [
+        ({"file": (None, b"not a file")}, None, None, 400),  # a field, no file
+        ({"other": ("a.txt", b"a", "text/plain")}, None, None, 400),  # the wrong part name
+        ([("file", ("a.txt", b"a", "text/plain")), ("file", ("b.txt", b"b", "text/plain"))], None, None, 400),
+        (None, None, "application/json", 415),
+    ],
+)
+async def test_a_form_without_exactly_one_file_is_a_clear_error(
+    api: Api, files: Any, data: Any, content_type: str | None, status: int
+) -> None:
+    token = await api.sign_in()
+    if content_type:
+        response = await api.request("POST", "/uploads", token, json={"file": "x"})
+    else:
+        response = await api.request("POST", "/uploads", token, files=files, data=data)
+    assert response.status_code == status, response.text
+
+
+async def test_another_persons_upload_is_not_found_and_a_deleted_one_is_gone(api: Api) -> None:
+    owner = await api.sign_in("+919800000011")
+    upload = (await _upload(api, owner, b"mine", "mine.txt", "text/plain")).json()
+    stranger = await api.sign_in("+919800000012")
+    for method in ("GET", "DELETE"):
+        response = await api.request(method, f"/uploads/{upload['id']}", stranger)
+        assert (response.status_code, response.json()["error"]["code"]) == (404, "NOT_FOUND")
+    assert (await api.request("DELETE", f"/uploads/{upload['id']}", owner)).status_code == 204
+    assert (await api.request("GET", f"/uploads/{upload['id']}", owner)).status_code == 404
+    assert await adapter_set(api.container).files().keys() == []
+
+
+async def test_a_filename_is_only_ever_a_name(api: Api) -> None:
+    token = await api.sign_in()
+    form = (
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="../../etc/pass\x07wd"\r\n'
+        b"Content-Type: text/plain\r\n\r\nx\r\n--b--\r\n"
+    )
+    response = await api.request(
+        "POST", "/uploads", token, content=form, headers={"Content-Type": "multipart/form-data; boundary=b"}
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["filename"] == "passwd"
+    [key] = await adapter_set(api.container).files().keys()
+    assert key.count("/") == 1 and "passwd" not in key
