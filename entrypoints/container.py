@@ -103,7 +103,14 @@ from application.use_cases.list_messages import ListMessages
 from application.use_cases.log_in import LogIn
 from application.use_cases.log_out import LogOut
 from application.use_cases.manage_gems import CreateGem, DeleteGem, EditGem, GetGem, ListGems
-from application.use_cases.manage_uploads import AllowUpload, DeleteUpload, GetUpload, StoreUpload
+from application.use_cases.manage_uploads import (
+    AllowUpload,
+    DeleteUpload,
+    GetUpload,
+    StoreUpload,
+    SweepUnattachedUploads,
+    UploadSweepPolicy,
+)
 from application.use_cases.open_billing_portal import OpenBillingPortal
 from application.use_cases.rate_reply import RateReply
 from application.use_cases.refresh_tokens import RefreshTokens
@@ -575,6 +582,13 @@ class UseCases(containers.DeclarativeContainer):
         inspector=services.inspector,
     )
     get_upload = providers.Factory(GetUpload, uow=uow, files=adapters.files)
+    sweep_unattached_uploads = providers.Factory(
+        SweepUnattachedUploads,
+        uow=uow,
+        clock=services.clock,
+        files=adapters.files,
+        policy=providers.Singleton(UploadSweepPolicy),
+    )
     delete_upload = providers.Factory(DeleteUpload, uow=uow, files=adapters.files)
     # Not a use case (a Singleton): the door every request for a reply goes through.
     reply_requests = providers.Singleton(

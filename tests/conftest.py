@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from dependency_injector import providers
@@ -20,10 +21,10 @@ def stack() -> Iterator[Stack]:
 
 
 @pytest.fixture
-async def real_container(stack: Stack, clock: MutableClock) -> AsyncIterator[Container]:
-    """The real adapter set (PostgreSQL, Redis, Dramatiq) on empty stores."""
+async def real_container(stack: Stack, clock: MutableClock, tmp_path: Path) -> AsyncIterator[Container]:
+    """The real adapter set (PostgreSQL, Redis, Dramatiq, files on disk) on empty stores."""
     await stack.empty()
-    container = make_container(clock, make_settings(ADAPTERS="real", **stack.env()))
+    container = make_container(clock, make_settings(ADAPTERS="real", FILES_DIR=str(tmp_path / "files"), **stack.env()))
     yield container
     await close_resources(container)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
 from adapters.memory.tables import Table, Transaction
 from domain.uploads import Upload
 
@@ -19,3 +22,8 @@ class InMemoryUploadRepository:
 
     async def delete(self, upload: Upload) -> None:
         self._rows.delete(upload.id)
+
+    async def list_unattached(self, *, created_before: datetime, limit: int) -> Sequence[Upload]:
+        everyone = (self._rows.get(key) for key in self._rows.ids())
+        old = [u for u in everyone if u and u.message_id is None and u.created_at < created_before]
+        return sorted(old, key=lambda u: (u.created_at, u.id))[:limit]

@@ -198,6 +198,7 @@ uploads = Table(
     Column("pages", Integer),
     Column("message_id", Uuid),
     Index("ix_uploads_owner_created", "owner_id", "created_at"),
+    Index("ix_uploads_unattached", "created_at", postgresql_where=text("message_id IS NULL")),
 )
 
 model_usage = Table(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -56,3 +58,14 @@ class PostgresUploadRepository(PostgresRepository):
 
     async def delete(self, upload: Upload) -> None:
         await self._execute(delete(t.uploads).where(t.uploads.c.id == uuid.UUID(upload.id)))
+
+    async def list_unattached(self, *, created_before: datetime, limit: int) -> Sequence[Upload]:
+        c = t.uploads.c
+        query = (
+            select(t.uploads)
+            .where(c.message_id.is_(None))
+            .where(c.created_at < created_before)
+            .order_by(c.created_at, c.id)
+            .limit(limit)
+        )
+        return [_upload(row) for row in await self._execute(query)]

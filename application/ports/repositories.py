@@ -207,6 +207,8 @@ class UploadRepository(Protocol):
         """Somebody else's upload is None, like a missing one."""
 
     async def delete(self, upload: Upload) -> None: ...
+    async def list_unattached(self, *, created_before: datetime, limit: int) -> Sequence[Upload]:
+        """Uploads never sent with a message, the oldest first."""
 
 
 class UnitOfWork(Protocol):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import BinaryIO
 
 from application.ports.repositories import UnitOfWorkFactory
@@ -129,3 +130,33 @@ async def _starting_with(first: bytes, rest: AsyncIterator[bytes]) -> AsyncItera
         yield first
     async for piece in rest:
         yield piece
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UploadSweepPolicy:
+    # An upload not sent with a message within this long is deleted.
+    keep_unattached: timedelta = timedelta(hours=24)
+    batch: int = 200
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SweepUnattachedUploads:
+    """Delete the uploads nobody sent with a message in time, record and bytes, so
+    nothing uploaded is kept for nothing."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+    files: FileStore
+    policy: UploadSweepPolicy
+
+    async def execute(self) -> int:
+        cutoff = self.clock.now() - self.policy.keep_unattached
+        async with self.uow() as uow:
+            stale = list(await uow.uploads.list_unattached(created_before=cutoff, limit=self.policy.batch))
+            for upload in stale:
+                await uow.uploads.delete(upload)
+            await uow.commit()
+        # After the records, as DeleteUpload does: never a record without its file.
+        for upload in stale:
+            await self.files.delete(upload.storage_key)
+        return len(stale)

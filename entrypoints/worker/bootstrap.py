@@ -22,7 +22,9 @@ def bootstrap() -> dramatiq.Broker:
     broker.add_middleware(AsyncIO())
     broker.add_middleware(CurrentMessage())
     sweeper = StalledReplySweeper(
-        requeue=lambda: container.requeue_stalled_replies(), interval_seconds=settings.sweep_interval_seconds
+        requeue=lambda: container.requeue_stalled_replies(),
+        sweep_uploads=lambda: container.sweep_unattached_uploads(),
+        interval_seconds=settings.sweep_interval_seconds,
     )
     broker.add_middleware(WorkerLifecycle(container, settings, sweeper))
     dramatiq.set_broker(broker)

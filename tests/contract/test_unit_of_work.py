@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -10,8 +11,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from application.ports.repositories import Position
+from application.use_cases.manage_uploads import StoreUploadCommand
 from domain.chat import Chatroom, FinishReason, Message, MessageRole, MessageStatus, TokenUsage
-from domain.errors import Conflict
+from domain.errors import Conflict, NotFound
 from domain.gems import Gem
 from domain.instructions import PersonalInstructions
 from domain.otp import OtpChallenge, OtpPurpose, SignUpDetails
@@ -19,7 +21,9 @@ from domain.quota import ModelUsage
 from domain.sessions import AuthSession
 from domain.subscriptions import Subscription, SubscriptionStatus
 from domain.users import MobileNumber, Tier, User
-from entrypoints.container import Container
+from entrypoints.container import Container, adapter_set
+from tests.support import MutableClock
+from tests.unit.helpers import sign_in
 
 T0 = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 
@@ -600,3 +604,31 @@ async def test_model_usage_adds_up_per_model_over_days_and_rolls_back(adapters: 
         assert two_days[0] == ModelUsage(model="flash", replies=3, prompt_tokens=11, response_tokens=7)
         assert list(await uow.model_usage.totals(ada.id, day - timedelta(days=5), day - timedelta(days=1))) == []
         assert [u.replies for u in await uow.model_usage.totals(bob.id, day, day)] == [1]
+
+
+async def test_uploads_never_sent_are_swept_after_a_day_record_and_bytes(
+    adapters: Container, clock: MutableClock
+) -> None:
+    """Driven by the clock port: nothing uploaded is kept for nothing, and nothing else goes."""
+    principal, _ = await sign_in(adapters)
+    files = adapter_set(adapters).files()
+
+    async def upload(text: bytes) -> str:
+        stored = await adapters.store_upload().execute(
+            StoreUploadCommand(principal=principal, filename="note.txt", source=io.BytesIO(text), size=len(text))
+        )
+        return stored.id
+
+    old = await upload(b"old")
+    clock.advance(hours=20)
+    recent = await upload(b"recent")
+    clock.advance(hours=5)  # old: 25 hours; recent: 5
+    assert await adapters.sweep_unattached_uploads().execute() == 1
+    assert await files.keys() == [f"{principal.user_id}/{recent}"]
+    with pytest.raises(NotFound):
+        await adapters.get_upload().execute(principal, old)
+    assert (await adapters.get_upload().execute(principal, recent)).upload.filename == "note.txt"
+    assert await adapters.sweep_unattached_uploads().execute() == 0
+    clock.advance(hours=20)
+    assert await adapters.sweep_unattached_uploads().execute() == 1
+    assert await files.keys() == []
