@@ -7,6 +7,7 @@ from application.ports.repositories import UnitOfWork
 from domain.chat import Chatroom, Message
 from domain.errors import NotFound
 from domain.gems import Gem
+from domain.uploads import Upload
 
 
 async def owned_chatroom(uow: UnitOfWork, *, chatroom_id: str, owner_id: str, for_update: bool = False) -> Chatroom:
@@ -32,3 +33,11 @@ async def owned_gem(uow: UnitOfWork, *, gem_id: str, owner_id: str) -> Gem:
     if gem is None:
         raise NotFound("Gem not found.")
     return gem
+
+
+async def owned_upload(uow: UnitOfWork, *, upload_id: str, owner_id: str) -> Upload:
+    """The caller's upload; somebody else's is reported exactly like a missing one."""
+    upload = await uow.uploads.get_owned(upload_id, owner_id)
+    if upload is None:
+        raise NotFound("Upload not found.")
+    return upload

@@ -10,9 +10,10 @@ from typing import BinaryIO
 
 from application.ports.repositories import UnitOfWorkFactory
 from application.ports.services import Clock, FileInspector, FileStore, IdGenerator, RateLimiter
+from application.services.ownership import owned_upload
 from application.services.plans import plan_of
 from application.use_cases.authenticate import Principal
-from domain.errors import NotFound, TooManyRequests
+from domain.errors import TooManyRequests
 from domain.quota import next_reset, usage_day
 from domain.uploads import Upload, UploadLimits
 
@@ -99,9 +100,7 @@ class GetUpload:
     async def execute(self, principal: Principal, upload_id: str) -> OpenedUpload:
         """The caller's upload and its bytes; somebody else's is not found, like a missing one."""
         async with self.uow() as uow:
-            upload = await uow.uploads.get_owned(upload_id, principal.user_id)
-        if upload is None:
-            raise NotFound("Upload not found.")
+            upload = await owned_upload(uow, upload_id=upload_id, owner_id=principal.user_id)
         content = self.files.read(upload.storage_key)
         # Read before answering: a missing file is a 404, not a download cut short.
         first = await anext(content, b"")
@@ -115,9 +114,7 @@ class DeleteUpload:
 
     async def execute(self, principal: Principal, upload_id: str) -> None:
         async with self.uow() as uow:
-            upload = await uow.uploads.get_owned(upload_id, principal.user_id)
-            if upload is None:
-                raise NotFound("Upload not found.")
+            upload = await owned_upload(uow, upload_id=upload_id, owner_id=principal.user_id)
             await uow.uploads.delete(upload)
             await uow.commit()
         # After the record: a file whose delete fails is an orphan for the sweeper, never
