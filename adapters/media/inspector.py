@@ -77,6 +77,7 @@ def _image(source: BinaryIO) -> tuple[InspectedFile, BinaryIO] | None:
             # Turned the way its EXIF says, before the EXIF goes.
             upright = ImageOps.exif_transpose(opened) if kind in ("JPEG", "WEBP") else opened
             cleaned = _without_metadata(upright, kind, opened.info.get("icc_profile"))
+            width, height = upright.size
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombWarning, Image.DecompressionBombError):
             raise UnsupportedMediaType(
                 f"The {kind} image does not decode: it is damaged or not what it says."
@@ -87,8 +88,8 @@ def _image(source: BinaryIO) -> tuple[InspectedFile, BinaryIO] | None:
         mime_type=IMAGE_TYPES[kind],
         size_bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
-        width=opened.width,
-        height=opened.height,
+        width=width,
+        height=height,
     )
     return inspected, cleaned
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from litestar import Request
-from multipart import MultipartSegment, ParserError, PushMultipartParser  # type: ignore[import-untyped]
+from multipart import MultipartError, MultipartSegment, PushMultipartParser  # type: ignore[import-untyped]
 
 from domain.errors import BadRequest, TooLarge, UnsupportedMediaType
 
@@ -74,7 +74,8 @@ async def _read(request: Request[Any, Any, Any], boundary: bytes, kept: BinaryIO
                         if size > limit:
                             raise _too_large(limit)
                         kept.write(part)
-    except ParserError:
+    except MultipartError:
+        # Malformed, cut short, or past the parser's own limits (parts, header sizes).
         raise BadRequest("The multipart/form-data body is malformed.") from None
     finally:
         with contextlib.suppress(Exception):

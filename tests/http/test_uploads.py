@@ -86,6 +86,18 @@ async def test_each_kind_is_decided_by_its_bytes(api: Api, data: bytes, name: st
     assert len(download.content) == body["size_bytes"]
 
 
+async def test_a_photo_taken_sideways_is_kept_upright_with_its_size_as_shown(api: Api) -> None:
+    token = await api.sign_in()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: turn 90 degrees clockwise to show
+    out = io.BytesIO()
+    Image.new("RGB", (60, 20), (0, 0, 0)).save(out, "JPEG", exif=exif)
+    body = (await _upload(api, token, out.getvalue(), "sideways.jpg", "image/jpeg")).json()
+    assert (body["width"], body["height"]) == (20, 60)
+    kept = Image.open(io.BytesIO((await api.request("GET", f"/uploads/{body['id']}", token)).content))
+    assert kept.size == (20, 60) and dict(kept.getexif()) == {}
+
+
 async def test_an_image_is_kept_without_its_location_and_camera(api: Api) -> None:
     token = await api.sign_in()
     sent = _jpeg_with_gps()
@@ -188,3 +200,30 @@ async def test_a_filename_is_only_ever_a_name(api: Api) -> None:
     assert body["filename"] == "passwd"
     [key] = await adapter_set(api.container).files().keys()
     assert key.count("/") == 1 and "passwd" not in key
+
+
+def _part(name: str, filename: str | None, data: bytes) -> bytes:
+    named = f'; filename="{filename}"' if filename else ""
+    return f'--b\r\nContent-Disposition: form-data; name="{name}"{named}\r\n\r\n'.encode() + data + b"\r\n"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        _part("file", "a.txt", b"abc")[:-2],  # cut short: no closing boundary
+        b"".join(_part(f"f{n}", None, b"x") for n in range(20)) + _part("file", "a.txt", b"a") + b"--b--\r\n",
+        b"--b\r\nContent-Disposition: form-data; name=file\r\n"
+        + b"X-Long: "
+        + b"y" * 100_000
+        + b"\r\n\r\nx\r\n--b--\r\n",
+        b"not a form at all",
+    ],
+    ids=["truncated", "too-many-parts", "huge-header", "garbage"],
+)
+async def test_a_broken_form_is_a_400_never_a_500(api: Api, body: bytes) -> None:
+    token = await api.sign_in()
+    response = await api.request(
+        "POST", "/uploads", token, content=body, headers={"Content-Type": "multipart/form-data; boundary=b"}
+    )
+    assert response.status_code == 400, response.text
+    assert await adapter_set(api.container).files().keys() == []
