@@ -21,6 +21,7 @@ COPY --from=web /src/entrypoints/web/static/vendor entrypoints/web/static/vendor
 COPY devstack devstack
 # /data/files: uploaded files (FILE_STORE=local); compose mounts a volume shared by API and workers.
 RUN pip install . && useradd --create-home --uid 10001 app && mkdir -p /data/files && chown app /data/files
+ENV FILES_DIR=/data/files
 USER app
 
 EXPOSE 8000

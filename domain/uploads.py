@@ -11,6 +11,9 @@ from enum import StrEnum
 from domain.users import Tier
 
 MAX_FILENAME_LENGTH = 255
+# No plan may take larger files: the bound of the UPLOAD_MAX_BYTES_* settings and of the
+# upload route's body.
+UPLOAD_CEILING_BYTES = 100 * 1024 * 1024
 
 
 class UploadKind(StrEnum):

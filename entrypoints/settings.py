@@ -21,6 +21,7 @@ from dotenv import dotenv_values
 from msgspec import Meta
 
 from domain.models import MAX_MODEL_ID_LENGTH, ModelCatalogue, ModelOffer, display_name_of
+from domain.uploads import UPLOAD_CEILING_BYTES
 from domain.users import Tier
 
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-in-production-0000"
@@ -121,8 +122,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     llm_read_timeout_seconds: Seconds = 30.0
     llm_total_timeout_seconds: Seconds = 90.0
     # Uploads: the largest file and the most uploads a UTC day, per plan.
-    upload_max_bytes_basic: Annotated[int, Meta(ge=1, le=100 * 1024 * 1024)] = 5 * 1024 * 1024
-    upload_max_bytes_pro: Annotated[int, Meta(ge=1, le=100 * 1024 * 1024)] = 20 * 1024 * 1024
+    upload_max_bytes_basic: Annotated[int, Meta(ge=1, le=UPLOAD_CEILING_BYTES)] = 5 * 1024 * 1024
+    upload_max_bytes_pro: Annotated[int, Meta(ge=1, le=UPLOAD_CEILING_BYTES)] = 20 * 1024 * 1024
     uploads_per_day_basic: Count = 20
     uploads_per_day_pro: Count = 200
     # Where uploaded files are kept: a folder on this machine (shared by the API and the

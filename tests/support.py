@@ -88,3 +88,21 @@ def production_settings(**overrides: str) -> Settings:
         PASSWORD_HASH_PROFILE="default",
         **overrides,
     )
+
+
+def jpeg_with_location(size: tuple[int, int] = (40, 30), tags: dict[int, str] | None = None) -> bytes:
+    """A JPEG photo carrying a GPS position (EXIF tag 0x8825) and any other EXIF ``tags``."""
+    import io
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    for tag, value in (tags or {}).items():
+        exif[tag] = value
+    exif[GPS_TAG] = {1: "N", 2: (12.0, 58.0, 0.0), 3: "E", 4: (77.0, 35.0, 0.0)}
+    out = io.BytesIO()
+    Image.new("RGB", size, (10, 120, 200)).save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+GPS_TAG = 0x8825

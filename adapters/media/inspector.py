@@ -123,15 +123,20 @@ def _pdf(source: BinaryIO, size: int) -> tuple[InspectedFile, BinaryIO]:
 
 
 def _text(source: BinaryIO, size: int, filename: str) -> tuple[InspectedFile, BinaryIO]:
-    data = source.read(size)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = "\x00"
-    if "\x00" in text:
+    if not _is_utf8_text(source.read(size)):
         raise UnsupportedMediaType(f"This kind of file is not taken: send {ACCEPTED}.")
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     return _kept(source, size, UploadKind.TEXT, TEXT_TYPES.get(extension, "text/plain"))
+
+
+def _is_utf8_text(data: bytes) -> bool:
+    if b"\x00" in data:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _kept(

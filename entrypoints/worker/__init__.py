@@ -2,8 +2,8 @@
 
 Importing this package builds nothing. Dramatiq calls ``bootstrap`` in every worker
 process: it reads the settings, wires the application, sets the broker and declares
-the actors (``actors``); the stalled-reply sweeper (``sweeper``) runs beside them on the
-worker's event loop. Replies are written by an AsyncIO actor, so one process holds as
+the actors (``actors``); the sweeper of stalled replies and unsent uploads (``sweeper``)
+runs beside them on the worker's event loop. Replies are written by an AsyncIO actor, so one process holds as
 many model calls in flight as it has worker threads (``--threads``).
 """
 

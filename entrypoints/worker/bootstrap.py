@@ -9,7 +9,7 @@ from entrypoints.container import build_container
 from entrypoints.logs import configure_logging
 from entrypoints.settings import settings_or_exit
 from entrypoints.worker.actors import declare_actors
-from entrypoints.worker.sweeper import StalledReplySweeper, WorkerLifecycle
+from entrypoints.worker.sweeper import Sweeper, WorkerLifecycle
 
 
 def bootstrap() -> dramatiq.Broker:
@@ -21,7 +21,7 @@ def bootstrap() -> dramatiq.Broker:
     broker: dramatiq.Broker = container.adapters.broker()
     broker.add_middleware(AsyncIO())
     broker.add_middleware(CurrentMessage())
-    sweeper = StalledReplySweeper(
+    sweeper = Sweeper(
         requeue=lambda: container.requeue_stalled_replies(),
         sweep_uploads=lambda: container.sweep_unattached_uploads(),
         interval_seconds=settings.sweep_interval_seconds,

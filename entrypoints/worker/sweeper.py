@@ -1,4 +1,4 @@
-"""The stalled-reply sweeper, and the worker's lifecycle around it: open what the
+"""The sweeper (stalled replies, uploads never sent), and the worker's lifecycle around it: open what the
 process holds at boot, serve metrics, sweep while the worker runs, close at shutdown."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from entrypoints.settings import Settings
 log = logging.getLogger("worker")
 
 
-class StalledReplySweeper:
+class Sweeper:
     """Every ``interval_seconds``, queue again the replies nobody is writing (pending too
     long, or streaming under a lease that ran out): the safety net under the job queue.
     It also deletes the uploads never sent with a message (after 24 hours)."""
@@ -60,7 +60,7 @@ class StalledReplySweeper:
 class WorkerLifecycle(dramatiq.Middleware):
     """Dramatiq's hooks into the worker's boot and shutdown, doing the lifecycle's steps."""
 
-    def __init__(self, container: Container, settings: Settings, sweeper: StalledReplySweeper) -> None:
+    def __init__(self, container: Container, settings: Settings, sweeper: Sweeper) -> None:
         self._container = container
         self._settings = settings
         self._sweeper = sweeper

@@ -16,16 +16,7 @@ from PIL import Image
 from tests.e2e.conftest import Client, Service, running_service
 from tests.fakes.s3_server import ACCESS_KEY, REGION, SECRET_KEY, S3Server
 from tests.stack import Stack
-
-GPS = 0x8825
-
-
-def _jpeg_with_gps() -> bytes:
-    exif = Image.Exif()
-    exif[GPS] = {1: "N", 2: (12.0, 58.0, 0.0), 3: "E", 4: (77.0, 35.0, 0.0)}
-    out = io.BytesIO()
-    Image.new("RGB", (32, 32), (0, 90, 0)).save(out, "JPEG", exif=exif)
-    return out.getvalue()
+from tests.support import jpeg_with_location
 
 
 def _rss_kib(service: Service) -> int:
@@ -54,7 +45,7 @@ def s3_service(stack: Stack, tmp_path: Path) -> Iterator[tuple[Service, S3Server
 
 def test_an_upload_is_kept_without_its_location_and_only_its_owner_gets_it(service: Service) -> None:
     client = Client(service.url)
-    sent = client.http.post("/uploads", files={"file": ("IMG_1.jpg", _jpeg_with_gps(), "image/jpeg")})
+    sent = client.http.post("/uploads", files={"file": ("IMG_1.jpg", jpeg_with_location((32, 32)), "image/jpeg")})
     assert sent.status_code == 201, sent.text
     upload = sent.json()
     assert (upload["kind"], upload["mime_type"], upload["width"]) == ("image", "image/jpeg", 32)
@@ -88,6 +79,8 @@ def test_an_endless_upload_is_cut_off_at_the_limit_and_memory_stays_flat(service
         pass  # the server answered 413 and closed while the rest was still being sent
     grown = _rss_kib(service) - before
     assert grown < 20 * 1024, f"the API grew by {grown} KiB reading an upload cut off at 5 MB"
+    kept = [path for path in Path(service.env["FILES_DIR"]).rglob("*") if path.is_file()]
+    assert kept == []  # nothing of it was stored
     assert client.http.get("/user/me").status_code == 200
 
 

@@ -13,8 +13,7 @@ from pypdf import PdfWriter
 from domain.uploads import UploadLimits
 from entrypoints.container import adapter_set
 from tests.http.conftest import Api
-
-GPS = 0x8825
+from tests.support import GPS_TAG, jpeg_with_location
 
 
 def _png(size: tuple[int, int] = (64, 48)) -> bytes:
@@ -24,14 +23,7 @@ def _png(size: tuple[int, int] = (64, 48)) -> bytes:
 
 
 def _jpeg_with_gps() -> bytes:
-    image = Image.new("RGB", (40, 30), (10, 120, 200))
-    exif = Image.Exif()
-    exif[0x010F] = "Phone maker"  # Make
-    exif[0x0110] = "Phone model"  # Model
-    exif[GPS] = {1: "N", 2: (12.0, 58.0, 0.0), 3: "E", 4: (77.0, 35.0, 0.0)}
-    out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif)
-    return out.getvalue()
+    return jpeg_with_location(tags={0x010F: "Phone maker", 0x0110: "Phone model"})  # Make, Model
 
 
 def _pdf(pages: int) -> bytes:
@@ -101,7 +93,7 @@ async def test_a_photo_taken_sideways_is_kept_upright_with_its_size_as_shown(api
 async def test_an_image_is_kept_without_its_location_and_camera(api: Api) -> None:
     token = await api.sign_in()
     sent = _jpeg_with_gps()
-    assert GPS in Image.open(io.BytesIO(sent)).getexif()
+    assert GPS_TAG in Image.open(io.BytesIO(sent)).getexif()
     body = (await _upload(api, token, sent, "IMG_0001.jpg", "image/jpeg")).json()
     kept = (await api.request("GET", f"/uploads/{body['id']}", token)).content
     image = Image.open(io.BytesIO(kept))

@@ -17,14 +17,11 @@ from application.use_cases.manage_uploads import (
     StoreUpload,
     StoreUploadCommand,
 )
+from domain.uploads import UPLOAD_CEILING_BYTES
 from entrypoints.http.dependencies import BEARER_AUTH
 from entrypoints.http.multipart import receive_file
 from entrypoints.http.openapi import errors
 from entrypoints.http.schemas.uploads import UploadResponse
-
-# No plan may take larger files (UPLOAD_MAX_BYTES_* are checked against it); each
-# upload is cut off at its own plan's limit as it streams in.
-UPLOAD_CEILING_BYTES = 100 * 1024 * 1024
 
 
 class UploadController(Controller):
@@ -36,6 +33,7 @@ class UploadController(Controller):
         "/",
         status_code=201,
         responses=errors(400, 401, 413, 415, 429),
+        # Each upload is cut off at its own plan's limit as it streams in; this is the bound.
         request_max_body_size=UPLOAD_CEILING_BYTES + 64 * 1024,
     )
     async def upload_file(
