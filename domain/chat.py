@@ -7,6 +7,7 @@ from enum import StrEnum
 from domain.errors import Conflict, ValidationError
 from domain.instructions import clean_chat_instruction, clean_temperature
 from domain.text import bounded_text, one_line
+from domain.uploads import MAX_ATTACHMENTS, Attachment
 
 DEFAULT_CHATROOM_TITLE = "New chat"
 MAX_TITLE_LENGTH = 120
@@ -17,8 +18,9 @@ def clean_title(raw: str) -> str:
     return one_line("title", raw, MAX_TITLE_LENGTH)
 
 
-def clean_content(raw: str) -> str:
-    return bounded_text("content", raw, MAX_CONTENT_LENGTH, required=True)
+def clean_content(raw: str, *, attachments: int = 0) -> str:
+    """A message may be files alone; otherwise it needs words."""
+    return bounded_text("content", raw, MAX_CONTENT_LENGTH, required=not attachments)
 
 
 @dataclass(slots=True)
@@ -203,23 +205,37 @@ class Message:
     # failed. At most once per reply: a reply retried and failing again gives nothing
     # back twice, and one that then completes is counted again.
     refunded: bool = False
+    # The files a user message was sent with, in the order given.
+    attachments: tuple[Attachment, ...] = ()
 
     @classmethod
     def from_user(
-        cls, *, id: str, chatroom_id: str, content: str, now: datetime, after: Message | None = None
+        cls,
+        *,
+        id: str,
+        chatroom_id: str,
+        content: str,
+        now: datetime,
+        after: Message | None = None,
+        attachments: tuple[Attachment, ...] = (),
     ) -> Message:
         """A user message following ``after`` (a model reply; None starts the conversation)."""
         if after is not None and (after.chatroom_id != chatroom_id or after.role is not MessageRole.MODEL):
             raise ValidationError.for_field("parent_id", "must be a model reply in this chatroom")
+        if len(attachments) > MAX_ATTACHMENTS:
+            raise ValidationError.for_field("attachment_ids", f"must list at most {MAX_ATTACHMENTS} files")
+        if len({a.id for a in attachments}) != len(attachments):
+            raise ValidationError.for_field("attachment_ids", "must not list a file twice")
         return cls(
             id=id,
             chatroom_id=chatroom_id,
             role=MessageRole.USER,
-            content=clean_content(content),
+            content=clean_content(content, attachments=len(attachments)),
             status=MessageStatus.COMPLETED,
             created_at=now,
             completed_at=now,
             parent_id=after.id if after is not None else None,
+            attachments=attachments,
         )
 
     @classmethod

@@ -10,10 +10,11 @@ again gives them back their model without anyone touching the chats.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from domain.errors import ModelNotInPlan, ValidationError
+from domain.uploads import UploadKind
 from domain.users import Tier
 
 # Plans from the lowest: a plan may use the models of every plan up to its own.
@@ -37,11 +38,23 @@ class ModelOffer:
     # Tokens the model reads (prompt and answer together) and writes at most per answer.
     context_window: int
     output_limit: int
-    # Whether it reads images and documents sent with a message.
+    # Whether it reads images and PDFs themselves. Any model reads a PDF's or a text
+    # file's text; only one that reads attachments sees an image (or a PDF's pictures).
     attachments: bool = False
 
     def open_to(self, plan: Tier) -> bool:
         return plan_rank(plan) >= plan_rank(self.plan)
+
+    def reads(self, kind: UploadKind) -> bool:
+        return self.attachments or kind is not UploadKind.IMAGE
+
+    def check_reads(self, kinds: Iterable[UploadKind]) -> None:
+        """Before a message is accepted, not as a failed reply: 422 naming the model and the kind."""
+        for kind in kinds:
+            if not self.reads(kind):
+                raise ValidationError.for_field(
+                    "attachment_ids", f"{self.display_name} ({self.id}) does not read {kind.value} files"
+                )
 
 
 class ModelCatalogue:

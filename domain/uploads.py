@@ -11,6 +11,8 @@ from enum import StrEnum
 from domain.users import Tier
 
 MAX_FILENAME_LENGTH = 255
+# Files one message may carry.
+MAX_ATTACHMENTS = 10
 # No plan may take larger files: the bound of the UPLOAD_MAX_BYTES_* settings and of the
 # upload route's body.
 UPLOAD_CEILING_BYTES = 100 * 1024 * 1024
@@ -65,7 +67,8 @@ class Upload:
     width: int | None = None
     height: int | None = None
     pages: int | None = None
-    # The message it was sent with; None until then (the sweeper deletes those left so).
+    # The first message it was sent with; None until then (the sweeper deletes those
+    # left so). A file may be sent again (with an edit, in another chat).
     message_id: str | None = None
 
     @classmethod
@@ -87,6 +90,54 @@ class Upload:
     @property
     def storage_key(self) -> str:
         return storage_key(self.owner_id, self.id)
+
+    def send_with(self, message_id: str) -> None:
+        self.message_id = self.message_id or message_id
+
+    def as_attachment(self) -> Attachment:
+        return Attachment(
+            id=self.id,
+            owner_id=self.owner_id,
+            filename=self.filename,
+            kind=self.kind,
+            mime_type=self.mime_type,
+            size_bytes=self.size_bytes,
+            sha256=self.sha256,
+            width=self.width,
+            height=self.height,
+            pages=self.pages,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Attachment:
+    """An upload as a message carries it: what it is, kept with the message so showing a
+    conversation reads no other table."""
+
+    id: str
+    owner_id: str
+    filename: str
+    kind: UploadKind
+    mime_type: str
+    size_bytes: int
+    sha256: str
+    width: int | None = None
+    height: int | None = None
+    pages: int | None = None
+
+    @property
+    def storage_key(self) -> str:
+        return storage_key(self.owner_id, self.id)
+
+    @property
+    def described(self) -> str:
+        """In a few words, for people and the fake model: "PNG image 640×480",
+        "3-page PDF", "text file"."""
+        if self.kind is UploadKind.IMAGE:
+            return f"{self.mime_type.rsplit('/', 1)[-1].upper()} image {self.width}×{self.height}"
+        if self.kind is UploadKind.PDF:
+            return f"{self.pages}-page PDF"
+        return "text file"
 
 
 def storage_key(owner_id: str, upload_id: str) -> str:

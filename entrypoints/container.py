@@ -240,9 +240,17 @@ class Services(containers.DeclarativeContainer):
         chunk_delay=settings.provided.fake_llm_chunk_delay,
         first_chunk_delay=settings.provided.fake_llm_first_chunk_delay,
     )
-    gemini_model = providers.Singleton(GeminiLanguageModel, llm_http, providers.Callable(_gemini_settings, settings))
+    # The adapter set's FileStore (given by build_container): models read attachments from it.
+    files: providers.Dependency[Any] = providers.Dependency()
+    gemini_model = providers.Singleton(
+        GeminiLanguageModel,
+        llm_http,
+        providers.Callable(_gemini_settings, settings),
+        files,
+        inline_max_bytes=settings.provided.gemini_inline_max_bytes,
+    )
     openai_model = providers.Singleton(
-        OpenAICompatibleLanguageModel, llm_http, providers.Callable(_openai_settings, settings)
+        OpenAICompatibleLanguageModel, llm_http, providers.Callable(_openai_settings, settings), files
     )
     # Each model of the catalogue answered by its provider's adapter (only those it uses are made).
     language_model = providers.Singleton(
@@ -569,7 +577,7 @@ class UseCases(containers.DeclarativeContainer):
     get_gem = providers.Factory(GetGem, uow=uow)
     edit_gem = providers.Factory(EditGem, uow=uow, clock=services.clock, models=services.models)
     delete_gem = providers.Factory(DeleteGem, uow=uow)
-    delete_chatroom = providers.Factory(DeleteChatroom, uow=uow)
+    delete_chatroom = providers.Factory(DeleteChatroom, uow=uow, files=adapters.files)
     allow_upload = providers.Factory(
         AllowUpload, uow=uow, clock=services.clock, limiter=adapters.limiter, limits=upload_limits
     )
@@ -601,7 +609,7 @@ class UseCases(containers.DeclarativeContainer):
         limiter=adapters.limiter,
         policy=send_policy,
     )
-    send_message = providers.Factory(SendMessage, requests=reply_requests, ids=services.ids)
+    send_message = providers.Factory(SendMessage, requests=reply_requests, ids=services.ids, models=services.models)
     regenerate_reply = providers.Factory(RegenerateReply, requests=reply_requests, ids=services.ids)
     continue_reply = providers.Factory(ContinueReply, requests=reply_requests, ids=services.ids)
     cancel_reply = providers.Factory(
@@ -681,6 +689,7 @@ def build_container(settings: Settings) -> UseCases:
         adapters = InMemoryAdapters(settings=settings, services=use_cases.services)
         adapters.reply_writer.override(use_cases.generate_reply)
     use_cases.adapters.override(adapters)
+    use_cases.services.files.override(adapters.files)
     return use_cases
 
 

@@ -111,6 +111,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     gemini_api_key: str | None = None
     gemini_model: str = "gemini-2.5-flash"
     gemini_base_url: str = "https://generativelanguage.googleapis.com"
+    # Files of one request sent inside it, up to this many bytes together; the rest go
+    # through the Gemini File API (Gemini takes requests of at most 20 MB).
+    gemini_inline_max_bytes: Annotated[int, Meta(ge=0, le=15 * 1024 * 1024)] = 14 * 1024 * 1024
     openai_api_key: str | None = None
     openai_model: str | None = None
     openai_base_url: str | None = None

@@ -9,21 +9,26 @@ from typing import Any
 
 import httpx
 
+from adapters.llm.gemini_files import DEFAULT_INLINE_MAX_BYTES, GeminiFiles
 from adapters.llm.wire import (
     ModelHttpSettings,
     bad_response,
     check_deadline,
     declined,
     error_for_status,
+    file_text,
     json_object,
     parse_seconds,
     sse_data,
     stream_with_retries,
+    turn_text,
+    unseen,
 )
-from application.ports.services import ModelChunk
+from application.ports.services import FileStore, ModelChunk
 from domain.chat import FinishReason, MessageRole, TokenUsage
 from domain.context import Prompt, Turn
 from domain.models import ModelOffer
+from domain.uploads import UploadKind
 
 # Why an answer (or the prompt) was blocked; MAX_TOKENS is a cut-off answer, kept.
 _BLOCKED = {"SAFETY", "RECITATION", "PROHIBITED_CONTENT", "SPII", "BLOCKLIST", "IMAGE_SAFETY", "LANGUAGE", "OTHER"}
@@ -36,12 +41,25 @@ TITLE_INSTRUCTION = (
 
 
 class GeminiLanguageModel:
-    def __init__(self, client: httpx.AsyncClient, settings: ModelHttpSettings) -> None:
+    """Images and PDFs go as they are, to a model that reads attachments (in the request
+    or through the File API, by size); text files, and PDFs for a model that does not,
+    as their text."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        settings: ModelHttpSettings,
+        files: FileStore,
+        *,
+        inline_max_bytes: int = DEFAULT_INLINE_MAX_BYTES,
+    ) -> None:
         self._client = client
         self._settings = settings
         self._models = f"{settings.base_url.rstrip('/')}/v1beta/models"
+        self._files = files
+        self._remote = GeminiFiles(client, settings, files, inline_max_bytes=inline_max_bytes)
 
-    def stream_reply(self, prompt: Prompt) -> AsyncIterator[ModelChunk]:
+    async def stream_reply(self, prompt: Prompt) -> AsyncIterator[ModelChunk]:
         url = f"{self._models}/{self._settings.model_name(prompt.model)}:streamGenerateContent"
         body = self._body(
             prompt.turns,
@@ -49,11 +67,31 @@ class GeminiLanguageModel:
             self._settings.output_limit(prompt.model),
             temperature=prompt.temperature,
         )
-        return stream_with_retries(self._settings, lambda deadline: self._stream(url, body, deadline))
+        body["contents"] = await self._contents(prompt)
+        async for chunk in stream_with_retries(self._settings, lambda deadline: self._stream(url, body, deadline)):
+            yield chunk
+
+    async def _contents(self, prompt: Prompt) -> list[dict[str, Any]]:
+        reads_files = prompt.model.attachments if prompt.model is not None else True
+        name = self._settings.model_name(prompt.model)
+        contents = []
+        for turn in prompt.turns:
+            parts: list[dict[str, Any]] = [{"text": turn.text}] if turn.text else []
+            native = []
+            for attachment in turn.attachments:
+                if attachment.kind is UploadKind.TEXT or (attachment.kind is UploadKind.PDF and not reads_files):
+                    parts.append({"text": await file_text(self._files, attachment)})
+                elif reads_files:
+                    native.append(attachment)
+                else:
+                    parts.append({"text": unseen(attachment, name)})
+            parts += await self._remote.parts(native)
+            contents.append({"role": _role(turn), "parts": parts or [{"text": turn_text(turn)}]})
+        return contents
 
     async def suggest_title(self, turns: Sequence[Turn], model: ModelOffer | None = None) -> str:
         name = self._settings.model_name(model)
-        body = self._body(turns, TITLE_INSTRUCTION, 32)
+        body = self._body([Turn(turn.role, turn_text(turn)) for turn in turns], TITLE_INSTRUCTION, 32)
         if "2.5" in name:
             # Thinking would spend the small budget before writing a word.
             body["generationConfig"]["thinkingConfig"] = {"thinkingBudget": 0}
@@ -70,10 +108,7 @@ class GeminiLanguageModel:
         self, turns: Sequence[Turn], instruction: str | None, max_tokens: int, *, temperature: float | None = None
     ) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "contents": [
-                {"role": "model" if turn.role is MessageRole.MODEL else "user", "parts": [{"text": turn.text}]}
-                for turn in turns
-            ],
+            "contents": [{"role": _role(turn), "parts": [{"text": turn.text}]} for turn in turns],
             "generationConfig": {
                 "temperature": self._settings.temperature if temperature is None else temperature,
                 "maxOutputTokens": max_tokens,
@@ -105,6 +140,10 @@ class GeminiLanguageModel:
         if response.status_code != 200:
             raise _error(response.status_code, response.content)
         yield _chunk(json_object(response.text))
+
+
+def _role(turn: Turn) -> str:
+    return "model" if turn.role is MessageRole.MODEL else "user"
 
 
 def _finished(payload: dict[str, Any]) -> bool:

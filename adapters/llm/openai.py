@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -13,15 +14,20 @@ from adapters.llm.wire import (
     check_deadline,
     declined,
     error_for_status,
+    file_bytes,
+    file_text,
     json_object,
     parse_seconds,
     sse_data,
     stream_with_retries,
+    turn_text,
+    unseen,
 )
-from application.ports.services import LanguageModelError, ModelChunk
+from application.ports.services import FileStore, LanguageModelError, ModelChunk
 from domain.chat import FinishReason, MessageRole, TokenUsage
 from domain.context import Prompt, Turn
 from domain.models import ModelOffer
+from domain.uploads import UploadKind
 
 TITLE_INSTRUCTION = (
     "Write a title of at most six words for the conversation so far. Answer with the title"
@@ -30,12 +36,17 @@ TITLE_INSTRUCTION = (
 
 
 class OpenAICompatibleLanguageModel:
-    def __init__(self, client: httpx.AsyncClient, settings: ModelHttpSettings) -> None:
+    """Images go as image parts (data URLs) to a model that reads attachments (a vision
+    model: ``attachments=yes`` in LLM_MODELS); PDFs and text files go as their text, which
+    every model reads."""
+
+    def __init__(self, client: httpx.AsyncClient, settings: ModelHttpSettings, files: FileStore) -> None:
         self._client = client
         self._settings = settings
         self._url = f"{settings.base_url.rstrip('/')}/chat/completions"
+        self._files = files
 
-    def stream_reply(self, prompt: Prompt) -> AsyncIterator[ModelChunk]:
+    async def stream_reply(self, prompt: Prompt) -> AsyncIterator[ModelChunk]:
         body = self._body(
             prompt.turns,
             prompt.system_instruction,
@@ -43,11 +54,32 @@ class OpenAICompatibleLanguageModel:
             model=prompt.model,
             temperature=prompt.temperature,
         )
+        if any(turn.attachments for turn in prompt.turns):
+            body["messages"] = [
+                *(m for m in body["messages"] if m["role"] == "system"),
+                *[await self._message(turn, prompt.model) for turn in prompt.turns],
+            ]
         body |= {"stream": True, "stream_options": {"include_usage": True}}
-        return stream_with_retries(self._settings, lambda deadline: self._stream(body, deadline))
+        async for chunk in stream_with_retries(self._settings, lambda deadline: self._stream(body, deadline)):
+            yield chunk
+
+    async def _message(self, turn: Turn, model: ModelOffer | None) -> dict[str, Any]:
+        """A turn with files: a list of content parts, the words first."""
+        sees_images = model is not None and model.attachments
+        parts: list[dict[str, Any]] = [{"type": "text", "text": turn.text}] if turn.text else []
+        for attachment in turn.attachments:
+            if attachment.kind is not UploadKind.IMAGE:
+                parts.append({"type": "text", "text": await file_text(self._files, attachment)})
+            elif sees_images:
+                data = base64.b64encode(await file_bytes(self._files, attachment)).decode()
+                url = f"data:{attachment.mime_type};base64,{data}"
+                parts.append({"type": "image_url", "image_url": {"url": url}})
+            else:
+                parts.append({"type": "text", "text": unseen(attachment, self._settings.model_name(model))})
+        return {"role": _role(turn), "content": parts}
 
     async def suggest_title(self, turns: Sequence[Turn], model: ModelOffer | None = None) -> str:
-        body = self._body(turns, TITLE_INSTRUCTION, 32, model=model)
+        body = self._body([Turn(turn.role, turn_text(turn)) for turn in turns], TITLE_INSTRUCTION, 32, model=model)
         pieces = [chunk.text async for chunk in stream_with_retries(self._settings, lambda _: self._complete(body))]
         return "".join(pieces)
 
@@ -65,9 +97,7 @@ class OpenAICompatibleLanguageModel:
         temperature: float | None = None,
     ) -> dict[str, Any]:
         messages = [{"role": "system", "content": instruction}] if instruction else []
-        messages += [
-            {"role": "assistant" if turn.role is MessageRole.MODEL else "user", "content": turn.text} for turn in turns
-        ]
+        messages += [{"role": _role(turn), "content": turn.text} for turn in turns]
         return {
             "model": self._settings.model_name(model),
             "messages": messages,
@@ -98,6 +128,10 @@ class OpenAICompatibleLanguageModel:
 
 
 _FINISH_REASONS = {"stop": FinishReason.STOP, "length": FinishReason.LENGTH}
+
+
+def _role(turn: Turn) -> str:
+    return "assistant" if turn.role is MessageRole.MODEL else "user"
 
 
 def _chunk(payload: dict[str, Any]) -> ModelChunk:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import random
 import time
@@ -9,9 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
 
-from application.ports.services import LanguageModelError, ModelChunk
+from application.ports.services import FileStore, LanguageModelError, ModelChunk
+from domain.context import Turn
+from domain.errors import NotFound
 from domain.models import ModelOffer
+from domain.uploads import Attachment, UploadKind
 
 DECLINED = "The model declined to answer this message."
 MISCONFIGURED = "The AI service is not configured correctly. Please try again later."
@@ -149,3 +155,47 @@ async def stream_with_retries(
 def check_deadline(deadline: float) -> None:
     if time.monotonic() > deadline:
         raise TimeoutError
+
+
+# Attachments: what both wire formats share.
+
+UNREADABLE = "This conversation's files could not be read. Please send them again."
+
+
+async def file_bytes(files: FileStore, attachment: Attachment) -> bytes:
+    """An attachment's stored bytes; a file gone from the store fails the reply plainly."""
+    try:
+        return b"".join([piece async for piece in files.read(attachment.storage_key)])
+    except NotFound:
+        raise LanguageModelError(UNREADABLE, transient=False, kind="file_missing") from None
+
+
+async def file_text(files: FileStore, attachment: Attachment) -> str:
+    """A text file's or a PDF's words, framed with the file's name, for a model that reads
+    them as text (a PDF's pictures are not in it)."""
+    data = await file_bytes(files, attachment)
+    if attachment.kind is UploadKind.PDF:
+        text = await asyncio.to_thread(_pdf_text, data)
+    else:
+        text = data.decode("utf-8", errors="replace")
+    return f"[File {attachment.filename}, {attachment.described}]\n{text}\n[End of {attachment.filename}]"
+
+
+def unseen(attachment: Attachment, model: str) -> str:
+    """In place of an image a model cannot see (it changed since the image was sent)."""
+    return f"[Image {attachment.filename} ({attachment.described}) was sent here; {model} cannot see images.]"
+
+
+def turn_text(turn: Turn) -> str:
+    """A turn's words, or (a message of files alone) what was sent: for titles."""
+    if turn.text or not turn.attachments:
+        return turn.text
+    return "[Sent " + ", ".join(a.filename for a in turn.attachments) + "]"
+
+
+def _pdf_text(data: bytes) -> str:
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        return "\n\n".join((page.extract_text() or "").strip() for page in reader.pages).strip()
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError):
+        raise LanguageModelError(UNREADABLE, transient=False, kind="file_unreadable") from None

@@ -8,6 +8,7 @@ from application.ports.services import LanguageModelError, ModelChunk
 from domain.chat import FinishReason, TokenUsage
 from domain.context import Prompt, Turn, estimate_tokens
 from domain.models import ModelOffer
+from domain.uploads import Attachment, UploadKind
 
 _QUOTE_LIMIT = 80
 
@@ -15,7 +16,8 @@ _QUOTE_LIMIT = 80
 class FakeLanguageModel:
     """A deterministic stand-in for a real model, for development and tests.
 
-    The reply quotes the last user turn, names the model asked for, and arrives in ``chunks`` pieces, the first
+    The reply says which files came with the last user turn ("I see 1 image, PNG 640×480,
+    and a 3-page PDF."), quotes its words, names the model asked for, and arrives in ``chunks`` pieces, the first
     after ``first_chunk_delay`` seconds and the rest ``chunk_delay`` apart, like a real
     streamed answer. ``fail_next`` makes the next calls raise a given error; a message holding ``[[length]]``
     gets an answer cut off at the output limit.
@@ -37,8 +39,9 @@ class FakeLanguageModel:
     def reply_to(turns: Sequence[Turn], model: ModelOffer | None = None) -> str:
         asked = turns[-1].text if turns else ""
         quote = asked if len(asked) <= _QUOTE_LIMIT else asked[: _QUOTE_LIMIT - 1] + "…"
+        seen = acknowledgement(turns[-1].attachments) if turns else ""
         return (
-            f'You said: "{quote}". This is {model.id if model else "the fake model"} answering turn {len(turns)}'
+            f'{seen}You said: "{quote}". This is {model.id if model else "the fake model"} answering turn {len(turns)}'
             " of this conversation, written in a few pieces so you can watch the reply stream in."
         )
 
@@ -69,3 +72,21 @@ class FakeLanguageModel:
             raise self._failures.popleft()
         words = turns[0].text.split()[:5] if turns else []
         return " ".join(words).capitalize() or "Conversation"
+
+
+def acknowledgement(attachments: Sequence[Attachment]) -> str:
+    """ "I see 2 images, PNG 640×480 and JPEG 10×10, and a 3-page PDF. " (empty without files)."""
+    if not attachments:
+        return ""
+    images = [a for a in attachments if a.kind is UploadKind.IMAGE]
+    said = []
+    if images:
+        sizes = [f"{a.mime_type.rsplit('/', 1)[-1].upper()} {a.width}×{a.height}" for a in images]
+        said.append(f"{len(images)} image{'s' if len(images) > 1 else ''}, {_listed(sizes)}")
+    said += [f"a {a.pages}-page PDF" for a in attachments if a.kind is UploadKind.PDF]
+    said += [f"a text file, {a.filename}" for a in attachments if a.kind is UploadKind.TEXT]
+    return f"I see {_listed(said, last=', and ' if images and len(said) > 1 else ' and ')}. "
+
+
+def _listed(items: list[str], last: str = " and ") -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + last + items[-1]

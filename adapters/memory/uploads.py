@@ -6,19 +6,52 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from adapters.memory.tables import Table, Transaction
+from domain.chat import Message
 from domain.uploads import Upload
 
 
 class InMemoryUploadRepository:
+    """Which message carries which file is read from the messages themselves, as the
+    real database reads it from the rows saved with them."""
+
     def __init__(self, uow: Transaction) -> None:
         self._rows: Table[str, Upload] = Table(uow, "uploads")
+        self._messages: Table[str, Message] = Table(uow, "messages")
 
     async def add(self, upload: Upload) -> None:
         self._rows.put(upload.id, upload)
 
-    async def get_owned(self, upload_id: str, owner_id: str) -> Upload | None:
+    async def get_owned(self, upload_id: str, owner_id: str, *, for_update: bool = False) -> Upload | None:
         upload = self._rows.get(upload_id)
         return upload if upload is not None and upload.owner_id == owner_id else None
+
+    async def owned(self, upload_ids: Sequence[str], owner_id: str, *, for_update: bool = False) -> Sequence[Upload]:
+        found = (self._rows.get(upload_id) for upload_id in set(upload_ids))
+        return [upload for upload in found if upload is not None and upload.owner_id == owner_id]
+
+    async def mark_sent(self, upload_ids: Sequence[str], message_id: str) -> None:
+        for upload_id in upload_ids:
+            stored = self._rows.get(upload_id)
+            if stored is not None:
+                stored.send_with(message_id)
+                self._rows.put(stored.id, stored)
+
+    async def is_attached(self, upload_id: str) -> bool:
+        return upload_id in self._carried()
+
+    async def attached_in_chatroom(self, chatroom_id: str) -> Sequence[Upload]:
+        ids = {a.id for m in self._messages.rows() if m.chatroom_id == chatroom_id for a in m.attachments}
+        return [upload for upload in (self._rows.get(i) for i in ids) if upload is not None]
+
+    async def delete_unattached(self, uploads: Sequence[Upload]) -> Sequence[Upload]:
+        carried = self._carried()
+        deleted = [upload for upload in uploads if upload.id not in carried and self._rows.get(upload.id)]
+        for upload in deleted:
+            self._rows.delete(upload.id)
+        return deleted
+
+    def _carried(self) -> set[str]:
+        return {attachment.id for message in self._messages.rows() for attachment in message.attachments}
 
     async def delete(self, upload: Upload) -> None:
         self._rows.delete(upload.id)

@@ -23,6 +23,7 @@ from domain.chat import (
     Rating,
     TokenUsage,
 )
+from domain.uploads import Attachment, UploadKind
 
 
 def _message(row: Any) -> Message:
@@ -47,7 +48,38 @@ def _message(row: Any) -> Message:
         finish_reason=FinishReason(row.finish_reason) if row.finish_reason else None,
         model=row.model,
         feedback=Feedback(Rating(row.feedback_rating), row.feedback_comment) if row.feedback_rating else None,
+        attachments=tuple(_attachment(item) for item in row.attachments or ()),
     )
+
+
+def _attachment(item: dict[str, Any]) -> Attachment:
+    return Attachment(
+        id=item["id"],
+        owner_id=item["owner_id"],
+        filename=item["filename"],
+        kind=UploadKind(item["kind"]),
+        mime_type=item["mime_type"],
+        size_bytes=item["size_bytes"],
+        sha256=item["sha256"],
+        width=item.get("width"),
+        height=item.get("height"),
+        pages=item.get("pages"),
+    )
+
+
+def _attachment_item(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "id": attachment.id,
+        "owner_id": attachment.owner_id,
+        "filename": attachment.filename,
+        "kind": attachment.kind.value,
+        "mime_type": attachment.mime_type,
+        "size_bytes": attachment.size_bytes,
+        "sha256": attachment.sha256,
+        "width": attachment.width,
+        "height": attachment.height,
+        "pages": attachment.pages,
+    }
 
 
 def _message_values(message: Message) -> dict[str, Any]:
@@ -76,8 +108,13 @@ def _row(message: Message) -> dict[str, Any]:
         "created_at": message.created_at,
         "reply_to": uuid.UUID(message.reply_to) if message.reply_to else None,
         "parent_id": uuid.UUID(message.parent_id) if message.parent_id else None,
+        "attachments": [_attachment_item(a) for a in message.attachments],
         **_message_values(message),
     }
+
+
+def _links(messages: Sequence[Message]) -> list[dict[str, Any]]:
+    return [{"message_id": uuid.UUID(m.id), "upload_id": uuid.UUID(a.id)} for m in messages for a in m.attachments]
 
 
 # Rows per INSERT when copying a conversation: well under PostgreSQL's 32,767
@@ -142,10 +179,16 @@ _NEWEST_LEAF = text(
 class PostgresMessageRepository(PostgresRepository):
     async def add(self, message: Message) -> None:
         await self._execute(insert(t.messages).values(**_row(message)))
+        if message.attachments:
+            await self._execute(insert(t.message_attachments).values(_links([message])))
 
     async def add_all(self, messages: Sequence[Message]) -> None:
         for start in range(0, len(messages), _BATCH):
-            await self._execute(insert(t.messages).values([_row(m) for m in messages[start : start + _BATCH]]))
+            batch = messages[start : start + _BATCH]
+            await self._execute(insert(t.messages).values([_row(m) for m in batch]))
+            links = _links(batch)
+            for first in range(0, len(links), _BATCH):
+                await self._execute(insert(t.message_attachments).values(links[first : first + _BATCH]))
 
     async def get(self, message_id: str, *, for_update: bool = False) -> Message | None:
         key = uuid.UUID(message_id)

@@ -22,6 +22,7 @@ from sqlalchemy import (
     false,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData()
 
@@ -108,6 +109,9 @@ messages = Table(
     Column("model", String(128)),
     Column("feedback_rating", String(8)),
     Column("feedback_comment", Text),
+    # The files a user message carries, as they were when sent (shown without a join);
+    # message_attachments holds the same links for the questions asked of uploads.
+    Column("attachments", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     # A chatroom's messages, newest first, and keyset pages back in time.
     Index("ix_messages_chatroom_time", "chatroom_id", text("created_at DESC"), text("id DESC")),
     # A message's versions (its parent's children), newest first; the first messages of
@@ -199,6 +203,17 @@ uploads = Table(
     Column("message_id", Uuid),
     Index("ix_uploads_owner_created", "owner_id", "created_at"),
     Index("ix_uploads_unattached", "created_at", postgresql_where=text("message_id IS NULL")),
+)
+
+# Which message carries which upload: what keeps an upload from being deleted while a
+# message shows it, and finds a deleted chatroom's files.
+message_attachments = Table(
+    "message_attachments",
+    metadata,
+    Column("message_id", Uuid, ForeignKey("messages.id", ondelete="CASCADE"), nullable=False),
+    Column("upload_id", Uuid, ForeignKey("uploads.id", ondelete="CASCADE"), nullable=False),
+    PrimaryKeyConstraint("message_id", "upload_id"),
+    Index("ix_message_attachments_upload", "upload_id"),
 )
 
 model_usage = Table(

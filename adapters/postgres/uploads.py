@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select, update
 
 from adapters.postgres import tables as t
-from adapters.postgres.repository import PostgresRepository, uuid_str
+from adapters.postgres.repository import PostgresRepository, locked, uuid_str
 from domain.uploads import Upload, UploadKind
 
 
@@ -50,11 +50,63 @@ class PostgresUploadRepository(PostgresRepository):
             )
         )
 
-    async def get_owned(self, upload_id: str, owner_id: str) -> Upload | None:
+    async def get_owned(self, upload_id: str, owner_id: str, *, for_update: bool = False) -> Upload | None:
         c = t.uploads.c
         query = select(t.uploads).where(c.id == uuid.UUID(upload_id)).where(c.owner_id == uuid.UUID(owner_id))
-        row = (await self._execute(query)).first()
+        row = (await self._execute(locked(query, for_update))).first()
         return None if row is None else _upload(row)
+
+    async def owned(self, upload_ids: Sequence[str], owner_id: str, *, for_update: bool = False) -> Sequence[Upload]:
+        if not upload_ids:
+            return []
+        c = t.uploads.c
+        query = (
+            select(t.uploads)
+            .where(c.id.in_({uuid.UUID(i) for i in upload_ids}))
+            .where(c.owner_id == uuid.UUID(owner_id))
+            # One order for every locker: two sends of the same files cannot deadlock.
+            .order_by(c.id)
+        )
+        return [_upload(row) for row in await self._execute(locked(query, for_update))]
+
+    async def mark_sent(self, upload_ids: Sequence[str], message_id: str) -> None:
+        if not upload_ids:
+            return
+        c = t.uploads.c
+        await self._execute(
+            update(t.uploads)
+            .where(c.id.in_([uuid.UUID(i) for i in upload_ids]))
+            .where(c.message_id.is_(None))
+            .values(message_id=uuid.UUID(message_id))
+        )
+
+    async def is_attached(self, upload_id: str) -> bool:
+        links = t.message_attachments.c
+        query = select(exists().where(links.upload_id == uuid.UUID(upload_id)))
+        return bool((await self._execute(query)).scalar_one())
+
+    async def attached_in_chatroom(self, chatroom_id: str) -> Sequence[Upload]:
+        links, m = t.message_attachments.c, t.messages.c
+        carried = (
+            select(links.upload_id)
+            .join(t.messages, m.id == links.message_id)
+            .where(m.chatroom_id == uuid.UUID(chatroom_id))
+        )
+        query = select(t.uploads).where(t.uploads.c.id.in_(carried))
+        return [_upload(row) for row in await self._execute(query)]
+
+    async def delete_unattached(self, uploads: Sequence[Upload]) -> Sequence[Upload]:
+        if not uploads:
+            return []
+        c, links = t.uploads.c, t.message_attachments.c
+        statement = (
+            delete(t.uploads)
+            .where(c.id.in_([uuid.UUID(u.id) for u in uploads]))
+            .where(~exists().where(links.upload_id == c.id))
+            .returning(c.id)
+        )
+        deleted = {str(row.id) for row in await self._execute(statement)}
+        return [upload for upload in uploads if upload.id in deleted]
 
     async def delete(self, upload: Upload) -> None:
         await self._execute(delete(t.uploads).where(t.uploads.c.id == uuid.UUID(upload.id)))

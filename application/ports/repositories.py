@@ -203,8 +203,24 @@ class UploadRepository(Protocol):
     """Files people uploaded (their bytes are in the FileStore)."""
 
     async def add(self, upload: Upload) -> None: ...
-    async def get_owned(self, upload_id: str, owner_id: str) -> Upload | None:
+    async def get_owned(self, upload_id: str, owner_id: str, *, for_update: bool = False) -> Upload | None:
         """Somebody else's upload is None, like a missing one."""
+
+    async def owned(self, upload_ids: Sequence[str], owner_id: str, *, for_update: bool = False) -> Sequence[Upload]:
+        """Those of the listed uploads the owner has (any order); locked, they cannot be
+        deleted until the transaction ends."""
+
+    async def mark_sent(self, upload_ids: Sequence[str], message_id: str) -> None:
+        """Record the first message each was sent with (the sweeper keeps them from now)."""
+
+    async def is_attached(self, upload_id: str) -> bool:
+        """Whether any message carries it (a message's attachments are saved with it)."""
+
+    async def attached_in_chatroom(self, chatroom_id: str) -> Sequence[Upload]:
+        """The uploads the chatroom's messages carry."""
+
+    async def delete_unattached(self, uploads: Sequence[Upload]) -> Sequence[Upload]:
+        """Delete those of ``uploads`` no message carries any longer; return them."""
 
     async def delete(self, upload: Upload) -> None: ...
     async def list_unattached(self, *, created_before: datetime, limit: int) -> Sequence[Upload]:

@@ -35,9 +35,9 @@ async def owned_gem(uow: UnitOfWork, *, gem_id: str, owner_id: str) -> Gem:
     return gem
 
 
-async def owned_upload(uow: UnitOfWork, *, upload_id: str, owner_id: str) -> Upload:
+async def owned_upload(uow: UnitOfWork, *, upload_id: str, owner_id: str, for_update: bool = False) -> Upload:
     """The caller's upload; somebody else's is reported exactly like a missing one."""
-    upload = await uow.uploads.get_owned(upload_id, owner_id)
+    upload = await uow.uploads.get_owned(upload_id, owner_id, for_update=for_update)
     if upload is None:
         raise NotFound("Upload not found.")
     return upload

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from application.ports.repositories import UnitOfWorkFactory
+from application.ports.services import FileStore
 from application.services.ownership import owned_chatroom
 from application.use_cases.authenticate import Principal
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -15,13 +19,24 @@ class DeleteChatroomCommand:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeleteChatroom:
-    """Delete a chatroom with its messages. A reply still being written is dropped by
-    its worker, which finds the message gone."""
+    """Delete a chatroom with its messages and the files they carried (those no message of
+    another chat carries too). A reply still being written is dropped by its worker,
+    which finds the message gone."""
 
     uow: UnitOfWorkFactory
+    files: FileStore
 
     async def execute(self, command: DeleteChatroomCommand) -> None:
         async with self.uow() as uow:
             chatroom = await owned_chatroom(uow, chatroom_id=command.chatroom_id, owner_id=command.principal.user_id)
+            carried = await uow.uploads.attached_in_chatroom(chatroom.id)
             await uow.chatrooms.delete(chatroom)
+            gone = await uow.uploads.delete_unattached(carried)
             await uow.commit()
+        # After the records, as DeleteUpload does: never a record without its file. A
+        # file whose delete fails is left for the operator's orphan check, logged.
+        for upload in gone:
+            try:
+                await self.files.delete(upload.storage_key)
+            except Exception:
+                log.exception("file of deleted upload %s not deleted", upload.id)

@@ -30,7 +30,10 @@ from domain.quota import usage_day
 log = logging.getLogger(__name__)
 
 UNEXPECTED_FAILURE = "Something went wrong while writing this reply. Please send your message again."
-CONTEXT_TOO_SMALL = "This message is too long for the model's context window."
+CONTEXT_TOO_SMALL = (
+    "This message, with its files, is more than the model can read at once. Send fewer or smaller files,"
+    " or a shorter message."
+)
 CONTINUE_INSTRUCTION = "Continue exactly where your previous answer stopped, without repeating any of it."
 # The name usage is recorded under for a reply whose model was not recorded.
 UNKNOWN_MODEL = "unknown"
@@ -277,7 +280,7 @@ class GenerateReply:
                     continue
                 if message.id in unanswered:
                     continue
-                if not window.offer(Turn(role=message.role, text=message.content)):
+                if not window.offer(Turn(role=message.role, text=message.content, attachments=message.attachments)):
                     break
             if len(page) < self.context.page_size:
                 break

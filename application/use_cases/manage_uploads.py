@@ -13,7 +13,7 @@ from application.ports.services import Clock, FileInspector, FileStore, IdGenera
 from application.services.ownership import owned_upload
 from application.services.plans import plan_of
 from application.use_cases.authenticate import Principal
-from domain.errors import TooManyRequests
+from domain.errors import Conflict, TooManyRequests
 from domain.quota import next_reset, usage_day
 from domain.uploads import Upload, UploadLimits
 
@@ -113,8 +113,11 @@ class DeleteUpload:
     files: FileStore
 
     async def execute(self, principal: Principal, upload_id: str) -> None:
+        """An upload a message carries stays while the message does (it shows it): 409."""
         async with self.uow() as uow:
-            upload = await owned_upload(uow, upload_id=upload_id, owner_id=principal.user_id)
+            upload = await owned_upload(uow, upload_id=upload_id, owner_id=principal.user_id, for_update=True)
+            if await uow.uploads.is_attached(upload.id):
+                raise Conflict("This file was sent with a message; it is deleted with the message's chatroom.")
             await uow.uploads.delete(upload)
             await uow.commit()
         # After the record: a file whose delete fails is an orphan for the sweeper, never

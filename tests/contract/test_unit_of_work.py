@@ -11,7 +11,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from application.ports.repositories import Position
+from application.use_cases.create_chatroom import CreateChatroomCommand
+from application.use_cases.delete_chatroom import DeleteChatroomCommand
+from application.use_cases.fork_chatroom import ForkChatroomCommand
 from application.use_cases.manage_uploads import StoreUploadCommand
+from application.use_cases.send_message import SendMessageCommand
 from domain.chat import Chatroom, FinishReason, Message, MessageRole, MessageStatus, TokenUsage
 from domain.errors import Conflict, NotFound
 from domain.gems import Gem
@@ -632,3 +636,52 @@ async def test_uploads_never_sent_are_swept_after_a_day_record_and_bytes(
     clock.advance(hours=20)
     assert await adapters.sweep_unattached_uploads().execute() == 1
     assert await files.keys() == []
+
+
+async def test_sent_files_ride_with_their_messages_and_go_with_the_last_chatroom_carrying_them(
+    adapters: Container, clock: MutableClock
+) -> None:
+    """A message's attachments round-trip with it; a sent upload is never swept, cannot be
+    deleted alone, is shared by a fork, and goes (record and bytes) with the last
+    chatroom whose messages carry it."""
+    principal, _ = await sign_in(adapters)
+    files = adapter_set(adapters).files()
+
+    async def upload(text: bytes, name: str) -> str:
+        stored = await adapters.store_upload().execute(
+            StoreUploadCommand(principal=principal, filename=name, source=io.BytesIO(text), size=len(text))
+        )
+        return stored.id
+
+    notes, extra = await upload(b"# notes", "notes.md"), await upload(b"more", "more.txt")
+    room = await adapters.create_chatroom().execute(CreateChatroomCommand(principal=principal, title="Files"))
+    sent = await adapters.send_message().execute(
+        SendMessageCommand(principal=principal, chatroom_id=room.id, content="", attachment_ids=[extra, notes])
+    )
+    async with adapters.uow()() as uow:
+        message = await uow.messages.get(sent.message.message.id)
+        assert message is not None
+        assert [(a.id, a.filename, a.size_bytes) for a in message.attachments] == [
+            (extra, "more.txt", 4),
+            (notes, "notes.md", 7),
+        ]
+        branch = await uow.messages.list_branch(room.id, leaf_id=message.id, limit=None)
+        assert branch[0].attachments == message.attachments
+        assert await uow.uploads.is_attached(notes)
+        assert {u.id for u in await uow.uploads.attached_in_chatroom(room.id)} == {notes, extra}
+        assert len(await uow.uploads.owned([notes, extra, _id()], principal.user_id)) == 2
+        assert await uow.uploads.owned([notes], _id()) == []
+    clock.advance(hours=30)
+    assert await adapters.sweep_unattached_uploads().execute() == 0
+    with pytest.raises(Conflict):
+        await adapters.delete_upload().execute(principal, notes)
+    copy = await adapters.fork_chatroom().execute(
+        ForkChatroomCommand(principal=principal, chatroom_id=room.id, message_id=sent.reply.message.id)
+    )
+    await adapters.delete_chatroom().execute(DeleteChatroomCommand(principal=principal, chatroom_id=room.id))
+    assert len(await files.keys()) == 2  # the copy carries both still
+    await adapters.delete_chatroom().execute(DeleteChatroomCommand(principal=principal, chatroom_id=copy.id))
+    assert await files.keys() == []
+    async with adapters.uow()() as uow:
+        assert await uow.uploads.get_owned(notes, principal.user_id) is None
+        assert not await uow.uploads.is_attached(notes)

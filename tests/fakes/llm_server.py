@@ -14,7 +14,11 @@ Behaviour is asked for in the last user message:
 - ``[[length]]`` ends the answer at the output limit (MAX_TOKENS / ``length``)
 - ``[[pace:SECONDS]]`` waits that long between chunks (a slow model, to stop mid-way)
 
-The reply is ``Echo: <message>`` in three chunks. Requests are kept, newest last, at
+The reply is ``Echo: <message>`` in three chunks, followed by what came with the message
+(`` [image/png inline 1234 bytes; application/pdf file files/1]``). Gemini's File API is
+there too (the resumable upload, and ``GET /v1beta/files/{id}``); a ``file_data`` part
+naming a file never uploaded is a 400, as it is at Google. Uploaded files outlive
+clearing the requests, as Google keeps them for 48 hours. Requests are kept, newest last, at
 ``GET /_requests`` (``DELETE`` clears them); ``GET /_streams`` counts the streamed answers
 that ran to their end and those whose client closed the connection first.
 """
@@ -23,10 +27,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import hashlib
 import json
 import re
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import uvicorn
@@ -45,6 +52,9 @@ class Recorder:
         self.requests: list[dict[str, Any]] = []
         self.flaky: Counter[str] = Counter()
         self.streams: Counter[str] = Counter()
+        # The File API: upload sessions started (id -> announced size and type), files kept.
+        self.sessions: dict[str, tuple[int, str]] = {}
+        self.files: dict[str, dict[str, Any]] = {}
 
 
 recorder = Recorder()
@@ -54,8 +64,8 @@ def _directives(text: str) -> dict[str, str]:
     return {name: value or "" for name, value in _DIRECTIVE.findall(text)}
 
 
-def _pieces(text: str) -> list[str]:
-    reply = f"Echo: {_DIRECTIVE.sub('', text).strip()}"
+def _pieces(text: str, files: str = "") -> list[str]:
+    reply = f"Echo: {_DIRECTIVE.sub('', text).strip()}{files}"
     size = -(-len(reply) // 3)
     return [reply[i : i + size] for i in range(0, len(reply), size)]
 
@@ -96,6 +106,25 @@ async def _record(request: Request[Any, Any, Any]) -> dict[str, Any]:
 
 
 # Gemini
+
+
+def _gemini_said(contents: list[dict[str, Any]]) -> tuple[str, str]:
+    """The last turn's words, and what came with them ("" when nothing did)."""
+    parts = contents[-1].get("parts", []) if contents else []
+    text = "".join(p["text"] for p in parts if "text" in p)
+    files = []
+    for part in parts:
+        if "inline_data" in part:
+            inline = part["inline_data"]
+            files.append(f"{inline['mime_type']} inline {len(base64.b64decode(inline['data']))} bytes")
+        if "file_data" in part:
+            files.append(f"{part['file_data']['mime_type']} file {part['file_data']['file_uri'].split('/v1beta/')[-1]}")
+    return text, f" [{'; '.join(files)}]" if files else ""
+
+
+def _unknown_file(contents: list[dict[str, Any]]) -> bool:
+    uris = [p["file_data"]["file_uri"] for c in contents for p in c.get("parts", []) if "file_data" in p]
+    return any(uri.rsplit("/", 1)[-1] not in recorder.files for uri in uris)
 
 
 def _gemini_error(status: int, retry: str) -> Response[Any]:
@@ -147,7 +176,9 @@ async def gemini(request: Request[Any, Any, Any], call: FromPath[str]) -> Respon
     if model.startswith("unknown"):
         return _gemini_error(404, "")
     contents = body.get("contents") or []
-    text = contents[-1]["parts"][0]["text"] if contents else ""
+    text, files = _gemini_said(contents)
+    if _unknown_file(contents):
+        return _gemini_error(400, "")
     directives = _directives(text)
     failure = _failure(directives, text)
     if failure:
@@ -157,8 +188,8 @@ async def gemini(request: Request[Any, Any, Any], call: FromPath[str]) -> Respon
         return Response(blocked)
     if "block" in directives:
         return Stream([f"data: {json.dumps(blocked)}\r\n\r\n".encode()], media_type="text/event-stream")
-    pieces = _pieces(text)
-    prompt_tokens = sum(len(c["parts"][0]["text"]) // 4 + 1 for c in contents)
+    pieces = _pieces(text, files)
+    prompt_tokens = sum(len(json.dumps(c["parts"])) // 4 + 1 for c in contents)
     usage = {"promptTokenCount": prompt_tokens, "candidatesTokenCount": 7, "totalTokenCount": prompt_tokens + 7}
     if action == "generateContent":
         return Response(
@@ -211,6 +242,21 @@ def _openai_chunk(
     return f"data: {json.dumps(payload)}\n\n".encode()
 
 
+def _openai_said(content: str | list[dict[str, Any]]) -> tuple[str, str]:
+    """The message's words (its text parts), and the images that came with it."""
+    if isinstance(content, str):
+        return content, ""
+    text = "".join(p["text"] for p in content if p["type"] == "text")
+    images = []
+    for part in content:
+        if part["type"] == "image_url":
+            header, _, data = part["image_url"]["url"].partition(",")
+            images.append(
+                f"{header.removeprefix('data:').removesuffix(';base64')} image {len(base64.b64decode(data))} bytes"
+            )
+    return text, f" [{'; '.join(images)}]" if images else ""
+
+
 @post("/v1/chat/completions", status_code=200)
 async def chat_completions(request: Request[Any, Any, Any]) -> Response[Any]:
     body = await _record(request)
@@ -218,12 +264,12 @@ async def chat_completions(request: Request[Any, Any, Any]) -> Response[Any]:
         return _openai_error(401, "")
     if str(body.get("model", "")).startswith("unknown"):
         return _openai_error(404, "")
-    text = body["messages"][-1]["content"]
+    text, files = _openai_said(body["messages"][-1]["content"])
     directives = _directives(text)
     failure = _failure(directives, text)
     if failure:
         return _openai_error(failure, directives.get("retry", ""))
-    pieces = _pieces(text)
+    pieces = _pieces(text, files)
     usage = {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}
     if not body.get("stream"):
         message = {"role": "assistant", "content": "".join(pieces)}
@@ -253,6 +299,68 @@ async def chat_completions(request: Request[Any, Any, Any]) -> Response[Any]:
     return Stream(_watched(events()), media_type="text/event-stream")
 
 
+# Gemini's File API: a resumable upload in two requests, then the file by its name.
+
+
+@post("/upload/v1beta/files", status_code=200)
+async def upload_file(request: Request[Any, Any, Any]) -> Response[Any]:
+    headers = request.headers
+    if headers.get("x-goog-api-key") != GOOD_KEY:
+        return _gemini_error(403, "")
+    session = request.query_params.get("upload_id")
+    if session is None:
+        await _record(request)
+        if headers.get("x-goog-upload-protocol") != "resumable" or headers.get("x-goog-upload-command") != "start":
+            return _gemini_error(400, "")
+        session = str(len(recorder.sessions) + 1)
+        announced = int(headers["x-goog-upload-header-content-length"])
+        recorder.sessions[session] = (announced, headers["x-goog-upload-header-content-type"])
+        url = f"{str(request.base_url).rstrip('/')}/upload/v1beta/files?upload_id={session}"
+        return Response(b"", headers={"x-goog-upload-url": url, "x-goog-upload-status": "active"})
+    data = await request.body()
+    recorder.requests.append(
+        {
+            "path": request.url.path,
+            "query": dict(request.query_params),
+            "headers": dict(headers),
+            "body": {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()},
+        }
+    )
+    size, mime_type = recorder.sessions.pop(session, (-1, ""))
+    finishing = (
+        headers.get("x-goog-upload-command") == "upload, finalize" and headers.get("x-goog-upload-offset") == "0"
+    )
+    if size != len(data) or not finishing:
+        return _gemini_error(400, "")
+    # Named by its content, so a test can tell which file a uri names.
+    name = f"f{hashlib.sha256(data).hexdigest()[:12]}"
+    base = str(request.base_url).rstrip("/")
+    file = {
+        "name": f"files/{name}",
+        "mimeType": mime_type,
+        "sizeBytes": str(size),
+        "sha256Hash": base64.b64encode(hashlib.sha256(data).digest()).decode(),
+        "uri": f"{base}/v1beta/files/{name}",
+        "expirationTime": (datetime.now(UTC) + timedelta(hours=48)).isoformat().replace("+00:00", "Z"),
+        # A PDF is processed for a moment, as at Google: asked about once, it is ready.
+        "state": "PROCESSING" if mime_type == "application/pdf" else "ACTIVE",
+    }
+    recorder.files[name] = file
+    return Response({"file": file})
+
+
+@get("/v1beta/files/{name:str}")
+async def get_file(request: Request[Any, Any, Any], name: FromPath[str]) -> Response[Any]:
+    recorder.requests.append({"path": request.url.path, "query": {}, "headers": dict(request.headers), "body": None})
+    if request.headers.get("x-goog-api-key") != GOOD_KEY:
+        return _gemini_error(403, "")
+    file = recorder.files.get(name)
+    if file is None:
+        return _gemini_error(404, "")
+    file["state"] = "ACTIVE"
+    return Response(file)
+
+
 @get("/_requests")
 async def recorded() -> list[dict[str, Any]]:
     return recorder.requests
@@ -268,9 +376,10 @@ async def clear() -> None:
     recorder.requests.clear()
     recorder.flaky.clear()
     recorder.streams.clear()
+    recorder.sessions.clear()
 
 
-app = Litestar([gemini, chat_completions, recorded, streams, clear])
+app = Litestar([gemini, chat_completions, upload_file, get_file, recorded, streams, clear])
 
 
 def background_llm(port: int) -> BackgroundServer:

@@ -8,31 +8,15 @@ from typing import Any
 import pytest
 from dependency_injector import providers
 from PIL import Image
-from pypdf import PdfWriter
 
 from domain.uploads import UploadLimits
 from entrypoints.container import adapter_set
 from tests.http.conftest import Api
-from tests.support import GPS_TAG, jpeg_with_location
-
-
-def _png(size: tuple[int, int] = (64, 48)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, (200, 30, 30)).save(out, "PNG")
-    return out.getvalue()
+from tests.support import GPS_TAG, jpeg_with_location, pdf, png
 
 
 def _jpeg_with_gps() -> bytes:
     return jpeg_with_location(tags={0x010F: "Phone maker", 0x0110: "Phone model"})  # Make, Model
-
-
-def _pdf(pages: int) -> bytes:
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(width=200, height=200)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 async def _upload(
@@ -48,9 +32,9 @@ def _limits(api: Api, **limits: int) -> None:
 @pytest.mark.parametrize(
     ("data", "name", "kind", "mime_type"),
     [
-        (_png(), "photo.png", "image", "image/png"),
-        (_png(), "notes.txt", "image", "image/png"),  # the name says text; the bytes say PNG
-        (_pdf(3), "report.pdf", "pdf", "application/pdf"),
+        (png(), "photo.png", "image", "image/png"),
+        (png(), "notes.txt", "image", "image/png"),  # the name says text; the bytes say PNG
+        (pdf(3), "report.pdf", "pdf", "application/pdf"),
         ("# Notes\nnaïve café\n".encode(), "notes.md", "text", "text/markdown"),
         (b"a,b\n1,2\n", "table.csv", "text", "text/csv"),
         (b'{"a": 1}', "data.json", "text", "application/json"),
@@ -106,7 +90,7 @@ async def test_an_image_is_kept_without_its_location_and_camera(api: Api) -> Non
     ("data", "said"),
     [
         (bytes(range(256)) * 4, "not taken"),  # binary, no known kind
-        (_png()[:60], "does not decode"),  # a PNG cut short
+        (png()[:60], "does not decode"),  # a PNG cut short
         (b"%PDF-1.7\nnot really a pdf", "does not open"),
         (b"BM" + bytes(60), "not taken"),  # a (broken) BMP: not an image kind we take
         (b"text with a \x00 in it", "not taken"),

@@ -11,10 +11,12 @@ import httpx
 import pytest
 
 from adapters.llm.gemini import GeminiLanguageModel
+from adapters.llm.gemini_files import DEFAULT_INLINE_MAX_BYTES
 from adapters.llm.openai import OpenAICompatibleLanguageModel
 from adapters.llm.router import ModelRouter
 from adapters.llm.wire import ModelHttpSettings, create_http_client
-from application.ports.services import LanguageModel, LanguageModelError
+from adapters.memory.files import InMemoryFileStore
+from application.ports.services import FileStore, LanguageModel, LanguageModelError
 from devstack.services import free_port
 from domain.chat import FinishReason, MessageRole
 from domain.context import Prompt, Turn
@@ -48,8 +50,16 @@ def _requests(server: BackgroundServer) -> list[dict[str, Any]]:
     return list(httpx.get(f"{server.url}/_requests").json())
 
 
-def _make(provider: str, server: BackgroundServer, http: httpx.AsyncClient, **overrides: Any) -> LanguageModel:
+def _make(
+    provider: str,
+    server: BackgroundServer,
+    http: httpx.AsyncClient,
+    files: FileStore | None = None,
+    inline_max_bytes: int = DEFAULT_INLINE_MAX_BYTES,
+    **overrides: Any,
+) -> LanguageModel:
     httpx.delete(f"{server.url}/_requests")
+    files = files or InMemoryFileStore()
     base = {"gemini": server.url, "openai": f"{server.url}/v1"}[provider]
     settings = ModelHttpSettings(
         base_url=base,
@@ -61,8 +71,8 @@ def _make(provider: str, server: BackgroundServer, http: httpx.AsyncClient, **ov
         **overrides,
     )
     if provider == "gemini":
-        return GeminiLanguageModel(http, settings)
-    return OpenAICompatibleLanguageModel(http, settings)
+        return GeminiLanguageModel(http, settings, files, inline_max_bytes=inline_max_bytes)
+    return OpenAICompatibleLanguageModel(http, settings, files)
 
 
 async def _reply(writer: LanguageModel, text: str, **prompt: Any) -> tuple[str, Any, int]:

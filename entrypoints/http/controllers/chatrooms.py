@@ -240,7 +240,9 @@ class ChatroomController(Controller):
     ) -> Response[SendMessageResponse]:
         """Send a message. Answers at once; poll or stream the `reply` to watch it being written.
         Without `parent_id` the message continues the branch shown; with the `parent_id` of an
-        earlier point it becomes a new version there (an edit), and that branch is shown."""
+        earlier point it becomes a new version there (an edit), and that branch is shown.
+        `attachment_ids` sends uploads with it (at most 10; then `content` may be empty); a
+        file the chat's model cannot read is a 422 naming the model and the kind."""
         parent: str | Follow | None = Follow.ACTIVE_BRANCH
         if data.parent_id is not UNSET:
             parent = str(data.parent_id) if data.parent_id is not None else None
@@ -249,6 +251,7 @@ class ChatroomController(Controller):
                 principal=principal,
                 chatroom_id=str(chatroom_id),
                 content=data.content,
+                attachment_ids=[str(i) for i in data.attachment_ids],
                 parent_id=parent,
                 idempotency_key=idempotency_key,
                 request_id=request_id,

@@ -12,6 +12,7 @@ from application.use_cases.get_chatroom import ChatroomWithMessages
 from application.use_cases.get_model_choices import ModelChoices
 from domain.chat import Chatroom, Feedback, PlacedMessage, TokenUsage
 from domain.instructions import MAX_CHAT_INSTRUCTION_LENGTH, MAX_TEMPERATURE, MIN_TEMPERATURE
+from domain.uploads import MAX_ATTACHMENTS, Attachment
 from entrypoints.http.schemas.common import TitleField
 from entrypoints.http.schemas.models import ModelId
 
@@ -127,6 +128,32 @@ class FeedbackBody(Struct):
         return None if feedback is None else cls(rating=feedback.rating.value, comment=feedback.comment)
 
 
+class AttachmentBody(Struct):
+    """A file a message carries; its bytes are at GET /uploads/{id}."""
+
+    id: str
+    filename: str
+    kind: Literal["image", "pdf", "text"]
+    mime_type: str
+    size_bytes: int
+    width: int | None
+    height: int | None
+    pages: int | None
+
+    @classmethod
+    def from_domain(cls, attachment: Attachment) -> AttachmentBody:
+        return cls(
+            id=attachment.id,
+            filename=attachment.filename,
+            kind=attachment.kind.value,
+            mime_type=attachment.mime_type,
+            size_bytes=attachment.size_bytes,
+            width=attachment.width,
+            height=attachment.height,
+            pages=attachment.pages,
+        )
+
+
 class MessageBody(Struct):
     id: str
     chatroom_id: str
@@ -149,6 +176,8 @@ class MessageBody(Struct):
     # The model that wrote a reply; null for user messages and replies not yet started.
     model: str | None
     feedback: FeedbackBody | None
+    # The files sent with a user message, in the order sent; empty for replies.
+    attachments: list[AttachmentBody]
 
     @classmethod
     def from_domain(cls, placed: PlacedMessage) -> MessageBody:
@@ -171,6 +200,7 @@ class MessageBody(Struct):
             finish_reason=message.finish_reason.value if message.finish_reason else None,
             model=message.model,
             feedback=FeedbackBody.from_domain(message.feedback),
+            attachments=[AttachmentBody.from_domain(a) for a in message.attachments],
         )
 
 
@@ -207,7 +237,10 @@ class ChatroomDetailResponse(Struct):
 
 class SendMessageRequest(Struct):
     # The domain trims and checks length; this cap only refuses absurd bodies early.
-    content: Annotated[str, Meta(max_length=100_000, examples=["What is the capital of France?"])]
+    # Empty only with attachments.
+    content: Annotated[str, Meta(max_length=100_000, examples=["What is the capital of France?"])] = ""
+    # Uploads (POST /uploads) to send with the message, in order; at most 10.
+    attachment_ids: Annotated[list[UUID], Meta(max_length=MAX_ATTACHMENTS)] = []
     # Absent: the message continues the branch shown. A reply's id: the message follows
     # that reply (another than the branch's end makes a new version: an edit). null:
     # a new version of the first message.
