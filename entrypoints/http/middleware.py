@@ -24,9 +24,10 @@ _DOCS_CSP = (
 )
 
 # The web page: its own scripts and styles only (no inline script), talking to this
-# origin only; images from model replies are never loaded from elsewhere.
+# origin only; images from model replies are never loaded from elsewhere (blob: is the
+# preview of a picture the person is about to send, made by the page from their file).
 _PAGE_CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
     "manifest-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 

@@ -37,14 +37,16 @@ export function refreshSession() {
 
 const UNREACHABLE = "The service cannot be reached. Check your connection and try again.";
 
+// A FormData body (a file) goes as multipart/form-data, whose boundary the browser writes.
 function send(method, path, body, headers = {}) {
   const all = { Accept: "application/json", ...headers };
-  if (body !== undefined) all["Content-Type"] = "application/json";
+  const form = body instanceof FormData;
+  if (body !== undefined && !form) all["Content-Type"] = "application/json";
   if (!SAFE.has(method)) all["X-CSRF-Token"] = csrfToken();
   return fetch(path, {
     method,
     headers: all,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined || form ? body : JSON.stringify(body),
     credentials: "same-origin",
   });
 }
@@ -82,3 +84,9 @@ export const signIn = {
     api("POST", "/auth/verify-otp", { mobile_number: mobileNumber, otp }, { headers: COOKIE_TRANSPORT }),
   signOut: () => api("POST", "/auth/logout", undefined, { renew: false }),
 };
+
+export function uploadFile(file) {
+  const form = new FormData();
+  form.append("file", file, file.name || "pasted");
+  return api("POST", "/uploads", form);
+}

@@ -1,13 +1,14 @@
 // The reference web client. It uses only the public HTTP API (docs/api.md): nothing it
 // does is unavailable to other clients. Replies are followed with the browser's own
 // EventSource, which reconnects with Last-Event-ID by itself.
-import { api, ApiError, hasSession, signIn } from "./api.js";
+import { api, ApiError, hasSession, signIn, uploadFile } from "./api.js";
 import { renderMarkdown } from "./markdown.js";
 
 const $ = (id) => document.getElementById(id);
 const FINISHED = new Set(["completed", "failed", "cancelled"]);
 const UNTITLED = "New chat";
 const MESSAGES_PAGE = 50;
+const MAX_FILES = 10;
 const ROOMS_PAGE = 30;
 // What is typed survives a reload and a trip to the checkout (this tab only).
 const DRAFT = "chat.draft";
@@ -33,6 +34,9 @@ const state = {
   newChatModel: undefined, // the model picked for the chat not yet sent (undefined: the gem's or the default)
   startGem: null, // the gem the new chat will be started from
   editingGem: null, // the gem the dialog edits; null for a new one
+  // Files chosen for the next message, each uploaded as soon as it is chosen:
+  // {key, name, preview (an object URL, images only), uploading (a promise), upload, error}
+  files: [],
 };
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -571,8 +575,40 @@ function messageItem(message) {
   } else {
     bubble.textContent = message.content;
   }
-  item.append(bubble, metaRow(message));
+  if (message.attachments?.length) item.append(attachmentList(message.attachments));
+  if (message.content || message.role === "model") item.append(bubble);
+  item.append(metaRow(message));
   return item;
+}
+
+function describe(file) {
+  if (file.kind === "image") return `${file.width}×${file.height}`;
+  if (file.kind === "pdf") return `${file.pages} page${file.pages === 1 ? "" : "s"}`;
+  return `${Math.max(1, Math.round(file.size_bytes / 1024))} KB`;
+}
+
+// A message's files: pictures as thumbnails, the rest as named links; each opens the
+// owner's copy (the browser sends the session cookie; nobody else gets it).
+function attachmentList(attachments) {
+  return element(
+    "ul",
+    { className: "attachments", attrs: { "aria-label": "Files sent" } },
+    ...attachments.map((file) => {
+      const link = element("a", {
+        className: `attachment ${file.kind}`,
+        attrs: { href: `/uploads/${file.id}`, target: "_blank", rel: "noopener", title: file.filename },
+      });
+      if (file.kind === "image") {
+        link.append(element("img", { attrs: { src: `/uploads/${file.id}`, alt: file.filename, loading: "lazy" } }));
+      } else {
+        link.append(
+          element("span", { className: "file-name", text: file.filename }),
+          element("span", { className: "file-facts", text: `${file.kind === "pdf" ? "PDF" : "Text"} · ${describe(file)}` }),
+        );
+      }
+      return element("li", {}, link);
+    }),
+  );
 }
 
 function versionSwitch(message) {
@@ -641,7 +677,8 @@ function editForm(message) {
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    act(() => send(input.value, { parentId: message.parent_id }));
+    // The new version keeps the files of the one it replaces.
+    act(() => send(input.value, { parentId: message.parent_id, attachmentIds: (message.attachments ?? []).map((f) => f.id) }));
   });
   input.addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
@@ -770,18 +807,22 @@ async function submitComposer(event) {
   event?.preventDefault();
   if (writing().length) return;
   const input = $("composer-input");
+  const attachmentIds = await uploadedFiles();
+  if (attachmentIds === null) return;
   await send(input.value, {
+    attachmentIds,
     sent: () => {
       input.value = "";
       sessionStorage.removeItem(DRAFT);
+      clearFiles();
       fitComposer();
     },
   });
 }
 
-async function send(text, { parentId, sent } = {}) {
+async function send(text, { parentId, attachmentIds = [], sent } = {}) {
   const content = text.trim();
-  if (!content) return;
+  if (!content && !attachmentIds.length) return;
   if (!state.room) {
     let room;
     try {
@@ -803,6 +844,7 @@ async function send(text, { parentId, sent } = {}) {
   }
   const room = state.room;
   const body = parentId === undefined ? { content } : { content, parent_id: parentId };
+  if (attachmentIds.length) body.attachment_ids = attachmentIds;
   const fingerprint = JSON.stringify([room.id, body]);
   if (state.draft?.fingerprint !== fingerprint) state.draft = { fingerprint, key: crypto.randomUUID() };
   const answer = await api("POST", `/chatroom/${room.id}/message`, body, {
@@ -862,6 +904,76 @@ async function rate(reply, rating) {
 async function copy(reply) {
   await navigator.clipboard.writeText(reply.content);
   showNotice("Copied.");
+}
+
+// ---- files for the next message ------------------------------------------------------
+
+function addFiles(list) {
+  const chosen = [...list];
+  if (!chosen.length) return;
+  const room = MAX_FILES - state.files.length;
+  if (chosen.length > room) showAlert(`A message takes at most ${MAX_FILES} files.`);
+  for (const file of chosen.slice(0, Math.max(0, room))) {
+    const entry = {
+      key: crypto.randomUUID(),
+      name: file.name || "Pasted image",
+      preview: file.type.startsWith("image/") ? URL.createObjectURL(file) : null,
+      upload: null,
+      error: null,
+    };
+    entry.uploading = uploadFile(file)
+      .then((upload) => { entry.upload = upload; })
+      .catch((error) => { entry.error = error instanceof ApiError ? error.message : "The file could not be sent."; })
+      .finally(renderFiles);
+    state.files.push(entry);
+  }
+  renderFiles();
+}
+
+function removeFile(key) {
+  const entry = state.files.find((f) => f.key === key);
+  if (!entry) return;
+  state.files = state.files.filter((f) => f !== entry);
+  if (entry.preview) URL.revokeObjectURL(entry.preview);
+  // Not sent: the service deletes it by itself after a day; say so now to spare it that.
+  if (entry.upload) api("DELETE", `/uploads/${entry.upload.id}`).catch(() => {});
+  renderFiles();
+}
+
+function clearFiles() {
+  for (const entry of state.files) if (entry.preview) URL.revokeObjectURL(entry.preview);
+  state.files = [];
+  renderFiles();
+}
+
+// The ids of the files to send, once every one is uploaded; null (and a word why) when
+// one was refused, so nothing is sent without it.
+async function uploadedFiles() {
+  await Promise.all(state.files.map((f) => f.uploading));
+  const refused = state.files.find((f) => f.error);
+  if (refused) {
+    showAlert(`${refused.name}: ${refused.error} Remove it to send the rest.`);
+    return null;
+  }
+  return state.files.map((f) => f.upload.id);
+}
+
+function renderFiles() {
+  const list = $("pending-files");
+  list.hidden = state.files.length === 0;
+  list.replaceChildren(
+    ...state.files.map((entry) => {
+      const item = element("li", { className: `pending${entry.error ? " refused" : ""}` });
+      if (entry.preview) item.append(element("img", { attrs: { src: entry.preview, alt: "" } }));
+      const status = entry.error ?? (entry.upload ? describe(entry.upload) : "Uploading…");
+      item.append(
+        element("span", { className: "file-name", text: entry.name }),
+        element("span", { className: "file-facts", text: status }),
+        button("✕", () => removeFile(entry.key), { className: "small ghost", attrs: { "aria-label": `Remove ${entry.name}` } }),
+      );
+      return item;
+    }),
+  );
 }
 
 function fitComposer() {
@@ -1050,6 +1162,37 @@ function wire() {
   on("delete", "click", deleteRoom);
   on("older", "click", showOlder);
   on("composer", "submit", submitComposer);
+  on("attach", "click", () => $("file-input").click());
+  on("file-input", "change", () => {
+    addFiles($("file-input").files);
+    $("file-input").value = "";
+  });
+  // Files dropped anywhere on the chat, or pasted into the message box, are attached.
+  let dragging = 0;
+  $("chat").addEventListener("dragenter", (event) => {
+    if (!event.dataTransfer?.types.includes("Files")) return;
+    dragging += 1;
+    $("drop-hint").hidden = false;
+  });
+  $("chat").addEventListener("dragleave", () => {
+    dragging = Math.max(0, dragging - 1);
+    if (!dragging) $("drop-hint").hidden = true;
+  });
+  $("chat").addEventListener("dragover", (event) => {
+    if (event.dataTransfer?.types.includes("Files")) event.preventDefault();
+  });
+  $("chat").addEventListener("drop", (event) => {
+    if (!event.dataTransfer?.files.length) return;
+    event.preventDefault();
+    dragging = 0;
+    $("drop-hint").hidden = true;
+    act(() => addFiles(event.dataTransfer.files));
+  });
+  $("composer-input").addEventListener("paste", (event) => {
+    if (!event.clipboardData?.files.length) return;
+    event.preventDefault();
+    act(() => addFiles(event.clipboardData.files));
+  });
   on("stop", "click", stopReplies);
   on("menu", "click", () => setDrawer(!$("sidebar").classList.contains("open")));
   on("scrim", "click", () => setDrawer(false));
