@@ -243,6 +243,17 @@ FLOW: list[tuple[str, str, str, dict[str, Any] | None, str | None, list[str]]] =
         ],
     ),
     (
+        "Uploads",
+        "POST",
+        "/uploads",
+        {MULTIPART: {"filename": "itinerary.txt", "content_type": "text/plain", "text": "Day 1: Panaji"}},
+        "{{access_token}}",
+        [
+            "pm.test('201', () => pm.response.to.have.status(201));",
+            "pm.collectionVariables.set('attachment_id', pm.response.json().id);",
+        ],
+    ),
+    (
         "Gems",
         "POST",
         "/gems",
@@ -374,10 +385,12 @@ FLOW: list[tuple[str, str, str, dict[str, Any] | None, str | None, list[str]]] =
         "Chatrooms",
         "POST",
         "/chatroom/{chatroom_id}/message",
-        {"content": "Plan three days in Goa"},
+        {"content": "Plan three days in Goa", "attachment_ids": ["{{attachment_id}}"]},
         "{{access_token}}",
         [
             "pm.test('202 at once', () => pm.response.to.have.status(202));",
+            "pm.test('with its file', () => pm.expect(pm.response.json().message.attachments[0].filename)"
+            ".to.eql('itinerary.txt'));",
             "pm.collectionVariables.set('message_id', pm.response.json().reply.id);",
             "pm.collectionVariables.set('reply_id', pm.response.json().reply.id);",
         ],
