@@ -145,3 +145,20 @@ def pdf(pages: int, *, text: str | None = None) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def heic_with_location(size: tuple[int, int] = (64, 48), *, sideways: bool = False) -> bytes:
+    """An iPhone-style HEIC photo with a GPS position (and, ``sideways``, turned by EXIF)."""
+    import io
+
+    from PIL import Image
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    exif = Image.Exif()
+    exif[GPS_TAG] = {1: "N", 2: (12.0, 58.0, 0.0), 3: "E", 4: (77.0, 35.0, 0.0)}
+    if sideways:
+        exif[0x0112] = 6  # Orientation: turned 90°
+    out = io.BytesIO()
+    Image.new("RGB", size, (10, 200, 30)).save(out, format="HEIF", exif=exif.tobytes())
+    return out.getvalue()

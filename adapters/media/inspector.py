@@ -1,6 +1,7 @@
 """What an uploaded file is, decided by its bytes: Pillow decodes images (and rewrites them
 without their metadata: EXIF with GPS and camera data, text chunks, comments), pypdf opens
-PDFs, and text must be UTF-8 without NUL bytes. The client's name and Content-Type decide
+PDFs, and text must be UTF-8 without NUL bytes. iPhone photos (HEIC) are decoded by
+pillow-heif and kept as JPEG, which every model reads. The client's name and Content-Type decide
 nothing (a text file's name only picks between text/plain, text/markdown, text/csv and
 application/json)."""
 
@@ -14,6 +15,7 @@ import warnings
 from typing import BinaryIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
@@ -22,9 +24,11 @@ from domain.uploads import InspectedFile, UploadKind
 
 log = logging.getLogger(__name__)
 
-IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
+register_heif_opener()
+
+IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif", "HEIF": "image/jpeg"}
 TEXT_TYPES = {"md": "text/markdown", "markdown": "text/markdown", "csv": "text/csv", "json": "application/json"}
-ACCEPTED = "PNG, JPEG, WebP or GIF images, PDF documents, or UTF-8 text"
+ACCEPTED = "PNG, JPEG, WebP, GIF or HEIC images, PDF documents, or UTF-8 text"
 # Beyond this an image is a decompression bomb, whatever its file size.
 MAX_PIXELS = 50_000_000
 
@@ -98,7 +102,8 @@ def _without_metadata(image: Image.Image, kind: str, icc_profile: bytes | None) 
     """The picture again, with nothing but its pixels and colour profile."""
     out = io.BytesIO()
     colour = {"icc_profile": icc_profile} if icc_profile else {}
-    if kind == "JPEG":
+    if kind in ("JPEG", "HEIF"):
+        # HEIC is written as JPEG: few models read HEIC, every one reads JPEG.
         pixels = image if image.mode in ("RGB", "L", "CMYK") else image.convert("RGB")
         pixels.save(out, "JPEG", quality=95, **colour)
     elif kind == "WEBP":

@@ -12,7 +12,7 @@ from PIL import Image
 from domain.uploads import UploadLimits
 from entrypoints.container import adapter_set
 from tests.http.conftest import Api
-from tests.support import GPS_TAG, jpeg_with_location, pdf, png
+from tests.support import GPS_TAG, heic_with_location, jpeg_with_location, pdf, png
 
 
 def _jpeg_with_gps() -> bytes:
@@ -84,6 +84,19 @@ async def test_an_image_is_kept_without_its_location_and_camera(api: Api) -> Non
     assert image.format == "JPEG" and image.size == (40, 30)
     assert dict(image.getexif()) == {}
     assert b"Phone maker" not in kept and b"Phone model" not in kept
+
+
+async def test_an_iphone_photo_is_kept_as_jpeg_upright_and_without_its_location(api: Api) -> None:
+    token = await api.sign_in()
+    sent = heic_with_location((64, 48), sideways=True)
+    assert sent[4:12] == b"ftypheic"
+    body = (await _upload(api, token, sent, "IMG_0002.HEIC", "image/heic")).json()
+    assert (body["kind"], body["mime_type"], body["filename"]) == ("image", "image/jpeg", "IMG_0002.HEIC")
+    assert (body["width"], body["height"]) == (48, 64)  # as shown: turned upright
+    kept = (await api.request("GET", f"/uploads/{body['id']}", token)).content
+    image = Image.open(io.BytesIO(kept))
+    assert image.format == "JPEG" and image.size == (48, 64)
+    assert dict(image.getexif()) == {}
 
 
 @pytest.mark.parametrize(
