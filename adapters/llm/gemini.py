@@ -75,6 +75,8 @@ class GeminiLanguageModel:
         reads_files = prompt.model.attachments if prompt.model is not None else True
         name = self._settings.model_name(prompt.model)
         contents = []
+        # One budget for the whole request: Gemini refuses requests over 20 MB.
+        inline_room = self._remote.inline_max_bytes
         for turn in prompt.turns:
             parts: list[dict[str, Any]] = [{"text": turn.text}] if turn.text else []
             native = []
@@ -85,7 +87,8 @@ class GeminiLanguageModel:
                     native.append(attachment)
                 else:
                     parts.append({"text": unseen(attachment, name)})
-            parts += await self._remote.parts(native)
+            remote, inline_room = await self._remote.parts(native, inline_room)
+            parts += remote
             contents.append({"role": _role(turn), "parts": parts or [{"text": turn_text(turn)}]})
         return contents
 

@@ -58,10 +58,9 @@ class GeminiFiles:
         self._origin = urlsplit(base)[:2]
         self._uploaded: OrderedDict[tuple[str, str], _Uploaded] = OrderedDict()
 
-    async def parts(self, attachments: list[Attachment]) -> list[dict[str, Any]]:
-        """Each file as a part, in order: inline while the request's inline budget lasts,
-        through the File API beyond it."""
-        room = self.inline_max_bytes
+    async def parts(self, attachments: list[Attachment], room: int) -> tuple[list[dict[str, Any]], int]:
+        """Each file as a part, in order: inline while ``room`` (the bytes the request may
+        still carry inline) lasts, through the File API beyond it; and the room left."""
         parts = []
         for attachment in attachments:
             if attachment.size_bytes <= room:
@@ -71,7 +70,7 @@ class GeminiFiles:
             else:
                 uri = await self._uri(attachment)
                 parts.append({"file_data": {"mime_type": attachment.mime_type, "file_uri": uri}})
-        return parts
+        return parts, room
 
     async def _uri(self, attachment: Attachment) -> str:
         key = (attachment.sha256, attachment.mime_type)

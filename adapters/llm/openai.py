@@ -55,9 +55,13 @@ class OpenAICompatibleLanguageModel:
             temperature=prompt.temperature,
         )
         if any(turn.attachments for turn in prompt.turns):
-            body["messages"] = [
-                *(m for m in body["messages"] if m["role"] == "system"),
-                *[await self._message(turn, prompt.model) for turn in prompt.turns],
+            # Only a turn with files becomes a list of parts: some compatible servers take
+            # nothing but a string from the assistant.
+            system = [m for m in body["messages"] if m["role"] == "system"]
+            texts = body["messages"][len(system) :]
+            body["messages"] = system + [
+                await self._message(turn, prompt.model) if turn.attachments else text
+                for turn, text in zip(prompt.turns, texts, strict=True)
             ]
         body |= {"stream": True, "stream_options": {"include_usage": True}}
         async for chunk in stream_with_retries(self._settings, lambda deadline: self._stream(body, deadline)):

@@ -211,3 +211,22 @@ async def test_a_file_gone_from_the_store_fails_the_reply_plainly(
         await _ask(_gemini(server, http, files, inline=1_000_000), _offer("gemini", "g", reads_files=True), photo)
     assert not failed.value.transient
     assert "could not be read" in failed.value.reason
+
+
+async def test_the_inline_budget_is_the_whole_requests_not_each_turns(
+    server: BackgroundServer, http: httpx.AsyncClient, files: InMemoryFileStore
+) -> None:
+    first = await _stored(files, png((20, 20)), "first.png", UploadKind.IMAGE, "image/png", width=20, height=20)
+    second = await _stored(files, png((21, 21)), "second.png", UploadKind.IMAGE, "image/png", width=21, height=21)
+    model = _gemini(server, http, files, inline=max(first.size_bytes, second.size_bytes) + 10)
+    turns = [
+        Turn(MessageRole.USER, "One", (first,)),
+        Turn(MessageRole.MODEL, "Seen."),
+        Turn(MessageRole.USER, "Two", (second,)),
+    ]
+    prompt = Prompt(turns, model=_offer("gemini", "g", reads_files=True))
+    [chunk async for chunk in model.stream_reply(prompt)]
+    generate = next(r for r in _recorded(server) if r["path"].endswith(":streamGenerateContent"))
+    contents = generate["body"]["contents"]
+    assert "inline_data" in contents[0]["parts"][1]
+    assert "file_data" in contents[2]["parts"][1]  # the budget was spent by the first turn
