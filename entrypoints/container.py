@@ -106,6 +106,7 @@ from application.use_cases.manage_gems import CreateGem, DeleteGem, EditGem, Get
 from application.use_cases.manage_uploads import (
     AllowUpload,
     DeleteUpload,
+    FinishFileDeletions,
     GetUpload,
     StoreUpload,
     SweepUnattachedUploads,
@@ -590,12 +591,12 @@ class UseCases(containers.DeclarativeContainer):
         inspector=services.inspector,
     )
     get_upload = providers.Factory(GetUpload, uow=uow, files=adapters.files)
+    upload_sweep_policy = providers.Singleton(UploadSweepPolicy)
     sweep_unattached_uploads = providers.Factory(
-        SweepUnattachedUploads,
-        uow=uow,
-        clock=services.clock,
-        files=adapters.files,
-        policy=providers.Singleton(UploadSweepPolicy),
+        SweepUnattachedUploads, uow=uow, clock=services.clock, files=adapters.files, policy=upload_sweep_policy
+    )
+    finish_file_deletions = providers.Factory(
+        FinishFileDeletions, uow=uow, files=adapters.files, policy=upload_sweep_policy
     )
     delete_upload = providers.Factory(DeleteUpload, uow=uow, files=adapters.files)
     # Not a use case (a Singleton): the door every request for a reply goes through.

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from datetime import datetime
 
 from adapters.memory.tables import Table, Transaction
 from domain.chat import Message
 from domain.uploads import Upload
+
+_noted = itertools.count()
 
 
 class InMemoryUploadRepository:
@@ -17,6 +20,8 @@ class InMemoryUploadRepository:
     def __init__(self, uow: Transaction) -> None:
         self._rows: Table[str, Upload] = Table(uow, "uploads")
         self._messages: Table[str, Message] = Table(uow, "messages")
+        # Storage key -> the order it was noted in.
+        self._to_delete: Table[str, int] = Table(uow, "file_deletions")
 
     async def add(self, upload: Upload) -> None:
         self._rows.put(upload.id, upload)
@@ -47,7 +52,7 @@ class InMemoryUploadRepository:
         carried = self._carried()
         deleted = [upload for upload in uploads if upload.id not in carried and self._rows.get(upload.id)]
         for upload in deleted:
-            self._rows.delete(upload.id)
+            await self.delete(upload)
         return deleted
 
     def _carried(self) -> set[str]:
@@ -55,6 +60,15 @@ class InMemoryUploadRepository:
 
     async def delete(self, upload: Upload) -> None:
         self._rows.delete(upload.id)
+        self._to_delete.put(upload.storage_key, next(_noted))
+
+    async def files_to_delete(self, *, limit: int) -> Sequence[str]:
+        noted = sorted((order, key) for key in self._to_delete.ids() if (order := self._to_delete.get(key)) is not None)
+        return [key for _, key in noted][:limit]
+
+    async def files_deleted(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            self._to_delete.delete(key)
 
     async def list_unattached(self, *, created_before: datetime, limit: int) -> Sequence[Upload]:
         everyone = (self._rows.get(key) for key in self._rows.ids())

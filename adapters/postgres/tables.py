@@ -205,6 +205,16 @@ uploads = Table(
     Index("ix_uploads_unattached", "created_at", postgresql_where=text("message_id IS NULL")),
 )
 
+# Bytes of deleted uploads still to be deleted from the file store, noted with the
+# record's deletion: a deletion that fails is finished by the sweeper.
+file_deletions = Table(
+    "file_deletions",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("noted_at", Timestamp, nullable=False, server_default=text("now()")),
+    Index("ix_file_deletions_noted", "noted_at"),
+)
+
 # Which message carries which upload: what keeps an upload from being deleted while a
 # message shows it, and finds a deleted chatroom's files.
 message_attachments = Table(

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, exists, select, update
+from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres import tables as t
 from adapters.postgres.repository import PostgresRepository, locked, uuid_str
@@ -106,10 +107,27 @@ class PostgresUploadRepository(PostgresRepository):
             .returning(c.id)
         )
         deleted = {str(row.id) for row in await self._execute(statement)}
-        return [upload for upload in uploads if upload.id in deleted]
+        gone = [upload for upload in uploads if upload.id in deleted]
+        await self._note_files(gone)
+        return gone
 
     async def delete(self, upload: Upload) -> None:
         await self._execute(delete(t.uploads).where(t.uploads.c.id == uuid.UUID(upload.id)))
+        await self._note_files([upload])
+
+    async def _note_files(self, uploads: Sequence[Upload]) -> None:
+        if uploads:
+            rows = [{"key": upload.storage_key} for upload in uploads]
+            await self._execute(insert(t.file_deletions).values(rows).on_conflict_do_nothing())
+
+    async def files_to_delete(self, *, limit: int) -> Sequence[str]:
+        c = t.file_deletions.c
+        rows = await self._execute(select(c.key).order_by(c.noted_at, c.key).limit(limit))
+        return [row.key for row in rows]
+
+    async def files_deleted(self, keys: Sequence[str]) -> None:
+        if keys:
+            await self._execute(delete(t.file_deletions).where(t.file_deletions.c.key.in_(list(keys))))
 
     async def list_unattached(self, *, created_before: datetime, limit: int) -> Sequence[Upload]:
         c = t.uploads.c

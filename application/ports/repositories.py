@@ -220,9 +220,19 @@ class UploadRepository(Protocol):
         """The uploads the chatroom's messages carry."""
 
     async def delete_unattached(self, uploads: Sequence[Upload]) -> Sequence[Upload]:
-        """Delete those of ``uploads`` no message carries any longer; return them."""
+        """Delete those of ``uploads`` no message carries any longer (as ``delete`` does);
+        return them."""
 
-    async def delete(self, upload: Upload) -> None: ...
+    async def delete(self, upload: Upload) -> None:
+        """Delete the record, and note in the same transaction that its bytes are to be
+        deleted: a file whose deletion fails later is still known (``files_to_delete``)."""
+
+    async def files_to_delete(self, *, limit: int) -> Sequence[str]:
+        """Storage keys of deleted uploads whose bytes may still be stored, oldest first."""
+
+    async def files_deleted(self, keys: Sequence[str]) -> None:
+        """Their bytes are gone: nothing more to do for them."""
+
     async def list_unattached(self, *, created_before: datetime, limit: int) -> Sequence[Upload]:
         """Uploads never sent with a message, the oldest first."""
 

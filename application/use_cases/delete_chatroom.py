@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from application.ports.repositories import UnitOfWorkFactory
 from application.ports.services import FileStore
+from application.services.file_removal import delete_files
 from application.services.ownership import owned_chatroom
 from application.use_cases.authenticate import Principal
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,10 +31,4 @@ class DeleteChatroom:
             await uow.chatrooms.delete(chatroom)
             gone = await uow.uploads.delete_unattached(carried)
             await uow.commit()
-        # After the records, as DeleteUpload does: never a record without its file. A
-        # file whose delete fails is left for the operator's orphan check, logged.
-        for upload in gone:
-            try:
-                await self.files.delete(upload.storage_key)
-            except Exception:
-                log.exception("file of deleted upload %s not deleted", upload.id)
+        await delete_files(self.uow, self.files, [upload.storage_key for upload in gone])

@@ -10,6 +10,7 @@ from typing import BinaryIO
 
 from application.ports.repositories import UnitOfWorkFactory
 from application.ports.services import Clock, FileInspector, FileStore, IdGenerator, RateLimiter
+from application.services.file_removal import delete_files
 from application.services.ownership import owned_upload
 from application.services.plans import plan_of
 from application.use_cases.authenticate import Principal
@@ -120,9 +121,7 @@ class DeleteUpload:
                 raise Conflict("This file was sent with a message; it is deleted with the message's chatroom.")
             await uow.uploads.delete(upload)
             await uow.commit()
-        # After the record: a file whose delete fails is an orphan for the sweeper, never
-        # a record without its file.
-        await self.files.delete(upload.storage_key)
+        await delete_files(self.uow, self.files, [upload.storage_key])
 
 
 async def _starting_with(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
@@ -156,7 +155,19 @@ class SweepUnattachedUploads:
             for upload in stale:
                 await uow.uploads.delete(upload)
             await uow.commit()
-        # After the records, as DeleteUpload does: never a record without its file.
-        for upload in stale:
-            await self.files.delete(upload.storage_key)
+        await delete_files(self.uow, self.files, [upload.storage_key for upload in stale])
         return len(stale)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FinishFileDeletions:
+    """Delete the bytes of deleted uploads whose deletion failed when they were deleted."""
+
+    uow: UnitOfWorkFactory
+    files: FileStore
+    policy: UploadSweepPolicy
+
+    async def execute(self) -> int:
+        async with self.uow() as uow:
+            keys = await uow.uploads.files_to_delete(limit=self.policy.batch)
+        return await delete_files(self.uow, self.files, keys)

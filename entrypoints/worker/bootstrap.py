@@ -24,6 +24,7 @@ def bootstrap() -> dramatiq.Broker:
     sweeper = Sweeper(
         requeue=lambda: container.requeue_stalled_replies(),
         sweep_uploads=lambda: container.sweep_unattached_uploads(),
+        finish_file_deletions=lambda: container.finish_file_deletions(),
         interval_seconds=settings.sweep_interval_seconds,
     )
     broker.add_middleware(WorkerLifecycle(container, settings, sweeper))

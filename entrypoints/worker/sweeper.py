@@ -13,7 +13,7 @@ import dramatiq
 import prometheus_client
 from dramatiq.asyncio import get_event_loop_thread
 
-from application.use_cases.manage_uploads import SweepUnattachedUploads
+from application.use_cases.manage_uploads import FinishFileDeletions, SweepUnattachedUploads
 from application.use_cases.requeue_stalled_replies import RequeueStalledReplies
 from entrypoints.container import Container
 from entrypoints.resources import close_resources, open_resources
@@ -25,23 +25,29 @@ log = logging.getLogger("worker")
 class Sweeper:
     """Every ``interval_seconds``, queue again the replies nobody is writing (pending too
     long, or streaming under a lease that ran out): the safety net under the job queue.
-    It also deletes the uploads never sent with a message (after 24 hours)."""
+    It also deletes the uploads never sent with a message (after 24 hours), and the files
+    of deleted uploads whose deletion failed."""
 
     def __init__(
         self,
         *,
         requeue: Callable[[], RequeueStalledReplies],
         sweep_uploads: Callable[[], SweepUnattachedUploads],
+        finish_file_deletions: Callable[[], FinishFileDeletions],
         interval_seconds: float,
     ) -> None:
         self._requeue = requeue
         self._sweep_uploads = sweep_uploads
+        self._finish_file_deletions = finish_file_deletions
         self._interval = interval_seconds
 
     async def sweep_once(self) -> int:
         deleted = await self._sweep_uploads().execute()
         if deleted:
             log.info("deleted %d uploads never sent", deleted)
+        finished = await self._finish_file_deletions().execute()
+        if finished:
+            log.info("deleted %d files of deleted uploads", finished)
         return await self._requeue().execute()
 
     async def run(self, ready: Callable[[], Awaitable[None]]) -> None:

@@ -7,8 +7,10 @@ import io
 import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
+from dependency_injector import providers
 
 from application.ports.repositories import Position
 from application.use_cases.create_chatroom import CreateChatroomCommand
@@ -685,3 +687,50 @@ async def test_sent_files_ride_with_their_messages_and_go_with_the_last_chatroom
     async with adapters.uow()() as uow:
         assert await uow.uploads.get_owned(notes, principal.user_id) is None
         assert not await uow.uploads.is_attached(notes)
+
+
+class _StoreThatCannotDelete:
+    """The real store, except that deleting fails while ``away`` (an S3 outage)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.away = True
+
+    async def put(self, key: str, source: Any, *, size: int, content_type: str) -> None:
+        await self.inner.put(key, source, size=size, content_type=content_type)
+
+    def read(self, key: str) -> Any:
+        return self.inner.read(key)
+
+    async def delete(self, key: str) -> None:
+        if self.away:
+            raise OSError("the store is away")
+        await self.inner.delete(key)
+
+    async def keys(self, prefix: str = "") -> list[str]:
+        return list(await self.inner.keys(prefix))
+
+
+async def test_a_file_whose_deletion_failed_is_deleted_by_the_sweeper(adapters: Container) -> None:
+    principal, _ = await sign_in(adapters)
+    store = _StoreThatCannotDelete(adapter_set(adapters).files())
+    adapter_set(adapters).files.override(providers.Object(store))
+    kept = await adapters.store_upload().execute(
+        StoreUploadCommand(principal=principal, filename="a.txt", source=io.BytesIO(b"a"), size=1)
+    )
+    gone = await adapters.store_upload().execute(
+        StoreUploadCommand(principal=principal, filename="b.txt", source=io.BytesIO(b"b"), size=1)
+    )
+    await adapters.delete_upload().execute(principal, gone.id)  # the record goes; the bytes cannot
+    assert await store.keys() == sorted([kept.storage_key, gone.storage_key])
+    assert await adapters.finish_file_deletions().execute() == 0  # still away
+    store.away = False
+    assert await adapters.finish_file_deletions().execute() == 1
+    assert await store.keys() == [kept.storage_key]
+    assert await adapters.finish_file_deletions().execute() == 0  # nothing left to do
+    async with adapters.uow()() as uow:
+        assert await uow.uploads.files_to_delete(limit=10) == []
+    await adapters.delete_upload().execute(principal, kept.id)  # a deletion that works is done at once
+    assert await store.keys() == []
+    async with adapters.uow()() as uow:
+        assert await uow.uploads.files_to_delete(limit=10) == []
