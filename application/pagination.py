@@ -14,7 +14,8 @@ MAX_PAGE_SIZE = 100
 
 
 def encode_cursor(position: Position) -> str:
-    raw = f"{position.at.isoformat()}|{position.id}".encode()
+    pinned = "|pinned" if position.pinned else ""
+    raw = f"{position.at.isoformat()}|{position.id}{pinned}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -23,13 +24,14 @@ def decode_cursor(cursor: str | None, *, parameter: str = "cursor") -> Position 
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, _, item_id = raw.partition("|")
+        at, _, rest = raw.partition("|")
+        item_id, _, pinned = rest.partition("|")
         parsed = datetime.fromisoformat(at)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise BadRequest(f"{parameter}: not a cursor this API returned") from None
-    if parsed.tzinfo is None or not _is_uuid(item_id):
+    if parsed.tzinfo is None or not _is_uuid(item_id) or pinned not in ("", "pinned"):
         raise BadRequest(f"{parameter}: not a cursor this API returned")
-    return Position(at=parsed, id=item_id)
+    return Position(at=parsed, id=item_id, pinned=pinned == "pinned")
 
 
 def _is_uuid(value: str) -> bool:

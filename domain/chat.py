@@ -10,6 +10,8 @@ from domain.text import bounded_text, one_line
 from domain.uploads import MAX_ATTACHMENTS, Attachment
 
 DEFAULT_CHATROOM_TITLE = "New chat"
+# A temporary chat is deleted this long after its last message.
+TEMPORARY_CHAT_LIFETIME = timedelta(hours=24)
 MAX_TITLE_LENGTH = 120
 MAX_CONTENT_LENGTH = 8000
 
@@ -44,6 +46,11 @@ class Chatroom:
     # The model chosen for this chat (checked against the owner's plan when chosen);
     # None: the plan's default. What answers is ModelCatalogue.effective of it.
     model: str | None = None
+    # Kept on top of the list; out of the list (shown on asking); never listed, and
+    # deleted a day after its last message (TEMPORARY_CHAT_LIFETIME).
+    pinned: bool = False
+    archived: bool = False
+    temporary: bool = False
 
     @classmethod
     def open(
@@ -57,6 +64,7 @@ class Chatroom:
         temperature: float | None = None,
         gem_instructions: str = "",
         model: str | None = None,
+        temporary: bool = False,
     ) -> Chatroom:
         named = title is not None
         chatroom = cls(id, owner_id, clean_title(title) if title is not None else DEFAULT_CHATROOM_TITLE, now, now)
@@ -65,7 +73,26 @@ class Chatroom:
         chatroom.temperature = clean_temperature(temperature)
         chatroom.gem_instructions = gem_instructions
         chatroom.model = model
+        chatroom.temporary = temporary
         return chatroom
+
+    def pin(self, pinned: bool) -> None:
+        """On top of the list, or not. Where it stands in time does not change."""
+        self._listed("pinned")
+        self.pinned = pinned
+        if pinned:
+            self.archived = False
+
+    def archive(self, archived: bool) -> None:
+        """Out of the list (an archived chat is not pinned), or back in it."""
+        self._listed("archived")
+        self.archived = archived
+        if archived:
+            self.pinned = False
+
+    def _listed(self, field: str) -> None:
+        if self.temporary:
+            raise ValidationError.for_field(field, "a temporary chat is never listed: it cannot be pinned or archived")
 
     def choose_model(self, model: str | None, now: datetime) -> None:
         self.model = model

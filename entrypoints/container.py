@@ -85,7 +85,7 @@ from application.use_cases.complete_test_checkout import CompleteTestCheckout
 from application.use_cases.configure_chatroom import ConfigureChatroom
 from application.use_cases.continue_reply import ContinueReply
 from application.use_cases.create_chatroom import CreateChatroom
-from application.use_cases.delete_chatroom import DeleteChatroom
+from application.use_cases.delete_chatroom import DeleteChatroom, SweepTemporaryChatrooms
 from application.use_cases.forgot_password import ForgotPassword
 from application.use_cases.fork_chatroom import ForkChatroom
 from application.use_cases.generate_reply import ContextPolicy, GenerateReply, GenerationPolicy
@@ -113,6 +113,7 @@ from application.use_cases.manage_uploads import (
     UploadSweepPolicy,
 )
 from application.use_cases.open_billing_portal import OpenBillingPortal
+from application.use_cases.organise_chatroom import OrganiseChatroom
 from application.use_cases.rate_reply import RateReply
 from application.use_cases.refresh_tokens import RefreshTokens
 from application.use_cases.regenerate_reply import RegenerateReply
@@ -579,6 +580,10 @@ class UseCases(containers.DeclarativeContainer):
     edit_gem = providers.Factory(EditGem, uow=uow, clock=services.clock, models=services.models)
     delete_gem = providers.Factory(DeleteGem, uow=uow)
     delete_chatroom = providers.Factory(DeleteChatroom, uow=uow, files=adapters.files)
+    organise_chatroom = providers.Factory(OrganiseChatroom, uow=uow)
+    sweep_temporary_chatrooms = providers.Factory(
+        SweepTemporaryChatrooms, uow=uow, clock=services.clock, files=adapters.files
+    )
     allow_upload = providers.Factory(
         AllowUpload, uow=uow, clock=services.clock, limiter=adapters.limiter, limits=upload_limits
     )

@@ -383,6 +383,16 @@ FLOW: list[tuple[str, str, str, dict[str, Any] | None, str | None, list[str]]] =
     ),
     (
         "Chatrooms",
+        "PATCH",
+        "/chatroom/{chatroom_id}",
+        {"pinned": True},
+        "{{access_token}}",
+        [
+            "pm.test('pinned on top of the list', () => pm.expect(pm.response.json().pinned).to.eql(true));",
+        ],
+    ),
+    (
+        "Chatrooms",
         "POST",
         "/chatroom/{chatroom_id}/message",
         {"content": "Plan three days in Goa", "attachment_ids": ["{{attachment_id}}"]},

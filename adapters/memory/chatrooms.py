@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from adapters.memory.tables import Table, Transaction, is_before
+from adapters.memory.tables import Table, Transaction
 from application.ports.repositories import Position
 from domain.chat import Chatroom, Message
 
@@ -26,14 +26,23 @@ class InMemoryChatroomRepository:
         chatroom = self._rows.get(chatroom_id)
         return chatroom if chatroom is not None and chatroom.owner_id == owner_id else None
 
-    async def list_by_activity(self, owner_id: str, *, limit: int, before: Position | None) -> Sequence[Chatroom]:
+    async def list_by_activity(
+        self, owner_id: str, *, limit: int, before: Position | None, archived: bool = False
+    ) -> Sequence[Chatroom]:
         rows = [
             room
             for room in self._rows.rows()
-            if room.owner_id == owner_id and is_before(before, room.updated_at, room.id)
+            if room.owner_id == owner_id
+            and room.archived is archived
+            and not room.temporary
+            and (before is None or (room.pinned, room.updated_at, room.id) < (before.pinned, before.at, before.id))
         ]
-        rows.sort(key=lambda room: (room.updated_at, room.id), reverse=True)
+        rows.sort(key=lambda room: (room.pinned, room.updated_at, room.id), reverse=True)
         return rows[:limit]
+
+    async def list_expired_temporary(self, *, inactive_since: datetime, limit: int) -> Sequence[Chatroom]:
+        old = [room for room in self._rows.rows() if room.temporary and room.updated_at < inactive_since]
+        return sorted(old, key=lambda room: (room.updated_at, room.id))[:limit]
 
     async def update(self, chatroom: Chatroom) -> None:
         stored = self._rows.get(chatroom.id)

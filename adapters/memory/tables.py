@@ -12,10 +12,7 @@ from __future__ import annotations
 import asyncio
 import copy
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
-
-from application.ports.repositories import Position
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -74,10 +71,6 @@ class Table(Generic[K, V]):
 
     def find(self, predicate: Callable[[V], bool]) -> V | None:
         return next((row for row in self.rows() if predicate(row)), None)
-
-
-def is_before(position: Position | None, at: datetime, item_id: str) -> bool:
-    return position is None or (at, item_id) < (position.at, position.id)
 
 
 def apply_staged(database: InMemoryDatabase, staged: dict[str, dict[Any, Any]]) -> None:

@@ -118,14 +118,20 @@ class CachingChatroomRepository:
     async def get_owned(self, chatroom_id: str, owner_id: str, *, for_update: bool = False) -> Chatroom | None:
         return await self._inner.get_owned(chatroom_id, owner_id, for_update=for_update)
 
-    async def list_by_activity(self, owner_id: str, *, limit: int, before: Position | None) -> Sequence[Chatroom]:
-        if before is not None or self._changes.made_to(CHATROOMS, owner_id):
-            return await self._inner.list_by_activity(owner_id, limit=limit, before=before)
+    async def list_by_activity(
+        self, owner_id: str, *, limit: int, before: Position | None, archived: bool = False
+    ) -> Sequence[Chatroom]:
+        # Only the first page of the list people see nearly every time is kept.
+        if before is not None or archived or self._changes.made_to(CHATROOMS, owner_id):
+            return await self._inner.list_by_activity(owner_id, limit=limit, before=before, archived=archived)
 
         async def first_page() -> list[Chatroom]:
             return list(await self._inner.list_by_activity(owner_id, limit=limit, before=None))
 
         return await self._store.load_through(CHATROOMS, owner_id, limit, first_page)
+
+    async def list_expired_temporary(self, *, inactive_since: datetime, limit: int) -> Sequence[Chatroom]:
+        return await self._inner.list_expired_temporary(inactive_since=inactive_since, limit=limit)
 
     async def update(self, chatroom: Chatroom) -> None:
         self._changes.record(CHATROOMS, chatroom.owner_id)

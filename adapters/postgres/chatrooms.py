@@ -29,6 +29,9 @@ def _chatroom(row: Any) -> Chatroom:
         temperature=row.temperature,
         gem_instructions=row.gem_instructions,
         model=row.model,
+        pinned=row.pinned,
+        archived=row.archived,
+        temporary=row.temporary,
     )
 
 
@@ -47,6 +50,9 @@ class PostgresChatroomRepository(PostgresRepository):
                 temperature=chatroom.temperature,
                 gem_instructions=chatroom.gem_instructions,
                 model=chatroom.model,
+                pinned=chatroom.pinned,
+                archived=chatroom.archived,
+                temporary=chatroom.temporary,
             )
         )
 
@@ -62,14 +68,32 @@ class PostgresChatroomRepository(PostgresRepository):
         row = (await self._execute(locked(query, for_update))).first()
         return None if row is None else _chatroom(row)
 
-    async def list_by_activity(self, owner_id: str, *, limit: int, before: Position | None) -> Sequence[Chatroom]:
+    async def list_by_activity(
+        self, owner_id: str, *, limit: int, before: Position | None, archived: bool = False
+    ) -> Sequence[Chatroom]:
         c = t.chatrooms.c
-        query = select(t.chatrooms).where(c.owner_id == uuid.UUID(owner_id))
+        query = (
+            select(t.chatrooms)
+            .where(c.owner_id == uuid.UUID(owner_id))
+            .where(c.archived.is_(archived))
+            .where(c.temporary.is_(False))
+        )
         if before is not None:
-            after_id = uuid.UUID(before.id)
-            query = query.where(tuple_(c.updated_at, c.id) < tuple_(before.at, after_id))
-        rows = await self._execute(query.order_by(c.updated_at.desc(), c.id.desc()).limit(limit))
+            after = tuple_(before.pinned, before.at, uuid.UUID(before.id))
+            query = query.where(tuple_(c.pinned, c.updated_at, c.id) < after)
+        rows = await self._execute(query.order_by(c.pinned.desc(), c.updated_at.desc(), c.id.desc()).limit(limit))
         return [_chatroom(row) for row in rows]
+
+    async def list_expired_temporary(self, *, inactive_since: datetime, limit: int) -> Sequence[Chatroom]:
+        c = t.chatrooms.c
+        query = (
+            select(t.chatrooms)
+            .where(c.temporary.is_(True))
+            .where(c.updated_at < inactive_since)
+            .order_by(c.updated_at, c.id)
+            .limit(limit)
+        )
+        return [_chatroom(row) for row in await self._execute(query)]
 
     async def update(self, chatroom: Chatroom) -> None:
         await self._execute(
@@ -84,6 +108,8 @@ class PostgresChatroomRepository(PostgresRepository):
                 system_instruction=chatroom.system_instruction,
                 temperature=chatroom.temperature,
                 model=chatroom.model,
+                pinned=chatroom.pinned,
+                archived=chatroom.archived,
             )
         )
 

@@ -83,8 +83,22 @@ chatrooms = Table(
     Column("temperature", Float),
     Column("gem_instructions", Text, nullable=False, server_default=""),
     Column("model", String(128)),
-    # The chatroom list: one owner's rooms, newest activity first.
-    Index("ix_chatrooms_owner_activity", "owner_id", text("updated_at DESC"), text("id DESC")),
+    Column("pinned", Boolean, nullable=False, server_default=false()),
+    Column("archived", Boolean, nullable=False, server_default=false()),
+    Column("temporary", Boolean, nullable=False, server_default=false()),
+    # The chatroom list: one owner's listed rooms (or archived ones), pinned first, then
+    # newest activity first.
+    Index(
+        "ix_chatrooms_owner_listed",
+        "owner_id",
+        "archived",
+        text("pinned DESC"),
+        text("updated_at DESC"),
+        text("id DESC"),
+        postgresql_where=text("NOT temporary"),
+    ),
+    # The sweeper's question: which temporary rooms have been quiet for a day?
+    Index("ix_chatrooms_temporary", "updated_at", postgresql_where=text("temporary")),
 )
 
 messages = Table(

@@ -23,6 +23,8 @@ class Position:
 
     at: datetime
     id: str
+    # Lists with pinned items first: whether the item was among them.
+    pinned: bool = False
 
 
 class UserRepository(Protocol):
@@ -69,8 +71,14 @@ class ChatroomRepository(Protocol):
         """The chatroom, or None when it does not exist *or* belongs to somebody else.
         ``for_update`` locks the row: writers of the active branch take turns."""
 
-    async def list_by_activity(self, owner_id: str, *, limit: int, before: Position | None) -> Sequence[Chatroom]:
-        """Newest ``updated_at`` first, strictly before ``before`` in that order."""
+    async def list_by_activity(
+        self, owner_id: str, *, limit: int, before: Position | None, archived: bool = False
+    ) -> Sequence[Chatroom]:
+        """The archived rooms or the others, never the temporary ones: pinned first, then
+        newest ``updated_at`` first; strictly after ``before`` in that order."""
+
+    async def list_expired_temporary(self, *, inactive_since: datetime, limit: int) -> Sequence[Chatroom]:
+        """Temporary rooms with no activity since ``inactive_since``, whoever owns them."""
 
     async def update(self, chatroom: Chatroom) -> None: ...
     async def touch(self, chatroom: Chatroom, at: datetime, *, active_leaf_id: str | None = None) -> None:

@@ -26,6 +26,8 @@ class CreateChatroomCommand:
     temperature: float | Keep | None = KEEP
     # A model of the caller's plan; None: the plan's default. Unsaid: the gem's model.
     model: str | Keep | None = KEEP
+    # Never listed, and deleted a day after its last message.
+    temporary: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,6 +54,7 @@ class CreateChatroom:
                 temperature=_given(command.temperature, gem.temperature if gem else None),
                 gem_instructions=gem.instructions if gem else "",
                 model=model,
+                temporary=command.temporary,
             )
             await uow.chatrooms.add(chatroom)
             await uow.commit()

@@ -15,6 +15,8 @@ class ListChatroomsCommand:
     principal: Principal
     limit: int = DEFAULT_CHATROOM_PAGE
     after: Position | None = None
+    # The archived chats instead of the others.
+    archived: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -25,8 +27,9 @@ class ChatroomPage:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ListChatrooms:
-    """The caller's chatrooms, most recent activity first. (The first page, which clients
-    ask for nearly every time, is usually served from this process's copy.)"""
+    """The caller's chatrooms, pinned first, then most recent activity first; archived
+    ones only when asked for, temporary ones never. (The first page, which clients ask
+    for nearly every time, is usually served from this process's copy.)"""
 
     uow: UnitOfWorkFactory
 
@@ -35,11 +38,11 @@ class ListChatrooms:
         async with self.uow() as uow:
             # One extra row tells whether there is a next page.
             rows = await uow.chatrooms.list_by_activity(
-                command.principal.user_id, limit=limit + 1, before=command.after
+                command.principal.user_id, limit=limit + 1, before=command.after, archived=command.archived
             )
         items = list(rows[:limit])
         next_position = None
         if len(rows) > limit:
             last = items[-1]
-            next_position = Position(at=last.updated_at, id=last.id)
+            next_position = Position(at=last.updated_at, id=last.id, pinned=last.pinned)
         return ChatroomPage(items=items, next=next_position)

@@ -13,6 +13,7 @@ import dramatiq
 import prometheus_client
 from dramatiq.asyncio import get_event_loop_thread
 
+from application.use_cases.delete_chatroom import SweepTemporaryChatrooms
 from application.use_cases.manage_uploads import FinishFileDeletions, SweepUnattachedUploads
 from application.use_cases.requeue_stalled_replies import RequeueStalledReplies
 from entrypoints.container import Container
@@ -25,8 +26,9 @@ log = logging.getLogger("worker")
 class Sweeper:
     """Every ``interval_seconds``, queue again the replies nobody is writing (pending too
     long, or streaming under a lease that ran out): the safety net under the job queue.
-    It also deletes the uploads never sent with a message (after 24 hours), and the files
-    of deleted uploads whose deletion failed."""
+    It also deletes the uploads never sent with a message (after 24 hours), the files of
+    deleted uploads whose deletion failed, and temporary chats a day after their last
+    message."""
 
     def __init__(
         self,
@@ -34,14 +36,19 @@ class Sweeper:
         requeue: Callable[[], RequeueStalledReplies],
         sweep_uploads: Callable[[], SweepUnattachedUploads],
         finish_file_deletions: Callable[[], FinishFileDeletions],
+        sweep_temporary_chats: Callable[[], SweepTemporaryChatrooms],
         interval_seconds: float,
     ) -> None:
+        self._sweep_temporary_chats = sweep_temporary_chats
         self._requeue = requeue
         self._sweep_uploads = sweep_uploads
         self._finish_file_deletions = finish_file_deletions
         self._interval = interval_seconds
 
     async def sweep_once(self) -> int:
+        expired = await self._sweep_temporary_chats().execute()
+        if expired:
+            log.info("deleted %d temporary chats", expired)
         deleted = await self._sweep_uploads().execute()
         if deleted:
             log.info("deleted %d uploads never sent", deleted)

@@ -168,6 +168,47 @@ async def test_chatrooms_list_by_activity_with_keyset_pages_and_owner_isolation(
         assert await uow.chatrooms.get_owned(_id(), ada.id) is None
 
 
+async def test_the_list_puts_pinned_rooms_first_leaves_archived_ones_out_and_never_shows_temporary_ones(
+    adapters: Container,
+) -> None:
+    ada = await _with_user(adapters)
+    rooms = await _rooms(adapters, ada, 9)
+    for room in rooms[:3]:
+        room.pin(True)
+    for room in rooms[3:5]:
+        room.archive(True)
+    temporary = Chatroom.open(id=_id(), owner_id=ada.id, title="temp", now=T0 + timedelta(hours=1), temporary=True)
+    async with adapters.uow()() as uow:
+        for room in rooms[:5]:
+            await uow.chatrooms.update(room)
+        await uow.chatrooms.add(temporary)
+        await uow.commit()
+
+    def order(room: Chatroom) -> tuple[bool, datetime, uuid.UUID]:
+        return (room.pinned, room.updated_at, uuid.UUID(room.id))
+
+    async def listed(archived: bool) -> list[str]:
+        seen: list[Chatroom] = []
+        before = None
+        async with adapters.uow()() as uow:
+            while True:
+                page = list(await uow.chatrooms.list_by_activity(ada.id, limit=2, before=before, archived=archived))
+                seen += page
+                if len(page) < 2:
+                    return [r.id for r in seen]
+                before = Position(at=page[-1].updated_at, id=page[-1].id, pinned=page[-1].pinned)
+
+    shown = [r for r in rooms if not r.archived]
+    assert await listed(False) == [r.id for r in sorted(shown, key=order, reverse=True)]
+    assert (await listed(False))[:3] == [r.id for r in sorted(rooms[:3], key=order, reverse=True)]
+    assert await listed(True) == [r.id for r in sorted(rooms[3:5], key=order, reverse=True)]
+    async with adapters.uow()() as uow:
+        assert await uow.chatrooms.list_expired_temporary(inactive_since=T0 + timedelta(hours=1), limit=5) == []
+        expired = await uow.chatrooms.list_expired_temporary(inactive_since=T0 + timedelta(hours=2), limit=5)
+        assert [r.id for r in expired] == [temporary.id]
+        assert (await uow.chatrooms.get(temporary.id)) == temporary
+
+
 async def test_deleting_a_chatroom_deletes_its_messages(adapters: Container) -> None:
     ada = await _with_user(adapters)
     [room] = await _rooms(adapters, ada, 1)

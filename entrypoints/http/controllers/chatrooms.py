@@ -24,6 +24,7 @@ from application.use_cases.get_message import GetMessage, GetMessageCommand
 from application.use_cases.get_model_choices import GetModelChoices
 from application.use_cases.list_chatrooms import DEFAULT_CHATROOM_PAGE, ListChatrooms, ListChatroomsCommand
 from application.use_cases.list_messages import DEFAULT_MESSAGE_PAGE, ListMessages, ListMessagesCommand
+from application.use_cases.organise_chatroom import OrganiseChatroom, OrganiseChatroomCommand
 from application.use_cases.rate_reply import RateReply, RateReplyCommand
 from application.use_cases.regenerate_reply import RegenerateReply
 from application.use_cases.rename_chatroom import RenameChatroom, RenameChatroomCommand
@@ -126,7 +127,8 @@ class ChatroomController(Controller):
         the chat follows the gem's instructions (shown as `gem_instructions`) and temperature
         (unless one is given), copied: editing the gem later changes nothing here. `model`
         is one of your plan's models (GET /models; 403 `MODEL_NOT_IN_PLAN` for another
-        plan's); left out, the gem's, or your plan's default."""
+        plan's); left out, the gem's, or your plan's default. A `temporary` chat is never
+        listed (nor searched), and is deleted with its files a day after its last message."""
         request = data or CreateChatroomRequest()
         chatroom = await create_chatroom.execute(
             CreateChatroomCommand(
@@ -136,6 +138,7 @@ class ChatroomController(Controller):
                 system_instruction=KEEP if request.system_instruction is UNSET else request.system_instruction,
                 temperature=KEEP if request.temperature is UNSET else request.temperature,
                 model=KEEP if request.model is UNSET else request.model,
+                temporary=request.temporary,
             )
         )
         return ChatroomResponse.from_domain(chatroom, await get_model_choices.execute(principal))
@@ -149,11 +152,13 @@ class ChatroomController(Controller):
         get_model_choices: NamedDependency[GetModelChoices],
         limit: PageSize = DEFAULT_CHATROOM_PAGE,
         cursor: Cursor = None,
+        archived: Annotated[bool, QueryParameter(description="The archived chats instead of the others")] = False,
     ) -> ChatroomListResponse:
-        """Your chatrooms, most recent activity first."""
-        only_query_parameters(request, "limit", "cursor")
+        """Your chatrooms, pinned first, then most recent activity first. Archived chats are
+        left out unless `archived=true`, which lists them alone; temporary chats never show."""
+        only_query_parameters(request, "limit", "cursor", "archived")
         page = await list_chatrooms.execute(
-            ListChatroomsCommand(principal=principal, limit=limit, after=decode_cursor(cursor))
+            ListChatroomsCommand(principal=principal, limit=limit, after=decode_cursor(cursor), archived=archived)
         )
         choices = await get_model_choices.execute(principal)
         return ChatroomListResponse(
@@ -182,19 +187,33 @@ class ChatroomController(Controller):
         rename_chatroom: NamedDependency[RenameChatroom],
         switch_branch: NamedDependency[SwitchBranch],
         configure_chatroom: NamedDependency[ConfigureChatroom],
+        organise_chatroom: NamedDependency[OrganiseChatroom],
         get_model_choices: NamedDependency[GetModelChoices],
     ) -> ChatroomResponse:
         """Rename the chatroom (`title`), show another branch (`active_leaf_id`: any message of it;
         the branch follows that message's newest versions down to the end), change this chat's
         `model` (one of your plan's; null for your plan's default), `system_instruction` (empty
-        to remove it) or `temperature` (null for the default), or several at once. Replies
-        written afterwards follow the new settings."""
+        to remove it) or `temperature` (null for the default), pin it on top of the list
+        (`pinned`) or archive it out of the list (`archived`; archiving unpins), or several
+        at once. Replies written afterwards follow the new settings."""
         settings = (data.system_instruction, data.temperature, data.model)
-        if data.title is UNSET and data.active_leaf_id is UNSET and all(value is UNSET for value in settings):
+        places = (data.pinned, data.archived)
+        given = (data.title, data.active_leaf_id, *settings, *places)
+        if all(value is UNSET for value in given):
             raise ValidationError.for_field(
-                "title", "give a title, an active_leaf_id, a model, a system_instruction or a temperature"
+                "title",
+                "give a title, an active_leaf_id, a model, a system_instruction, a temperature, pinned or archived",
             )
         chatroom = None
+        if any(value is not UNSET for value in places):
+            chatroom = await organise_chatroom.execute(
+                OrganiseChatroomCommand(
+                    principal=principal,
+                    chatroom_id=str(chatroom_id),
+                    pinned=KEEP if data.pinned is UNSET else data.pinned,
+                    archived=KEEP if data.archived is UNSET else data.archived,
+                )
+            )
         if any(value is not UNSET for value in settings):
             chatroom = await configure_chatroom.execute(
                 ConfigureChatroomCommand(

@@ -44,6 +44,8 @@ class CreateChatroomRequest(Struct):
     temperature: Temperature | UnsetType | None = UNSET
     # A model of your plan (GET /models); null: your plan's default. Unsent: the gem's.
     model: ModelId | UnsetType | None = UNSET
+    # Never listed, and deleted with its files a day after its last message.
+    temporary: bool = False
 
 
 class UpdateChatroomRequest(Struct):
@@ -54,6 +56,9 @@ class UpdateChatroomRequest(Struct):
     system_instruction: ChatInstruction | UnsetType = UNSET
     temperature: Temperature | UnsetType | None = UNSET
     model: ModelId | UnsetType | None = UNSET
+    # On top of the list; out of the list (GET /chatroom?archived=true shows them).
+    pinned: bool | UnsetType = UNSET
+    archived: bool | UnsetType = UNSET
 
 
 def _model_fields(chatroom: Chatroom, choices: ModelChoices) -> dict[str, Any]:
@@ -84,6 +89,10 @@ class ChatroomResponse(Struct):
     effective_model: str
     # Why the two differ, in words to show (null when they do not).
     model_notice: str | None
+    pinned: bool
+    archived: bool
+    # Never listed; deleted with its files a day after its last message.
+    temporary: bool
 
     @classmethod
     def from_domain(cls, chatroom: Chatroom, choices: ModelChoices) -> ChatroomResponse:
@@ -97,6 +106,9 @@ class ChatroomResponse(Struct):
             temperature=chatroom.temperature,
             gem_instructions=chatroom.gem_instructions,
             **_model_fields(chatroom, choices),
+            pinned=chatroom.pinned,
+            archived=chatroom.archived,
+            temporary=chatroom.temporary,
         )
 
 
@@ -216,6 +228,9 @@ class ChatroomDetailResponse(Struct):
     model: str | None
     effective_model: str
     model_notice: str | None
+    pinned: bool
+    archived: bool
+    temporary: bool
     messages: list[MessageBody]
 
     @classmethod
@@ -231,6 +246,9 @@ class ChatroomDetailResponse(Struct):
             temperature=room.temperature,
             gem_instructions=room.gem_instructions,
             **_model_fields(room, choices),
+            pinned=room.pinned,
+            archived=room.archived,
+            temporary=room.temporary,
             messages=[MessageBody.from_domain(m) for m in found.messages],
         )
 

@@ -33,6 +33,8 @@ const state = {
   models: null, // GET /models: the catalogue as this person's plan sees it
   newChatModel: undefined, // the model picked for the chat not yet sent (undefined: the gem's or the default)
   startGem: null, // the gem the new chat will be started from
+  showArchived: false, // the list shows the archived chats instead of the others
+  newChatTemporary: false, // the chat not yet sent will be temporary
   editingGem: null, // the gem the dialog edits; null for a new one
   // Files chosen for the next message, each uploaded as soon as it is chosen:
   // {key, name, preview (an object URL, images only), uploading (a promise), upload, error}
@@ -282,7 +284,8 @@ async function loadRooms({ reset = false } = {}) {
   state.roomsLoading = true;
   try {
     const cursor = reset ? null : state.roomsCursor;
-    const query = `limit=${ROOMS_PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+    const archived = state.showArchived ? "&archived=true" : "";
+    const query = `limit=${ROOMS_PAGE}${archived}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
     const page = await api("GET", `/chatroom?${query}`);
     state.rooms = reset ? page.items : [...state.rooms, ...page.items];
     state.roomsCursor = page.next_cursor;
@@ -305,17 +308,44 @@ function renderRooms() {
     ...state.rooms.map((room) => {
       const current = room.id === state.room?.id;
       const link = element("a", { text: room.title, attrs: { href: `#c/${room.id}`, "aria-current": current && "page" } });
+      if (room.pinned) link.prepend(element("span", { className: "pin-mark", text: "Pinned", attrs: { "aria-label": "Pinned:" } }));
       return element("li", {}, link);
     }),
   );
   const more = $("rooms-more");
   more.hidden = state.roomsDone && state.rooms.length > 0;
-  more.textContent = state.roomsDone ? "No chats yet." : "Loading…";
+  more.textContent = state.roomsDone ? (state.showArchived ? "No archived chats." : "No chats yet.") : "Loading…";
+  $("rooms-title").textContent = state.showArchived ? "Archived chats" : "Chats";
+  $("show-archived").textContent = state.showArchived ? "Back to chats" : "Archived";
+  $("show-archived").setAttribute("aria-pressed", String(state.showArchived));
 }
 
+// The list's order: pinned chats first, then the latest activity first. A temporary chat
+// is never in it, and an archived one only in the archived list.
 function putRoomFirst(room) {
-  state.rooms = [room, ...state.rooms.filter((r) => r.id !== room.id)];
+  const others = state.rooms.filter((r) => r.id !== room.id);
+  if (room.temporary || room.archived !== state.showArchived) {
+    state.rooms = others;
+  } else {
+    const at = room.pinned ? 0 : others.findIndex((r) => !r.pinned);
+    others.splice(at === -1 ? others.length : at, 0, room);
+    state.rooms = others;
+  }
   renderRooms();
+}
+
+async function toggleArchivedList() {
+  state.showArchived = !state.showArchived;
+  state.roomsDone = false;
+  await loadRooms({ reset: true });
+}
+
+async function organise(change) {
+  const room = await api("PATCH", `/chatroom/${state.room.id}`, change);
+  state.room = { ...state.room, pinned: room.pinned, archived: room.archived };
+  putRoomFirst(state.room);
+  renderHead();
+  if ("archived" in change) showNotice(room.archived ? `Archived “${room.title}”.` : `“${room.title}” is back in your chats.`);
 }
 
 function renameInList(id, title) {
@@ -336,6 +366,7 @@ function showNewChat() {
     editing: null,
     startGem: null,
     newChatModel: undefined,
+    newChatTemporary: false,
   });
   renderHead();
   renderMessages();
@@ -400,6 +431,17 @@ function renderHead() {
   $("rename").hidden = !state.room;
   $("chat-settings").hidden = !state.room;
   $("delete").hidden = !state.room;
+  const listed = state.room && !state.room.temporary;
+  $("pin").hidden = !listed;
+  $("archive").hidden = !listed;
+  if (listed) {
+    $("pin").textContent = state.room.pinned ? "Unpin" : "Pin";
+    $("pin").setAttribute("aria-pressed", String(state.room.pinned));
+    $("archive").textContent = state.room.archived ? "Unarchive" : "Archive";
+  }
+  $("temporary-notice").hidden = !(state.room ? state.room.temporary : state.newChatTemporary);
+  $("temporary-choice").hidden = Boolean(state.room);
+  $("temporary").checked = state.newChatTemporary;
   document.title = state.room ? `${state.room.title} – Chat` : "Chat";
   renderModelPicker();
 }
@@ -828,6 +870,7 @@ async function send(text, { parentId, attachmentIds = [], sent } = {}) {
     try {
       const settings = state.startGem ? { gem_id: state.startGem.id } : {};
       if (state.newChatModel !== undefined) settings.model = state.newChatModel;
+      if (state.newChatTemporary) settings.temporary = true;
       room = await api("POST", "/chatroom", settings);
     } catch (error) {
       // The gem was deleted meanwhile (elsewhere): what is typed stays, for a plain chat.
@@ -838,7 +881,14 @@ async function send(text, { parentId, attachmentIds = [], sent } = {}) {
       }
       throw error;
     }
-    Object.assign(state, { room, messages: [], olderCursor: null, startGem: null, newChatModel: undefined });
+    Object.assign(state, {
+      room,
+      messages: [],
+      olderCursor: null,
+      startGem: null,
+      newChatModel: undefined,
+      newChatTemporary: false,
+    });
     history.replaceState(null, "", `/#c/${room.id}`);
     renderHead();
   }
@@ -1160,6 +1210,13 @@ function wire() {
   on("rename-form", "submit", rename);
   on("rename-cancel", "click", renderHead);
   on("delete", "click", deleteRoom);
+  on("pin", "click", () => organise({ pinned: !state.room.pinned }));
+  on("archive", "click", () => organise({ archived: !state.room.archived }));
+  on("show-archived", "click", toggleArchivedList);
+  on("temporary", "change", () => {
+    state.newChatTemporary = $("temporary").checked;
+    renderHead();
+  });
   on("older", "click", showOlder);
   on("composer", "submit", submitComposer);
   on("attach", "click", () => $("file-input").click());

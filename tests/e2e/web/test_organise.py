@@ -1,0 +1,63 @@
+"""Pinning, archiving and temporary chats on the page, in Chromium against the real service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import Service
+from tests.e2e.web.page import SCREENSHOTS, Watched, send, service_writing_replies_in, sign_in, wait_until_written
+from tests.stack import Stack
+
+
+@pytest.fixture(scope="module")
+def web(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    yield from service_writing_replies_in(1, stack, tmp_path_factory)
+
+
+def _chat(page: Page, title: str) -> None:
+    """A chat the fake model names after its first message."""
+    page.get_by_role("button", name="+ New chat").click()
+    send(page, title)
+    wait_until_written(page)
+    expect(page.locator("#rooms li a").first).to_have_text(title, timeout=20_000)
+
+
+def test_pin_archive_and_a_temporary_chat(web: Service, desk: tuple[Page, Watched]) -> None:
+    page, _ = desk
+    sign_in(page, web.url, "+919812360001")
+    for title in ("Trains", "Recipes", "Taxes"):
+        _chat(page, title)
+    rooms = page.locator("#rooms li a")
+    expect(rooms).to_have_text(["Taxes", "Recipes", "Trains"])
+    # Pin the oldest: it goes on top, marked.
+    rooms.filter(has_text="Trains").click()
+    page.get_by_role("button", name="Pin", exact=True).click()
+    expect(rooms).to_have_text(["PinnedTrains", "Taxes", "Recipes"])
+    expect(page.get_by_role("button", name="Unpin")).to_have_attribute("aria-pressed", "true")
+    # Archive one: it leaves the list, and the archived list has it.
+    rooms.filter(has_text="Recipes").click()
+    page.get_by_role("button", name="Archive", exact=True).click()
+    expect(page.locator("#notice")).to_contain_text("Archived “Recipes”")
+    expect(rooms).to_have_text(["PinnedTrains", "Taxes"])
+    page.get_by_role("button", name="Archived", exact=True).click()
+    expect(page.locator("#rooms-title")).to_have_text("Archived chats")
+    expect(rooms).to_have_text(["Recipes"])
+    page.get_by_role("button", name="Back to chats").click()
+    expect(rooms).to_have_text(["PinnedTrains", "Taxes"])
+    # A temporary chat: said so, and never in the list.
+    page.get_by_role("button", name="+ New chat").click()
+    page.get_by_label("Temporary").check()
+    expect(page.locator("#temporary-notice")).to_be_visible()
+    send(page, "Just between us")
+    wait_until_written(page)
+    expect(page.locator("#temporary-notice")).to_be_visible()
+    expect(page.get_by_role("button", name="Pin", exact=True)).to_be_hidden()
+    expect(rooms).to_have_text(["PinnedTrains", "Taxes"])
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "chat-organised.png")
+    page.reload()
+    expect(page.locator("#temporary-notice")).to_be_visible()
+    expect(rooms).to_have_text(["PinnedTrains", "Taxes"])
