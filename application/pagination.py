@@ -46,3 +46,21 @@ def check_page_size(limit: int) -> int:
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise BadRequest(f"limit: must be between 1 and {MAX_PAGE_SIZE}")
     return limit
+
+
+def encode_offset(offset: int) -> str:
+    """A cursor for a ranked list, whose order has no key to start from: how far in."""
+    return base64.urlsafe_b64encode(f"offset|{offset}".encode()).decode().rstrip("=")
+
+
+def decode_offset(cursor: str | None, *, parameter: str = "cursor") -> int:
+    if cursor is None or cursor == "":
+        return 0
+    try:
+        kind, _, offset = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition("|")
+        value = int(offset)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadRequest(f"{parameter}: not a cursor this API returned") from None
+    if kind != "offset" or value < 0:
+        raise BadRequest(f"{parameter}: not a cursor this API returned")
+    return value

@@ -121,6 +121,7 @@ from application.use_cases.rename_chatroom import RenameChatroom
 from application.use_cases.requeue_stalled_replies import RequeueStalledReplies, SweepPolicy
 from application.use_cases.reset_password import ResetPassword
 from application.use_cases.retry_failed_replies import RetryFailedReplies
+from application.use_cases.search_chats import SearchChats
 from application.use_cases.send_confirmation_code import SendConfirmationCode
 from application.use_cases.send_message import SendMessage
 from application.use_cases.send_otp import SendOtp
@@ -581,6 +582,7 @@ class UseCases(containers.DeclarativeContainer):
     delete_gem = providers.Factory(DeleteGem, uow=uow)
     delete_chatroom = providers.Factory(DeleteChatroom, uow=uow, files=adapters.files)
     organise_chatroom = providers.Factory(OrganiseChatroom, uow=uow)
+    search_chats = providers.Factory(SearchChats, uow=uow)
     sweep_temporary_chatrooms = providers.Factory(
         SweepTemporaryChatrooms, uow=uow, clock=services.clock, files=adapters.files
     )

@@ -25,6 +25,8 @@ ENVIRONMENT = OUT / "local.postman_environment.json"
 TOKEN = "{{access_token}}"
 # A body {MULTIPART: {filename, content_type, text}} is sent as multipart/form-data with one file.
 MULTIPART = "__multipart__"
+# Query parameters of a request, in place of a body.
+QUERY = "__query__"
 BOUNDARY = "postman-form-boundary"
 SECOND_USER = "{{second_token}}"
 
@@ -416,6 +418,19 @@ FLOW: list[tuple[str, str, str, dict[str, Any] | None, str | None, list[str]]] =
         ],
     ),
     (
+        "Search",
+        "GET",
+        "/search",
+        {QUERY: {"q": "goa -flights"}},
+        "{{access_token}}",
+        [
+            "pm.test('200', () => pm.response.to.have.status(200));",
+            "const hits = pm.response.json().items;",
+            "pm.test('the message, its word marked', () => pm.expect(hits.map(h => h.snippet).join(' '))"
+            ".to.include('<mark>Goa</mark>'));",
+        ],
+    ),
+    (
         "Chatrooms",
         "GET",
         "/chatroom/{chatroom_id}/messages/{message_id}",
@@ -607,10 +622,18 @@ def collection(document: dict[str, Any]) -> dict[str, Any]:
     for folder, method, path, body, token, tests in FLOW:
         operation = documented[(method, path)]
         url_path = re.sub(r"\{(\w+)\}", r"{{\1}}", path)
+        query = body.get(QUERY, {}) if body is not None else {}
+        body = {key: value for key, value in body.items() if key != QUERY} or None if body is not None else None
+        raw_query = "?" + "&".join(f"{key}={value}" for key, value in query.items()) if query else ""
         request: dict[str, Any] = {
             "method": method,
             "header": [],
-            "url": {"raw": "{{baseUrl}}" + url_path, "host": ["{{baseUrl}}"], "path": url_path.strip("/").split("/")},
+            "url": {
+                "raw": "{{baseUrl}}" + url_path + raw_query,
+                "host": ["{{baseUrl}}"],
+                "path": url_path.strip("/").split("/"),
+                **({"query": [{"key": key, "value": value} for key, value in query.items()]} if query else {}),
+            },
             "description": operation.get("description") or operation.get("summary", ""),
         }
         request["auth"] = (

@@ -15,6 +15,7 @@ from adapters.memory.model_usage import InMemoryModelUsageLedger
 from adapters.memory.otp_challenges import InMemoryOtpChallengeRepository
 from adapters.memory.processed_events import InMemoryProcessedEventRepository
 from adapters.memory.quota import InMemoryQuotaCounter
+from adapters.memory.search import InMemoryChatSearch
 from adapters.memory.sessions import InMemorySessionRepository
 from adapters.memory.subscriptions import InMemorySubscriptionRepository
 from adapters.memory.tables import InMemoryDatabase, apply_staged
@@ -34,6 +35,7 @@ class InMemoryUnitOfWork:
         self.instructions = InMemoryInstructionsRepository(self)
         self.gems = InMemoryGemRepository(self)
         self.uploads = InMemoryUploadRepository(self)
+        self.search = InMemoryChatSearch(self)
         self.idempotency = InMemoryIdempotencyRepository(self)
         self.customers = InMemoryCustomerRepository(self)
         self.subscriptions = InMemorySubscriptionRepository(self)

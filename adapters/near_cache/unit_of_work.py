@@ -161,6 +161,7 @@ class CachingUnitOfWork:
         self.instructions = inner.instructions
         self.gems = inner.gems
         self.uploads = inner.uploads
+        self.search = inner.search
         self.idempotency = inner.idempotency
         self.customers = inner.customers
         self.subscriptions = inner.subscriptions

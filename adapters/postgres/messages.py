@@ -124,7 +124,9 @@ _BATCH = 1000
 # Far deeper than any conversation; a bound on the walk whatever the data says.
 _MAX_DEPTH = 10_000_000
 
-_NAMES = [column.name for column in t.messages.c]
+# A message as read: everything but its search vector.
+_READ = [column for column in t.messages.c if column.name != "search"]
+_NAMES = [column.name for column in _READ]
 
 
 def _walk_up(extra: str = "") -> TextClause:
@@ -192,27 +194,25 @@ class PostgresMessageRepository(PostgresRepository):
 
     async def get(self, message_id: str, *, for_update: bool = False) -> Message | None:
         key = uuid.UUID(message_id)
-        query = select(t.messages).where(t.messages.c.id == key)
+        query = select(*_READ).where(t.messages.c.id == key)
         row = (await self._execute(locked(query, for_update))).first()
         return None if row is None else _message(row)
 
     async def get_in_chatroom(self, chatroom_id: str, message_id: str) -> Message | None:
         key, room = uuid.UUID(message_id), uuid.UUID(chatroom_id)
         row = (
-            await self._execute(
-                select(t.messages).where(t.messages.c.id == key).where(t.messages.c.chatroom_id == room)
-            )
+            await self._execute(select(*_READ).where(t.messages.c.id == key).where(t.messages.c.chatroom_id == room))
         ).first()
         return None if row is None else _message(row)
 
     async def list_branch(self, chatroom_id: str, *, leaf_id: str, limit: int | None) -> Sequence[Message]:
-        statement = _BRANCH.columns(*t.messages.c).bindparams(
+        statement = _BRANCH.columns(*_READ).bindparams(
             leaf=uuid.UUID(leaf_id), room=uuid.UUID(chatroom_id), steps=_MAX_DEPTH if limit is None else limit
         )
         return [_message(row) for row in await self._execute(statement)]
 
     async def page_of_branch(self, chatroom_id: str, *, leaf_id: str, limit: int) -> Sequence[PlacedMessage]:
-        statement = _PLACED_BRANCH.columns(*t.messages.c, column("versions")).bindparams(
+        statement = _PLACED_BRANCH.columns(*_READ, column("versions")).bindparams(
             leaf=uuid.UUID(leaf_id), room=uuid.UUID(chatroom_id), steps=limit
         )
         return [

@@ -7,6 +7,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Computed,
     Date,
     DateTime,
     Float,
@@ -22,9 +23,18 @@ from sqlalchemy import (
     false,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 
 metadata = MetaData()
+
+# The text-search configuration: "simple" (lower-cased words, no stemming, no stop
+# words) suits conversations that mix languages, where English stemming would not.
+SEARCH_CONFIG = "simple"
+# A file's name is searched by its words ("beach-sunset.jpg": beach, sunset, jpg).
+SEARCH_TEXT = (
+    f"to_tsvector('{SEARCH_CONFIG}'::regconfig, content || ' ' || "
+    "regexp_replace(jsonb_path_query_array(attachments, '$[*].filename')::text, '[^[:alnum:]]+', ' ', 'g'))"
+)
 
 Timestamp = DateTime(timezone=True)
 
@@ -126,6 +136,10 @@ messages = Table(
     # The files a user message carries, as they were when sent (shown without a join);
     # message_attachments holds the same links for the questions asked of uploads.
     Column("attachments", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    # What search matches: the words and the files' names, kept by PostgreSQL itself in
+    # the message's own transaction. Never read with the message (SEARCH_TEXT).
+    Column("search", TSVECTOR, Computed(SEARCH_TEXT, persisted=True)),
+    Index("ix_messages_search", "search", postgresql_using="gin"),
     # A chatroom's messages, newest first, and keyset pages back in time.
     Index("ix_messages_chatroom_time", "chatroom_id", text("created_at DESC"), text("id DESC")),
     # A message's versions (its parent's children), newest first; the first messages of

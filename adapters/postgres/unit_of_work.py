@@ -19,6 +19,7 @@ from adapters.postgres.model_usage import PostgresModelUsageLedger
 from adapters.postgres.otp_challenges import PostgresOtpChallengeRepository
 from adapters.postgres.processed_events import PostgresProcessedEventRepository
 from adapters.postgres.quota import PostgresQuotaCounter
+from adapters.postgres.search import PostgresChatSearch
 from adapters.postgres.sessions import PostgresSessionRepository
 from adapters.postgres.subscriptions import PostgresSubscriptionRepository
 from adapters.postgres.uploads import PostgresUploadRepository
@@ -42,6 +43,7 @@ class PostgresUnitOfWork:
         self.instructions = PostgresInstructionsRepository(self)
         self.gems = PostgresGemRepository(self)
         self.uploads = PostgresUploadRepository(self)
+        self.search = PostgresChatSearch(self)
         self.idempotency = PostgresIdempotencyRepository(self)
         self.customers = PostgresCustomerRepository(self)
         self.subscriptions = PostgresSubscriptionRepository(self)

@@ -11,6 +11,7 @@ from domain.gems import Gem
 from domain.instructions import PersonalInstructions
 from domain.otp import OtpChallenge, OtpPurpose
 from domain.quota import ModelUsage
+from domain.search import SearchHit
 from domain.sessions import AuthSession
 from domain.subscriptions import Subscription
 from domain.uploads import Upload
@@ -245,6 +246,14 @@ class UploadRepository(Protocol):
         """Uploads never sent with a message, the oldest first."""
 
 
+class ChatSearch(Protocol):
+    async def search(self, owner_id: str, query: str, *, limit: int, offset: int) -> Sequence[SearchHit]:
+        """The owner's chats whose title, and messages (of every branch) whose words or
+        files' names, match ``query`` (web-search syntax: every word, "a phrase",
+        -left-out, this or that; case and accents as written), best first, then newest.
+        Never a temporary chat's."""
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the ``async with`` block without ``commit()`` rolls back."""
 
@@ -256,6 +265,7 @@ class UnitOfWork(Protocol):
     instructions: InstructionsRepository
     gems: GemRepository
     uploads: UploadRepository
+    search: ChatSearch
     idempotency: IdempotencyRepository
     customers: CustomerRepository
     subscriptions: SubscriptionRepository

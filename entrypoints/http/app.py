@@ -20,6 +20,7 @@ from entrypoints.http.controllers.dev import DevController
 from entrypoints.http.controllers.gems import GemController
 from entrypoints.http.controllers.models import ModelController
 from entrypoints.http.controllers.operations import MetricsController, OperationsController
+from entrypoints.http.controllers.search import SearchController
 from entrypoints.http.controllers.subscriptions import SubscriptionController
 from entrypoints.http.controllers.uploads import UploadController
 from entrypoints.http.controllers.users import UserController
@@ -48,6 +49,7 @@ CONTROLLERS = (
     GemController,
     ModelController,
     UploadController,
+    SearchController,
     SubscriptionController,
     OperationsController,
     MetricsController,
@@ -85,6 +87,7 @@ def create_app(
         GemController,
         ModelController,
         UploadController,
+        SearchController,
         SubscriptionController,
         OperationsController,
         *([MetricsController] if metrics_route else []),

@@ -24,8 +24,10 @@ from domain.gems import Gem
 from domain.instructions import PersonalInstructions
 from domain.otp import OtpChallenge, OtpPurpose, SignUpDetails
 from domain.quota import ModelUsage
+from domain.search import MATCH_END, MATCH_START
 from domain.sessions import AuthSession
 from domain.subscriptions import Subscription, SubscriptionStatus
+from domain.uploads import Upload, UploadKind
 from domain.users import MobileNumber, Tier, User
 from entrypoints.container import Container, adapter_set
 from tests.support import MutableClock
@@ -775,3 +777,76 @@ async def test_a_file_whose_deletion_failed_is_deleted_by_the_sweeper(adapters: 
     assert await store.keys() == []
     async with adapters.uow()() as uow:
         assert await uow.uploads.files_to_delete(limit=10) == []
+
+
+async def test_search_finds_the_owners_words_in_titles_and_messages_with_web_search_syntax(
+    adapters: Container,
+) -> None:
+    """Both adapters answer the same hits, in the same order, for the same questions."""
+    ada, bob = await _with_user(adapters), await _with_user(adapters, _user("+14155550101"))
+    trip = Chatroom.open(id=_id(), owner_id=ada.id, title="Goa trip", now=T0)
+    food = Chatroom.open(id=_id(), owner_id=ada.id, title="Cooking", now=T0 + timedelta(minutes=1))
+    secret = Chatroom.open(id=_id(), owner_id=ada.id, title="Goa secret", now=T0, temporary=True)
+    bobs = Chatroom.open(id=_id(), owner_id=bob.id, title="Goa for Bob", now=T0)
+    upload = Upload(
+        id=_id(), owner_id=ada.id, filename="beach-sunset.jpg", kind=UploadKind.IMAGE, mime_type="image/jpeg",
+        size_bytes=1, sha256="0" * 64, created_at=T0, width=1, height=1,
+    )  # fmt: skip
+    photo = upload.as_attachment()
+    said = {
+        "trains": Message.from_user(
+            id=_id(), chatroom_id=trip.id, content="Which trains go to Goa from Mumbai?", now=T0 + timedelta(minutes=2)
+        ),
+        "beach": Message.from_user(
+            id=_id(),
+            chatroom_id=trip.id,
+            content="Best beach for a quiet evening",
+            now=T0 + timedelta(minutes=3),
+            attachments=(photo,),
+        ),
+        "curry": Message.from_user(
+            id=_id(),
+            chatroom_id=food.id,
+            content="A Goan fish curry, not too spicy: fish, coconut, fish stock",
+            now=T0 + timedelta(minutes=4),
+        ),
+        "hidden": Message.from_user(
+            id=_id(), chatroom_id=secret.id, content="Trains to Goa, quietly", now=T0 + timedelta(minutes=5)
+        ),
+        "bob": Message.from_user(
+            id=_id(), chatroom_id=bobs.id, content="Trains to Goa for Bob", now=T0 + timedelta(minutes=6)
+        ),
+    }
+    async with adapters.uow()() as uow:
+        await uow.uploads.add(upload)
+        for room in (trip, food, secret, bobs):
+            await uow.chatrooms.add(room)
+        for message in said.values():
+            await uow.messages.add(message)
+        await uow.commit()
+
+    async def found(query: str, **page: int) -> list[str | None]:
+        async with adapters.uow()() as uow:
+            hits = await uow.search.search(ada.id, query, limit=page.get("limit", 20), offset=page.get("offset", 0))
+        names = {m.id: name for name, m in said.items()}
+        return [names.get(h.message_id or "", f"title:{h.chatroom_title}") for h in hits]
+
+    assert await found("trains") == ["trains"]  # not the temporary chat's, not Bob's
+    assert await found("TRAINS goa") == ["trains"]
+    assert await found("goa") == ["trains", "title:Goa trip"]
+    assert await found('"to goa"') == ["trains"]
+    assert await found('"goa to"') == []
+    assert await found("trains or beach") == ["beach", "trains"]
+    assert await found("goa -trains") == ["title:Goa trip"]
+    assert await found("sunset") == ["beach"]  # a file's name
+    assert await found("fish") == ["curry"]
+    assert await found("fish or trains") == ["curry", "trains"]  # three fish rank above one train
+    assert await found("goa", limit=1, offset=1) == ["title:Goa trip"]
+    assert await found("-") == []
+    for syntax_alone in ['"', "or", "- -", '""', "!!!", "\\", "'", "%", "&|!", "<->", ":*", "a & b"]:
+        await found(syntax_alone)  # whatever it finds, it does not fail
+    async with adapters.uow()() as uow:
+        [hit] = await uow.search.search(ada.id, "coconut", limit=5, offset=0)
+    assert hit.chatroom_title == "Cooking" and hit.role is MessageRole.USER
+    assert f"{MATCH_START}coconut{MATCH_END}" in hit.snippet
+    assert hit.snippet.replace(MATCH_START, "").replace(MATCH_END, "").startswith("A Goan fish curry")
