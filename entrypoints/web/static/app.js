@@ -2,7 +2,7 @@
 // does is unavailable to other clients. Replies are followed with the browser's own
 // EventSource, which reconnects with Last-Event-ID by itself.
 import { api, ApiError, hasSession, signIn, uploadFile } from "./api.js";
-import { renderMarkdown } from "./markdown.js";
+import { renderMarkdown, renderSnippet } from "./markdown.js";
 
 const $ = (id) => document.getElementById(id);
 const FINISHED = new Set(["completed", "failed", "cancelled"]);
@@ -332,6 +332,50 @@ function putRoomFirst(room) {
     state.rooms = others;
   }
   renderRooms();
+}
+
+// ---- search ------------------------------------------------------------------------
+
+let searchTimer = 0;
+let searchTicket = 0;
+
+function searchSoon() {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(() => act(runSearch), 250);
+}
+
+async function runSearch() {
+  const q = $("search").value.trim();
+  const ticket = ++searchTicket;
+  $("search-results").hidden = !q;
+  $("rooms-scroll").hidden = Boolean(q);
+  if (!q) return;
+  $("search-status").textContent = "Searching…";
+  const page = await api("GET", `/search?q=${encodeURIComponent(q)}&limit=30`);
+  if (ticket !== searchTicket) return; // a later search answers instead
+  $("search-status").textContent = page.items.length ? "" : `Nothing matches “${q}”.`;
+  $("hits").replaceChildren(
+    ...page.items.map((hit) => {
+      const snippet = element("span", { className: "hit-snippet" });
+      snippet.innerHTML = renderSnippet(hit.snippet);
+      const where = { user: "You: ", model: "Reply: " }[hit.role] ?? "Title: ";
+      snippet.prepend(element("span", { className: "hit-kind", text: where }));
+      const link = element(
+        "a",
+        { attrs: { href: `#c/${hit.chatroom_id}` } },
+        element("span", { className: "hit-title", text: hit.chatroom_title }),
+        snippet,
+      );
+      return element("li", {}, link);
+    }),
+  );
+}
+
+function clearSearch() {
+  $("search").value = "";
+  searchTicket += 1;
+  $("search-results").hidden = true;
+  $("rooms-scroll").hidden = false;
 }
 
 async function toggleArchivedList() {
@@ -1213,6 +1257,18 @@ function wire() {
   on("pin", "click", () => organise({ pinned: !state.room.pinned }));
   on("archive", "click", () => organise({ archived: !state.room.archived }));
   on("show-archived", "click", toggleArchivedList);
+  $("search").addEventListener("input", searchSoon);
+  on("search-form", "submit", (event) => {
+    event.preventDefault();
+    clearTimeout(searchTimer);
+    return runSearch();
+  });
+  $("search").addEventListener("keydown", (event) => {
+    if (event.key === "Escape") clearSearch();
+  });
+  $("hits").addEventListener("click", (event) => {
+    if (event.target.closest("a")) setDrawer(false);
+  });
   on("temporary", "change", () => {
     state.newChatTemporary = $("temporary").checked;
     renderHead();

@@ -35,3 +35,9 @@ export function renderMarkdown(text) {
     ALLOW_ARIA_ATTR: false,
   });
 }
+
+// A search snippet: the service escapes it and marks the matched words; only <mark>
+// survives here all the same.
+export function renderSnippet(html) {
+  return DOMPurify.sanitize(html, { ALLOWED_TAGS: ["mark"], ALLOWED_ATTR: [] });
+}

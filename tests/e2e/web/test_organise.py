@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -61,3 +62,32 @@ def test_pin_archive_and_a_temporary_chat(web: Service, desk: tuple[Page, Watche
     page.reload()
     expect(page.locator("#temporary-notice")).to_be_visible()
     expect(rooms).to_have_text(["PinnedTrains", "Taxes"])
+
+
+def test_the_search_box_finds_words_in_any_chat_and_opens_it(web: Service, desk: tuple[Page, Watched]) -> None:
+    page, _ = desk
+    sign_in(page, web.url, "+919812360002")
+    _chat(page, "Lighthouses of kerala")
+    page.get_by_role("button", name="+ New chat").click()
+    send(page, "Something <b>else</b> entirely")
+    wait_until_written(page)
+    page.get_by_label("Search your chats").fill("kerala")
+    hits = page.locator("#hits li")
+    expect(hits.first).to_be_visible()
+    expect(page.locator("#rooms-scroll")).to_be_hidden()
+    marked = page.locator("#hits mark")
+    expect(marked.first).to_have_text(re.compile("kerala", re.IGNORECASE))
+    expect(hits.first.locator(".hit-title")).to_have_text("Lighthouses of kerala")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "chat-search.png")
+    hits.first.locator("a").click()
+    expect(page.locator("#room-title")).to_have_text("Lighthouses of kerala")
+    # Markup someone typed is shown as text in a snippet, never as markup.
+    page.get_by_label("Search your chats").fill("entirely")
+    expect(page.locator("#hits li").first).to_contain_text("<b>else</b>")
+    expect(page.locator("#hits b")).to_have_count(0)
+    page.get_by_label("Search your chats").press("Escape")
+    expect(page.locator("#rooms-scroll")).to_be_visible()
+    expect(page.locator("#search-results")).to_be_hidden()
+    page.get_by_label("Search your chats").fill("zebra crossing")
+    expect(page.locator("#search-status")).to_have_text("Nothing matches “zebra crossing”.")
