@@ -11,6 +11,9 @@ from domain.text import bounded_text
 MAX_QUERY_LENGTH = 200
 # Around each matched word of a snippet; the HTTP layer turns them into <mark> tags.
 MATCH_START, MATCH_END = "\x02", "\x03"
+# The newest messages that match, at most this many, are ranked and shown: a word found
+# in every message of a long history costs a bounded sort, not a rank of each.
+RANKED_MATCHES = 1000
 # Snippets are cut around the first match to about this many words.
 SNIPPET_WORDS = 24
 
