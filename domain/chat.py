@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from domain.errors import Conflict, ValidationError
 from domain.instructions import clean_chat_instruction, clean_temperature
-from domain.text import bounded_text, one_line
+from domain.text import bounded_text, one_line, storable
 from domain.uploads import MAX_ATTACHMENTS, Attachment
 
 DEFAULT_CHATROOM_TITLE = "New chat"
@@ -184,7 +184,7 @@ class Feedback:
 
     @classmethod
     def given(cls, rating: Rating, comment: str | None) -> Feedback:
-        text = (comment or "").strip()
+        text = storable("comment", comment or "").strip()
         if len(text) > MAX_FEEDBACK_COMMENT:
             raise ValidationError.for_field("comment", f"must be at most {MAX_FEEDBACK_COMMENT} characters")
         return cls(rating=rating, comment=text or None)

@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from domain.errors import ValidationError
+from domain.text import storable
 
 _SEPARATORS = re.compile(r"[\s\-.()/]")
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
@@ -48,7 +49,7 @@ class MobileNumber:
 def clean_name(raw: str | None) -> str | None:
     if raw is None:
         return None
-    name = " ".join(raw.split())
+    name = " ".join(storable("name", raw).split())
     if not name:
         return None
     if len(name) > MAX_NAME_LENGTH:
