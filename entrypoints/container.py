@@ -126,6 +126,14 @@ from application.use_cases.send_confirmation_code import SendConfirmationCode
 from application.use_cases.send_message import SendMessage
 from application.use_cases.send_otp import SendOtp
 from application.use_cases.set_instructions import SetInstructions
+from application.use_cases.share_chats import (
+    CopySharedChat,
+    ListShares,
+    OpenShare,
+    RevokeShare,
+    ShareChatroom,
+    SharePolicy,
+)
 from application.use_cases.sign_up import SignUp
 from application.use_cases.stream_reply import StreamPolicy, StreamReply
 from application.use_cases.switch_branch import SwitchBranch
@@ -583,6 +591,12 @@ class UseCases(containers.DeclarativeContainer):
     delete_chatroom = providers.Factory(DeleteChatroom, uow=uow, files=adapters.files)
     organise_chatroom = providers.Factory(OrganiseChatroom, uow=uow)
     search_chats = providers.Factory(SearchChats, uow=uow)
+    share_policy = providers.Singleton(SharePolicy, base_url=settings.provided.public_url)
+    share_chatroom = providers.Factory(ShareChatroom, uow=uow, clock=services.clock, policy=share_policy)
+    list_shares = providers.Factory(ListShares, uow=uow, policy=share_policy)
+    revoke_share = providers.Factory(RevokeShare, uow=uow)
+    open_share = providers.Factory(OpenShare, uow=uow)
+    copy_shared_chat = providers.Factory(CopySharedChat, uow=uow, clock=services.clock, ids=services.ids)
     sweep_temporary_chatrooms = providers.Factory(
         SweepTemporaryChatrooms, uow=uow, clock=services.clock, files=adapters.files
     )

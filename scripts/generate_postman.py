@@ -432,6 +432,70 @@ FLOW: list[tuple[str, str, str, dict[str, Any] | None, str | None, list[str]]] =
     ),
     (
         "Chatrooms",
+        "POST",
+        "/chatroom/{chatroom_id}/shares",
+        {},
+        "{{access_token}}",
+        [
+            "pm.test('201', () => pm.response.to.have.status(201));",
+            "pm.collectionVariables.set('share_id', pm.response.json().id);",
+        ],
+    ),
+    (
+        "Chatrooms",
+        "GET",
+        "/s/{share_id}",
+        None,
+        None,
+        [
+            "pm.test('public, not indexed', () => pm.expect(pm.response.headers.get('X-Robots-Tag'))"
+            ".to.include('noindex'));",
+            "pm.test('the conversation', () => pm.expect(pm.response.json().messages.length).to.be.above(1));",
+        ],
+    ),
+    (
+        "Chatrooms",
+        "POST",
+        "/s/{share_id}/copy",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('a chat of ones own', () => pm.response.to.have.status(201));",
+        ],
+    ),
+    (
+        "Chatrooms",
+        "GET",
+        "/shares",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('listed', () => pm.expect(pm.response.json().items.map(s => s.id))"
+            ".to.include(pm.collectionVariables.get('share_id')));",
+        ],
+    ),
+    (
+        "Chatrooms",
+        "DELETE",
+        "/shares/{share_id}",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('revoked', () => pm.response.to.have.status(204));",
+        ],
+    ),
+    (
+        "Chatrooms",
+        "GET",
+        "/s/{share_id}",
+        None,
+        None,
+        [
+            "pm.test('gone at once', () => pm.response.to.have.status(404));",
+        ],
+    ),
+    (
+        "Chatrooms",
         "GET",
         "/chatroom/{chatroom_id}/messages/{message_id}",
         None,

@@ -17,6 +17,7 @@ from adapters.memory.processed_events import InMemoryProcessedEventRepository
 from adapters.memory.quota import InMemoryQuotaCounter
 from adapters.memory.search import InMemoryChatSearch
 from adapters.memory.sessions import InMemorySessionRepository
+from adapters.memory.shares import InMemoryShareRepository
 from adapters.memory.subscriptions import InMemorySubscriptionRepository
 from adapters.memory.tables import InMemoryDatabase, apply_staged
 from adapters.memory.uploads import InMemoryUploadRepository
@@ -36,6 +37,7 @@ class InMemoryUnitOfWork:
         self.gems = InMemoryGemRepository(self)
         self.uploads = InMemoryUploadRepository(self)
         self.search = InMemoryChatSearch(self)
+        self.shares = InMemoryShareRepository(self)
         self.idempotency = InMemoryIdempotencyRepository(self)
         self.customers = InMemoryCustomerRepository(self)
         self.subscriptions = InMemorySubscriptionRepository(self)

@@ -162,6 +162,7 @@ class CachingUnitOfWork:
         self.gems = inner.gems
         self.uploads = inner.uploads
         self.search = inner.search
+        self.shares = inner.shares
         self.idempotency = inner.idempotency
         self.customers = inner.customers
         self.subscriptions = inner.subscriptions

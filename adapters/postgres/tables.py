@@ -233,6 +233,20 @@ uploads = Table(
     Index("ix_uploads_unattached", "created_at", postgresql_where=text("message_id IS NULL")),
 )
 
+# Frozen copies of chats behind unguessable links; gone with the chat or the account.
+shares = Table(
+    "shares",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("owner_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("chatroom_id", Uuid, ForeignKey("chatrooms.id", ondelete="CASCADE"), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("messages", JSONB, nullable=False),
+    Index("ix_shares_owner_created", "owner_id", "created_at"),
+    Index("ix_shares_chatroom", "chatroom_id"),
+)
+
 # Bytes of deleted uploads still to be deleted from the file store, noted with the
 # record's deletion: a deletion that fails is finished by the sweeper.
 file_deletions = Table(

@@ -21,6 +21,7 @@ from adapters.postgres.processed_events import PostgresProcessedEventRepository
 from adapters.postgres.quota import PostgresQuotaCounter
 from adapters.postgres.search import PostgresChatSearch
 from adapters.postgres.sessions import PostgresSessionRepository
+from adapters.postgres.shares import PostgresShareRepository
 from adapters.postgres.subscriptions import PostgresSubscriptionRepository
 from adapters.postgres.uploads import PostgresUploadRepository
 from adapters.postgres.users import PostgresUserRepository
@@ -44,6 +45,7 @@ class PostgresUnitOfWork:
         self.gems = PostgresGemRepository(self)
         self.uploads = PostgresUploadRepository(self)
         self.search = PostgresChatSearch(self)
+        self.shares = PostgresShareRepository(self)
         self.idempotency = PostgresIdempotencyRepository(self)
         self.customers = PostgresCustomerRepository(self)
         self.subscriptions = PostgresSubscriptionRepository(self)

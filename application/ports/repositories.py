@@ -13,6 +13,7 @@ from domain.otp import OtpChallenge, OtpPurpose
 from domain.quota import ModelUsage
 from domain.search import SearchHit
 from domain.sessions import AuthSession
+from domain.shares import Share
 from domain.subscriptions import Subscription
 from domain.uploads import Upload
 from domain.users import MobileNumber, User
@@ -246,6 +247,20 @@ class UploadRepository(Protocol):
         """Uploads never sent with a message, the oldest first."""
 
 
+class ShareRepository(Protocol):
+    """Frozen copies of chats, readable by anyone with their link."""
+
+    async def add(self, share: Share) -> None: ...
+    async def get(self, share_id: str) -> Share | None:
+        """Anybody's: the link is the permission."""
+
+    async def get_owned(self, share_id: str, owner_id: str) -> Share | None: ...
+    async def list_for(self, owner_id: str, *, limit: int) -> Sequence[Share]:
+        """Newest first."""
+
+    async def delete(self, share: Share) -> None: ...
+
+
 class ChatSearch(Protocol):
     async def search(self, owner_id: str, query: str, *, limit: int, offset: int) -> Sequence[SearchHit]:
         """The owner's chats whose title, and messages (of every branch) whose words or
@@ -266,6 +281,7 @@ class UnitOfWork(Protocol):
     gems: GemRepository
     uploads: UploadRepository
     search: ChatSearch
+    shares: ShareRepository
     idempotency: IdempotencyRepository
     customers: CustomerRepository
     subscriptions: SubscriptionRepository

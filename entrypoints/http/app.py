@@ -21,6 +21,7 @@ from entrypoints.http.controllers.gems import GemController
 from entrypoints.http.controllers.models import ModelController
 from entrypoints.http.controllers.operations import MetricsController, OperationsController
 from entrypoints.http.controllers.search import SearchController
+from entrypoints.http.controllers.shares import PublicShareController, ShareController
 from entrypoints.http.controllers.subscriptions import SubscriptionController
 from entrypoints.http.controllers.uploads import UploadController
 from entrypoints.http.controllers.users import UserController
@@ -50,6 +51,8 @@ CONTROLLERS = (
     ModelController,
     UploadController,
     SearchController,
+    ShareController,
+    PublicShareController,
     SubscriptionController,
     OperationsController,
     MetricsController,
@@ -88,6 +91,8 @@ def create_app(
         ModelController,
         UploadController,
         SearchController,
+        ShareController,
+        PublicShareController,
         SubscriptionController,
         OperationsController,
         *([MetricsController] if metrics_route else []),

@@ -26,6 +26,7 @@ from domain.otp import OtpChallenge, OtpPurpose, SignUpDetails
 from domain.quota import ModelUsage
 from domain.search import MATCH_END, MATCH_START
 from domain.sessions import AuthSession
+from domain.shares import Share, new_share_id
 from domain.subscriptions import Subscription, SubscriptionStatus
 from domain.uploads import Upload, UploadKind
 from domain.users import MobileNumber, Tier, User
@@ -850,3 +851,34 @@ async def test_search_finds_the_owners_words_in_titles_and_messages_with_web_sea
     assert hit.chatroom_title == "Cooking" and hit.role is MessageRole.USER
     assert f"{MATCH_START}coconut{MATCH_END}" in hit.snippet
     assert hit.snippet.replace(MATCH_START, "").replace(MATCH_END, "").startswith("A Goan fish curry")
+
+
+async def test_a_share_round_trips_as_frozen_and_goes_with_its_chatroom(adapters: Container) -> None:
+    ada, bob = await _with_user(adapters), await _with_user(adapters, _user("+14155550102"))
+    [room] = await _rooms(adapters, ada, 1)
+    asked = Message.from_user(id=_id(), chatroom_id=room.id, content="Trains?", now=T0)
+    answer = Message.pending_reply(id=_id(), to=asked, now=T0)
+    answer.complete(text="Yes, several.", usage=None, now=T0 + timedelta(seconds=2))
+    answer.model = "fake-flash"
+    share = Share.snapshot(id=new_share_id(), chatroom=room, branch=[asked, answer], now=T0 + timedelta(minutes=1))
+    older = Share.snapshot(id=new_share_id(), chatroom=room, branch=[asked, answer], now=T0)
+    async with adapters.uow()() as uow:
+        await uow.shares.add(share)
+        await uow.shares.add(older)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        assert await uow.shares.get(share.id) == share
+        assert await uow.shares.get_owned(share.id, ada.id) == share
+        assert await uow.shares.get_owned(share.id, bob.id) is None
+        assert await uow.shares.get(new_share_id()) is None
+        assert [s.id for s in await uow.shares.list_for(ada.id, limit=10)] == [share.id, older.id]
+        assert await uow.shares.list_for(bob.id, limit=10) == []
+        await uow.shares.delete(older)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        assert await uow.shares.get(older.id) is None
+        await uow.chatrooms.delete(room)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        assert await uow.shares.get(share.id) is None
+        assert await uow.shares.list_for(ada.id, limit=10) == []

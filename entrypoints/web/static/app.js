@@ -378,6 +378,17 @@ function clearSearch() {
   $("rooms-scroll").hidden = false;
 }
 
+// A frozen copy of the chat as it is now, behind a new link; the link is copied.
+async function shareRoom() {
+  const share = await api("POST", `/chatroom/${state.room.id}/shares`, {});
+  try {
+    await navigator.clipboard.writeText(share.url);
+    showNotice(`Link copied: ${share.url}. Anyone with it can read this chat as it is now.`);
+  } catch {
+    showNotice(`Anyone with this link can read this chat as it is now: ${share.url}`);
+  }
+}
+
 async function toggleArchivedList() {
   state.showArchived = !state.showArchived;
   state.roomsDone = false;
@@ -476,6 +487,7 @@ function renderHead() {
   $("chat-settings").hidden = !state.room;
   $("delete").hidden = !state.room;
   const listed = state.room && !state.room.temporary;
+  $("share").hidden = !listed;
   $("pin").hidden = !listed;
   $("archive").hidden = !listed;
   if (listed) {
@@ -1254,6 +1266,7 @@ function wire() {
   on("rename-form", "submit", rename);
   on("rename-cancel", "click", renderHead);
   on("delete", "click", deleteRoom);
+  on("share", "click", shareRoom);
   on("pin", "click", () => organise({ pinned: !state.room.pinned }));
   on("archive", "click", () => organise({ archived: !state.room.archived }));
   on("show-archived", "click", toggleArchivedList);

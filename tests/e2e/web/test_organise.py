@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import Service
 from tests.e2e.web.page import SCREENSHOTS, Watched, send, service_writing_replies_in, sign_in, wait_until_written
@@ -91,3 +91,24 @@ def test_the_search_box_finds_words_in_any_chat_and_opens_it(web: Service, desk:
     expect(page.locator("#search-results")).to_be_hidden()
     page.get_by_label("Search your chats").fill("zebra crossing")
     expect(page.locator("#search-status")).to_have_text("Nothing matches “zebra crossing”.")
+
+
+def test_share_copies_a_link_that_anybody_can_read(web: Service, desk: tuple[Page, Watched], browser: Browser) -> None:
+    page, _ = desk
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    sign_in(page, web.url, "+919812360003")
+    _chat(page, "Monsoon packing")
+    page.get_by_role("button", name="Share", exact=True).click()
+    expect(page.locator("#notice")).to_contain_text("Link copied")
+    url = page.evaluate("navigator.clipboard.readText()")
+    assert re.fullmatch(rf"{re.escape(web.url)}/s/[A-Za-z0-9_-]{{22}}", url), url
+    stranger = browser.new_context()  # nobody signed in
+    try:
+        shared = stranger.new_page()
+        shared.goto(url)
+        expect(shared.locator("h1")).to_have_text("Monsoon packing")
+        expect(shared.locator("article")).to_have_count(2)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shared.screenshot(path=SCREENSHOTS / "shared-chat.png")
+    finally:
+        stranger.close()
