@@ -71,7 +71,7 @@ class ShareController(Controller):
         """Your share links, newest first (the newest 500)."""
         return ShareListResponse(items=[ShareResponse.from_link(link) for link in await list_shares.execute(principal)])
 
-    @delete("/shares/{share_id:str}", status_code=204, responses=errors(401, 404))
+    @delete("/shares/{share_id:str}", status_code=204, responses=errors(400, 401, 404))
     async def revoke_share(
         self, principal: NamedDependency[Principal], share_id: FromPath[str], revoke_share: NamedDependency[RevokeShare]
     ) -> None:
@@ -83,7 +83,7 @@ class PublicShareController(Controller):
     path = "/s"
     tags = ["shares"]
 
-    @get("/{share_id:str}", responses=errors(404))
+    @get("/{share_id:str}", responses=errors(400, 404))
     async def open_share(
         self, request: Request[Any, Any, Any], share_id: FromPath[str], open_share: NamedDependency[OpenShare]
     ) -> Response[Any]:
@@ -95,7 +95,7 @@ class PublicShareController(Controller):
             return Response(_page(share), media_type="text/html; charset=utf-8", headers=PUBLIC_HEADERS)
         return Response(SharedChatResponse.from_domain(share), headers=PUBLIC_HEADERS)
 
-    @post("/{share_id:str}/copy", status_code=201, responses=errors(401, 404), security=BEARER_AUTH)
+    @post("/{share_id:str}/copy", status_code=201, responses=errors(400, 401, 404), security=BEARER_AUTH)
     async def copy_share(
         self,
         principal: NamedDependency[Principal],

@@ -600,6 +600,10 @@ async function watchTitle(id) {
   for (const wait of [500, 1000, 2000, 4000, 8000]) {
     await sleep(wait);
     const room = await api("GET", `/chatroom/${id}`).catch(() => null);
+    // Renamed by the person while this was asked: theirs stands (an answer read before
+    // their rename must not put the model's title back).
+    const shown = state.room?.id === id ? state.room.title : state.rooms.find((r) => r.id === id)?.title;
+    if (shown && shown !== UNTITLED) return;
     if (room && room.title !== UNTITLED) {
       renameInList(id, room.title);
       if (state.room?.id === id) {
