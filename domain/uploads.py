@@ -130,11 +130,16 @@ class Attachment:
         return storage_key(self.owner_id, self.id)
 
     @property
+    def format(self) -> str:
+        """ "PNG", "JPEG", "PDF", "MARKDOWN": the type's own name, for people."""
+        return self.mime_type.rsplit("/", 1)[-1].upper()
+
+    @property
     def described(self) -> str:
         """In a few words, for people and the fake model: "PNG image 640×480",
         "3-page PDF", "text file"."""
         if self.kind is UploadKind.IMAGE:
-            return f"{self.mime_type.rsplit('/', 1)[-1].upper()} image {self.width}×{self.height}"
+            return f"{self.format} image {self.width}×{self.height}"
         if self.kind is UploadKind.PDF:
             return f"{self.pages}-page PDF"
         return "text file"

@@ -62,12 +62,11 @@ class GeminiLanguageModel:
     async def stream_reply(self, prompt: Prompt) -> AsyncIterator[ModelChunk]:
         url = f"{self._models}/{self._settings.model_name(prompt.model)}:streamGenerateContent"
         body = self._body(
-            prompt.turns,
+            await self._contents(prompt),
             prompt.system_instruction,
             self._settings.output_limit(prompt.model),
             temperature=prompt.temperature,
         )
-        body["contents"] = await self._contents(prompt)
         async for chunk in stream_with_retries(self._settings, lambda deadline: self._stream(url, body, deadline)):
             yield chunk
 
@@ -94,7 +93,8 @@ class GeminiLanguageModel:
 
     async def suggest_title(self, turns: Sequence[Turn], model: ModelOffer | None = None) -> str:
         name = self._settings.model_name(model)
-        body = self._body([Turn(turn.role, turn_text(turn)) for turn in turns], TITLE_INSTRUCTION, 32)
+        contents = [{"role": _role(turn), "parts": [{"text": turn_text(turn)}]} for turn in turns]
+        body = self._body(contents, TITLE_INSTRUCTION, 32)
         if "2.5" in name:
             # Thinking would spend the small budget before writing a word.
             body["generationConfig"]["thinkingConfig"] = {"thinkingBudget": 0}
@@ -108,10 +108,15 @@ class GeminiLanguageModel:
         return {"x-goog-api-key": self._settings.api_key or "", "content-type": "application/json"}
 
     def _body(
-        self, turns: Sequence[Turn], instruction: str | None, max_tokens: int, *, temperature: float | None = None
+        self,
+        contents: list[dict[str, Any]],
+        instruction: str | None,
+        max_tokens: int,
+        *,
+        temperature: float | None = None,
     ) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "contents": [{"role": _role(turn), "parts": [{"text": turn.text}]} for turn in turns],
+            "contents": contents,
             "generationConfig": {
                 "temperature": self._settings.temperature if temperature is None else temperature,
                 "maxOutputTokens": max_tokens,

@@ -47,22 +47,18 @@ class OpenAICompatibleLanguageModel:
         self._files = files
 
     async def stream_reply(self, prompt: Prompt) -> AsyncIterator[ModelChunk]:
+        # Only a turn with files becomes a list of parts: some compatible servers take
+        # nothing but a string from the assistant.
+        messages = [
+            await self._message(turn, prompt.model) if turn.attachments else _plain(turn) for turn in prompt.turns
+        ]
         body = self._body(
-            prompt.turns,
+            messages,
             prompt.system_instruction,
             self._settings.output_limit(prompt.model),
             model=prompt.model,
             temperature=prompt.temperature,
         )
-        if any(turn.attachments for turn in prompt.turns):
-            # Only a turn with files becomes a list of parts: some compatible servers take
-            # nothing but a string from the assistant.
-            system = [m for m in body["messages"] if m["role"] == "system"]
-            texts = body["messages"][len(system) :]
-            body["messages"] = system + [
-                await self._message(turn, prompt.model) if turn.attachments else text
-                for turn, text in zip(prompt.turns, texts, strict=True)
-            ]
         body |= {"stream": True, "stream_options": {"include_usage": True}}
         async for chunk in stream_with_retries(self._settings, lambda deadline: self._stream(body, deadline)):
             yield chunk
@@ -83,7 +79,8 @@ class OpenAICompatibleLanguageModel:
         return {"role": _role(turn), "content": parts}
 
     async def suggest_title(self, turns: Sequence[Turn], model: ModelOffer | None = None) -> str:
-        body = self._body([Turn(turn.role, turn_text(turn)) for turn in turns], TITLE_INSTRUCTION, 32, model=model)
+        messages = [_plain(Turn(turn.role, turn_text(turn))) for turn in turns]
+        body = self._body(messages, TITLE_INSTRUCTION, 32, model=model)
         pieces = [chunk.text async for chunk in stream_with_retries(self._settings, lambda _: self._complete(body))]
         return "".join(pieces)
 
@@ -93,18 +90,17 @@ class OpenAICompatibleLanguageModel:
 
     def _body(
         self,
-        turns: Sequence[Turn],
+        messages: list[dict[str, Any]],
         instruction: str | None,
         max_tokens: int,
         *,
         model: ModelOffer | None,
         temperature: float | None = None,
     ) -> dict[str, Any]:
-        messages = [{"role": "system", "content": instruction}] if instruction else []
-        messages += [{"role": _role(turn), "content": turn.text} for turn in turns]
+        system = [{"role": "system", "content": instruction}] if instruction else []
         return {
             "model": self._settings.model_name(model),
-            "messages": messages,
+            "messages": system + messages,
             "temperature": self._settings.temperature if temperature is None else temperature,
             "max_tokens": max_tokens,
         }
@@ -136,6 +132,10 @@ _FINISH_REASONS = {"stop": FinishReason.STOP, "length": FinishReason.LENGTH}
 
 def _role(turn: Turn) -> str:
     return "assistant" if turn.role is MessageRole.MODEL else "user"
+
+
+def _plain(turn: Turn) -> dict[str, Any]:
+    return {"role": _role(turn), "content": turn.text}
 
 
 def _chunk(payload: dict[str, Any]) -> ModelChunk:

@@ -9,12 +9,14 @@ from datetime import datetime
 from adapters.memory.tables import Table, Transaction
 from application.ports.repositories import Position
 from domain.chat import Chatroom, Message
+from domain.shares import Share
 
 
 class InMemoryChatroomRepository:
     def __init__(self, uow: Transaction) -> None:
         self._rows: Table[str, Chatroom] = Table(uow, "chatrooms")
         self._messages: Table[str, Message] = Table(uow, "messages")
+        self._shares: Table[str, Share] = Table(uow, "shares")
 
     async def add(self, chatroom: Chatroom) -> None:
         self._rows.put(chatroom.id, chatroom)
@@ -58,7 +60,11 @@ class InMemoryChatroomRepository:
             self._rows.put(chatroom.id, stored)
 
     async def delete(self, chatroom: Chatroom) -> None:
+        """With its messages and share links, as the database's foreign keys cascade."""
         self._rows.delete(chatroom.id)
         for message in list(self._messages.rows()):
             if message.chatroom_id == chatroom.id:
                 self._messages.delete(message.id)
+        for share in list(self._shares.rows()):
+            if share.chatroom_id == chatroom.id:
+                self._shares.delete(share.id)

@@ -81,7 +81,7 @@ def acknowledgement(attachments: Sequence[Attachment]) -> str:
     images = [a for a in attachments if a.kind is UploadKind.IMAGE]
     said = []
     if images:
-        sizes = [f"{a.mime_type.rsplit('/', 1)[-1].upper()} {a.width}×{a.height}" for a in images]
+        sizes = [f"{a.format} {a.width}×{a.height}" for a in images]
         said.append(f"{len(images)} image{'s' if len(images) > 1 else ''}, {_listed(sizes)}")
     said += [f"a {a.pages}-page PDF" for a in attachments if a.kind is UploadKind.PDF]
     said += [f"a text file, {a.filename}" for a in attachments if a.kind is UploadKind.TEXT]

@@ -63,13 +63,12 @@ class ShareChatroom:
 
     @staticmethod
     async def _branch(uow: UnitOfWork, chatroom: Chatroom, up_to: str | None) -> list[Message]:
-        if up_to is None:
-            if chatroom.active_leaf_id is None:
-                raise ValidationError.for_field("up_to_message_id", "there is no answered message to share yet")
-            up_to = chatroom.active_leaf_id
-        elif await uow.messages.get_in_chatroom(chatroom.id, up_to) is None:
+        """Oldest first, ending at ``up_to`` (a message of this chat) or the branch's end."""
+        leaf = up_to or chatroom.active_leaf_id
+        branch = await uow.messages.list_branch(chatroom.id, leaf_id=leaf, limit=None) if leaf else []
+        if up_to is not None and not branch:
             raise ValidationError.for_field("up_to_message_id", "must be a message of this chatroom")
-        return list(reversed(await uow.messages.list_branch(chatroom.id, leaf_id=up_to, limit=None)))
+        return list(reversed(branch))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -5,8 +5,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
+from adapters.memory.language_model import FakeLanguageModel
 from entrypoints.asgi import build_app
 from entrypoints.container import Container
 from tests.support import make_settings
@@ -63,6 +65,12 @@ class Api:
         assert response.status_code == 201, response.text
         return str(response.json()["id"])
 
+    async def say(self, token: str, room: str, text: str) -> dict[str, Any]:
+        """Send a message and wait for its reply; the reply as it ended."""
+        sent = await self.request("POST", f"/chatroom/{room}/message", token, json={"content": text})
+        assert sent.status_code == 202, sent.text
+        return await self.wait_for_reply(token, room, sent.json()["reply"]["id"])
+
     async def wait_for_reply(self, token: str, room: str, reply_id: str) -> dict[str, Any]:
         """Poll the reply as a client would, until it is finished."""
         for _ in range(200):
@@ -79,3 +87,12 @@ async def api(container: Container) -> AsyncIterator[Api]:
     app = build_app(settings, container)
     async with AsyncTestClient(app=app) as client:
         yield Api(client, container)
+
+
+@pytest.fixture
+def model(api: Api) -> FakeLanguageModel:
+    """The fake model, writing each reply in one piece at once (a module needing other
+    timing defines its own ``model``)."""
+    fake = FakeLanguageModel(chunks=1, chunk_delay=0)
+    api.container.services.language_model.override(providers.Object(fake))
+    return fake

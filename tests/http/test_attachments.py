@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from dependency_injector import providers
 
 from adapters.memory.language_model import FakeLanguageModel
@@ -15,13 +14,6 @@ from domain.users import Tier
 from entrypoints.container import adapter_set
 from tests.http.conftest import Api
 from tests.support import pdf, png
-
-
-@pytest.fixture
-def model(api: Api) -> FakeLanguageModel:
-    fake = FakeLanguageModel(chunks=1, chunk_delay=0)
-    api.container.services.language_model.override(providers.Object(fake))
-    return fake
 
 
 async def _upload(api: Api, token: str, data: bytes, name: str) -> str:

@@ -6,20 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from dependency_injector import providers
 
 from adapters.memory.language_model import FakeLanguageModel
 from domain.subscriptions import SubscriptionStatus
 from tests.http.conftest import Api
 
 BASIC, PRO = "fake-flash", "fake-pro"
-
-
-@pytest.fixture
-def model(api: Api) -> FakeLanguageModel:
-    fake = FakeLanguageModel(chunks=1, chunk_delay=0)
-    api.container.services.language_model.override(providers.Object(fake))
-    return fake
 
 
 async def _go_pro(api: Api, token: str) -> str:

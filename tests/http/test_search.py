@@ -6,23 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from dependency_injector import providers
 
 from adapters.memory.language_model import FakeLanguageModel
 from tests.http.conftest import Api
-
-
-@pytest.fixture
-def model(api: Api) -> FakeLanguageModel:
-    fake = FakeLanguageModel(chunks=1, chunk_delay=0)
-    api.container.services.language_model.override(providers.Object(fake))
-    return fake
-
-
-async def _say(api: Api, token: str, room: str, text: str) -> None:
-    sent = await api.request("POST", f"/chatroom/{room}/message", token, json={"content": text})
-    assert sent.status_code == 202, sent.text
-    await api.wait_for_reply(token, room, sent.json()["reply"]["id"])
 
 
 async def _search(api: Api, token: str, q: str, **params: Any) -> Any:
@@ -32,7 +18,7 @@ async def _search(api: Api, token: str, q: str, **params: Any) -> Any:
 async def test_a_search_finds_ones_own_words_and_marks_them_safely(api: Api, model: FakeLanguageModel) -> None:
     token = await api.sign_in()
     room = await api.chatroom(token, "Monsoon plans")
-    await _say(api, token, room, "Is <b>Kerala</b> wet in July?")
+    await api.say(token, room, "Is <b>Kerala</b> wet in July?")
     found = await _search(api, token, "kerala")
     assert found.status_code == 200, found.text
     hits = found.json()["items"]
@@ -53,9 +39,9 @@ async def test_results_page_by_cursor_and_deleted_or_temporary_chats_never_show(
     token = await api.sign_in()
     rooms = [await api.chatroom(token, f"Chat {n}") for n in range(3)]
     for room in rooms:
-        await _say(api, token, room, "about lighthouses")
+        await api.say(token, room, "about lighthouses")
     temporary = (await api.request("POST", "/chatroom", token, json={"temporary": True})).json()["id"]
-    await _say(api, token, temporary, "lighthouses in secret")
+    await api.say(token, temporary, "lighthouses in secret")
     seen, cursor = [], None
     while True:
         page = (await _search(api, token, "lighthouses", limit=4, **({"cursor": cursor} if cursor else {}))).json()
@@ -92,7 +78,7 @@ async def test_a_bad_search_is_a_clear_error(api: Api, params: dict[str, Any], s
 async def test_query_syntax_alone_finds_nothing_rather_than_failing(api: Api, model: FakeLanguageModel) -> None:
     token = await api.sign_in()
     room = await api.chatroom(token, "Anything")
-    await _say(api, token, room, "some words")
+    await api.say(token, room, "some words")
     for q in ['"', "-", "or", "- -", '""', "!!!", "\\", "'", "%", "&|!"]:
         answer = await _search(api, token, q)
         assert answer.status_code == 200, (q, answer.text)

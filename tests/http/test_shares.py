@@ -4,26 +4,11 @@ more; revoked at once; copied into a chat of one's own."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
-from dependency_injector import providers
 
 from adapters.memory.language_model import FakeLanguageModel
 from tests.http.conftest import Api
-
-
-@pytest.fixture
-def model(api: Api) -> FakeLanguageModel:
-    fake = FakeLanguageModel(chunks=1, chunk_delay=0)
-    api.container.services.language_model.override(providers.Object(fake))
-    return fake
-
-
-async def _say(api: Api, token: str, room: str, text: str) -> dict[str, Any]:
-    sent = await api.request("POST", f"/chatroom/{room}/message", token, json={"content": text})
-    assert sent.status_code == 202, sent.text
-    return await api.wait_for_reply(token, room, sent.json()["reply"]["id"])
 
 
 async def test_a_share_is_a_frozen_public_snapshot_without_the_owners_details(
@@ -31,8 +16,8 @@ async def test_a_share_is_a_frozen_public_snapshot_without_the_owners_details(
 ) -> None:
     token = await api.sign_in("+919800000051")
     room = await api.chatroom(token, "Packing for Goa")
-    first = await _say(api, token, room, "What should I pack?")
-    await _say(api, token, room, "And for the monsoon?")
+    first = await api.say(token, room, "What should I pack?")
+    await api.say(token, room, "And for the monsoon?")
     made = await api.request("POST", f"/chatroom/{room}/shares", token, json={"up_to_message_id": first["id"]})
     assert made.status_code == 201, made.text
     share = made.json()
@@ -40,7 +25,7 @@ async def test_a_share_is_a_frozen_public_snapshot_without_the_owners_details(
     assert share["url"].endswith(f"/s/{share['id']}") and share["message_count"] == 2
     # Later changes to the chat change nothing in the snapshot.
     await api.request("PATCH", f"/chatroom/{room}", token, json={"title": "Renamed"})
-    await _say(api, token, room, "One more")
+    await api.say(token, room, "One more")
     public = await api.request("GET", f"/s/{share['id']}")  # no sign-in
     assert public.status_code == 200
     assert public.headers["x-robots-tag"].startswith("noindex") and public.headers["cache-control"] == "no-store"
@@ -60,7 +45,7 @@ async def test_a_share_is_a_frozen_public_snapshot_without_the_owners_details(
 async def test_revoking_a_link_or_deleting_the_chat_makes_it_404_at_once(api: Api, model: FakeLanguageModel) -> None:
     token = await api.sign_in()
     room = await api.chatroom(token, "Private soon")
-    await _say(api, token, room, "Hello")
+    await api.say(token, room, "Hello")
     one = (await api.request("POST", f"/chatroom/{room}/shares", token)).json()["id"]
     two = (await api.request("POST", f"/chatroom/{room}/shares", token)).json()["id"]
     assert one != two
@@ -79,7 +64,7 @@ async def test_revoking_a_link_or_deleting_the_chat_makes_it_404_at_once(api: Ap
 async def test_a_shared_chat_is_copied_into_a_chat_of_ones_own_that_goes_on(api: Api, model: FakeLanguageModel) -> None:
     owner = await api.sign_in("+919800000053")
     room = await api.chatroom(owner, "Recipes")
-    await _say(api, owner, room, "A quick dal?")
+    await api.say(owner, room, "A quick dal?")
     share = (await api.request("POST", f"/chatroom/{room}/shares", owner)).json()["id"]
     reader = await api.sign_in("+919800000054")
     copied = await api.request("POST", f"/s/{share}/copy", reader)
@@ -89,7 +74,7 @@ async def test_a_shared_chat_is_copied_into_a_chat_of_ones_own_that_goes_on(api:
     assert (await api.request("GET", "/user/usage", reader)).json()["used_today"] == 0  # nothing asked, nothing counted
     shown = (await api.request("GET", f"/chatroom/{mine['id']}", reader)).json()["messages"]
     assert [m["role"] for m in shown] == ["user", "model"] and shown[0]["content"] == "A quick dal?"
-    reply = await _say(api, reader, mine["id"], "Without onions?")
+    reply = await api.say(reader, mine["id"], "Without onions?")
     assert reply["status"] == "completed"
     assert model.prompts[-1].turns[0].text == "A quick dal?"  # the model sees the copied history
     assert (await api.request("GET", f"/chatroom/{room}", reader)).status_code == 404  # the original stays theirs
@@ -109,15 +94,16 @@ async def test_what_cannot_be_shared_is_said(api: Api, model: FakeLanguageModel)
     refused = await api.request("POST", f"/chatroom/{empty}/shares", token)
     assert refused.status_code == 422 and refused.json()["error"]["details"][0]["field"] == "up_to_message_id"
     temporary = (await api.request("POST", "/chatroom", token, json={"temporary": True})).json()["id"]
-    await _say(api, token, temporary, "Off the record")
-    assert (await api.request("POST", f"/chatroom/{temporary}/shares", token)).status_code == 422
+    off_record = await api.say(token, temporary, "Off the record")
+    kept_off = await api.request("POST", f"/chatroom/{temporary}/shares", token)
+    assert kept_off.status_code == 422 and kept_off.json()["error"]["details"][0]["field"] == "chatroom_id"
     other = await api.chatroom(token, "Other")
+    await api.say(token, other, "On the record")
     stranger = await api.sign_in("+919800000055")
     assert (await api.request("POST", f"/chatroom/{other}/shares", stranger)).status_code == 404
-    foreign = await api.request(
-        "POST",
-        f"/chatroom/{temporary}/shares",
-        token,
-        json={"up_to_message_id": "00000000-0000-0000-0000-000000000000"},
-    )
-    assert foreign.status_code == 422
+    # A message of another chat (even one's own) is not a point of this one.
+    for elsewhere in (off_record["id"], "00000000-0000-0000-0000-000000000000"):
+        foreign = await api.request("POST", f"/chatroom/{other}/shares", token, json={"up_to_message_id": elsewhere})
+        assert foreign.status_code == 422, foreign.text
+        assert "must be a message of this chatroom" in foreign.json()["error"]["details"][0]["message"]
+    assert (await api.request("GET", "/shares", token)).json()["items"] == []

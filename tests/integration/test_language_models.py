@@ -4,7 +4,7 @@ protocols, over real HTTP."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -17,26 +17,18 @@ from adapters.llm.router import ModelRouter
 from adapters.llm.wire import ModelHttpSettings, create_http_client
 from adapters.memory.files import InMemoryFileStore
 from application.ports.services import FileStore, LanguageModel, LanguageModelError
-from devstack.services import free_port
 from domain.chat import FinishReason, MessageRole
 from domain.context import Prompt, Turn
 from domain.models import ModelCatalogue, ModelOffer
 from domain.users import Tier
 from tests.fakes.background import BackgroundServer
-from tests.fakes.llm_server import GOOD_KEY, background_llm
+from tests.fakes.llm_server import GOOD_KEY
 
 CONVERSATION = [
     Turn(MessageRole.USER, "Hi"),
     Turn(MessageRole.MODEL, "Hello."),
     Turn(MessageRole.USER, "2+2?"),
 ]
-
-
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[BackgroundServer]:
-    server = background_llm(free_port()).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -18,24 +18,16 @@ from adapters.llm.openai import OpenAICompatibleLanguageModel
 from adapters.llm.wire import ModelHttpSettings, create_http_client
 from adapters.memory.files import InMemoryFileStore
 from application.ports.services import LanguageModel, LanguageModelError
-from devstack.services import free_port
 from domain.chat import MessageRole
 from domain.context import Prompt, Turn
 from domain.models import ModelOffer
 from domain.uploads import Attachment, UploadKind
 from domain.users import Tier
 from tests.fakes.background import BackgroundServer
-from tests.fakes.llm_server import GOOD_KEY, background_llm
+from tests.fakes.llm_server import GOOD_KEY
 from tests.support import pdf, png
 
 OWNER = "owner-1"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[BackgroundServer]:
-    running = background_llm(free_port()).start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture
@@ -74,15 +66,17 @@ async def _stored(
     return attachment
 
 
-def _gemini(server: BackgroundServer, http: httpx.AsyncClient, files: InMemoryFileStore, inline: int) -> LanguageModel:
-    httpx.delete(f"{server.url}/_requests")
-    settings = ModelHttpSettings(base_url=server.url, api_key=GOOD_KEY, model="gemini-2.5-flash", base_delay=0.01)
+def _gemini(
+    fake_server: BackgroundServer, http: httpx.AsyncClient, files: InMemoryFileStore, inline: int
+) -> LanguageModel:
+    httpx.delete(f"{fake_server.url}/_requests")
+    settings = ModelHttpSettings(base_url=fake_server.url, api_key=GOOD_KEY, model="gemini-2.5-flash", base_delay=0.01)
     return GeminiLanguageModel(http, settings, files, inline_max_bytes=inline)
 
 
-def _openai(server: BackgroundServer, http: httpx.AsyncClient, files: InMemoryFileStore) -> LanguageModel:
-    httpx.delete(f"{server.url}/_requests")
-    settings = ModelHttpSettings(base_url=f"{server.url}/v1", api_key=GOOD_KEY, model="llama", base_delay=0.01)
+def _openai(fake_server: BackgroundServer, http: httpx.AsyncClient, files: InMemoryFileStore) -> LanguageModel:
+    httpx.delete(f"{fake_server.url}/_requests")
+    settings = ModelHttpSettings(base_url=f"{fake_server.url}/v1", api_key=GOOD_KEY, model="llama", base_delay=0.01)
     return OpenAICompatibleLanguageModel(http, settings, files)
 
 
@@ -91,24 +85,24 @@ async def _ask(model: LanguageModel, offer: ModelOffer, *attachments: Attachment
     return "".join([chunk.text async for chunk in model.stream_reply(prompt)])
 
 
-def _recorded(server: BackgroundServer) -> list[dict[str, Any]]:
-    return list(httpx.get(f"{server.url}/_requests").json())
+def _recorded(fake_server: BackgroundServer) -> list[dict[str, Any]]:
+    return list(httpx.get(f"{fake_server.url}/_requests").json())
 
 
-def _forget_requests(server: BackgroundServer) -> None:
-    httpx.delete(f"{server.url}/_requests")
+def _forget_requests(fake_server: BackgroundServer) -> None:
+    httpx.delete(f"{fake_server.url}/_requests")
 
 
 async def test_gemini_gets_small_files_inline_in_order_after_the_words(
-    server: BackgroundServer, http: httpx.AsyncClient, files: InMemoryFileStore
+    fake_server: BackgroundServer, http: httpx.AsyncClient, files: InMemoryFileStore
 ) -> None:
     image = png((64, 48))
     photo = await _stored(files, image, "photo.png", UploadKind.IMAGE, "image/png", width=64, height=48)
     notes = await _stored(files, b"The launch is on Friday.", "notes.md", UploadKind.TEXT, "text/markdown")
     answer = await _ask(
-        _gemini(server, http, files, inline=1_000_000), _offer("gemini", "g", reads_files=True), photo, notes
+        _gemini(fake_server, http, files, inline=1_000_000), _offer("gemini", "g", reads_files=True), photo, notes
     )
-    [request] = _recorded(server)
+    [request] = _recorded(fake_server)
     parts = request["body"]["contents"][-1]["parts"]
     assert parts[0] == {"text": "What is this?"}
     assert parts[1]["text"].startswith("[File notes.md, text file]\nThe launch is on Friday.")
@@ -117,16 +111,16 @@ async def test_gemini_gets_small_files_inline_in_order_after_the_words(
 
 
 async def test_gemini_sends_what_passes_the_inline_budget_through_the_file_api_once(
-    server: BackgroundServer, http: httpx.AsyncClient, files: InMemoryFileStore
+    fake_server: BackgroundServer, http: httpx.AsyncClient, files: InMemoryFileStore
 ) -> None:
     small = await _stored(files, png((8, 8)), "small.png", UploadKind.IMAGE, "image/png", width=8, height=8)
     document = pdf(3, text="Quarterly revenue grew")
     report = await _stored(files, document, "report.pdf", UploadKind.PDF, "application/pdf", pages=3)
-    model = _gemini(server, http, files, inline=small.size_bytes + 10)
+    model = _gemini(fake_server, http, files, inline=small.size_bytes + 10)
     offer = _offer("gemini", "g", reads_files=True)
     answer = await _ask(model, offer, small, report)
     name = f"f{hashlib.sha256(document).hexdigest()[:12]}"
-    start, upload, status, generate = _recorded(server)
+    start, upload, status, generate = _recorded(fake_server)
     assert start["path"] == "/upload/v1beta/files"
     assert start["headers"]["x-goog-upload-protocol"] == "resumable"
     assert start["headers"]["x-goog-upload-command"] == "start"
@@ -138,12 +132,14 @@ async def test_gemini_sends_what_passes_the_inline_budget_through_the_file_api_o
     assert status["path"] == f"/v1beta/files/{name}"  # processing: asked about until active
     parts = generate["body"]["contents"][-1]["parts"]
     assert "inline_data" in parts[1]
-    assert parts[2] == {"file_data": {"mime_type": "application/pdf", "file_uri": f"{server.url}/v1beta/files/{name}"}}
+    assert parts[2] == {
+        "file_data": {"mime_type": "application/pdf", "file_uri": f"{fake_server.url}/v1beta/files/{name}"}
+    }
     assert answer.endswith("[image/png inline " + str(small.size_bytes) + f" bytes; application/pdf file files/{name}]")
     # Sent again (the next turn, another chat): referenced, not uploaded again.
-    _forget_requests(server)
+    _forget_requests(fake_server)
     again = await _ask(model, offer, report, text="And now?")
-    [only] = _recorded(server)
+    [only] = _recorded(fake_server)
     assert only["path"].endswith(":streamGenerateContent")
     assert again.endswith(f"[application/pdf file files/{name}]")
 
@@ -166,13 +162,13 @@ async def test_an_upload_url_for_another_host_never_gets_the_key(files: InMemory
 
 
 async def test_openai_gets_images_as_image_parts_and_documents_as_their_words(
-    server: BackgroundServer, http: httpx.AsyncClient, files: InMemoryFileStore
+    fake_server: BackgroundServer, http: httpx.AsyncClient, files: InMemoryFileStore
 ) -> None:
     image = png((32, 32))
     photo = await _stored(files, image, "photo.png", UploadKind.IMAGE, "image/png", width=32, height=32)
     report = await _stored(files, pdf(2, text="Revenue grew"), "report.pdf", UploadKind.PDF, "application/pdf", pages=2)
-    answer = await _ask(_openai(server, http, files), _offer("openai", "vision", reads_files=True), photo, report)
-    [request] = _recorded(server)
+    answer = await _ask(_openai(fake_server, http, files), _offer("openai", "vision", reads_files=True), photo, report)
+    [request] = _recorded(fake_server)
     content = request["body"]["messages"][-1]["content"]
     assert content[0] == {"type": "text", "text": "What is this?"}
     assert content[1] == {
@@ -185,16 +181,16 @@ async def test_openai_gets_images_as_image_parts_and_documents_as_their_words(
 
 
 async def test_a_model_that_reads_text_only_gets_a_pdfs_words_and_a_note_for_an_image(
-    server: BackgroundServer, http: httpx.AsyncClient, files: InMemoryFileStore
+    fake_server: BackgroundServer, http: httpx.AsyncClient, files: InMemoryFileStore
 ) -> None:
     """An image reaches a text-only model only in an old turn (the send refuses it), after
     the chat's model changed: the model is told it was there."""
     photo = await _stored(files, png((8, 8)), "photo.png", UploadKind.IMAGE, "image/png", width=8, height=8)
     report = await _stored(files, pdf(1, text="Hello PDF"), "r.pdf", UploadKind.PDF, "application/pdf", pages=1)
-    for model in (_gemini(server, http, files, inline=1_000_000), _openai(server, http, files)):
-        _forget_requests(server)
+    for model in (_gemini(fake_server, http, files, inline=1_000_000), _openai(fake_server, http, files)):
+        _forget_requests(fake_server)
         await _ask(model, _offer("any", "text-only", reads_files=False), photo, report)
-        [request] = _recorded(server)
+        [request] = _recorded(fake_server)
         body = request["body"]
         said = str(body["contents"][-1]["parts"] if "contents" in body else body["messages"][-1]["content"])
         assert "Hello PDF" in said
@@ -203,22 +199,22 @@ async def test_a_model_that_reads_text_only_gets_a_pdfs_words_and_a_note_for_an_
 
 
 async def test_a_file_gone_from_the_store_fails_the_reply_plainly(
-    server: BackgroundServer, http: httpx.AsyncClient, files: InMemoryFileStore
+    fake_server: BackgroundServer, http: httpx.AsyncClient, files: InMemoryFileStore
 ) -> None:
     photo = await _stored(files, png((8, 8)), "photo.png", UploadKind.IMAGE, "image/png", width=8, height=8)
     await files.delete(photo.storage_key)
     with pytest.raises(LanguageModelError) as failed:
-        await _ask(_gemini(server, http, files, inline=1_000_000), _offer("gemini", "g", reads_files=True), photo)
+        await _ask(_gemini(fake_server, http, files, inline=1_000_000), _offer("gemini", "g", reads_files=True), photo)
     assert not failed.value.transient
     assert "could not be read" in failed.value.reason
 
 
 async def test_the_inline_budget_is_the_whole_requests_not_each_turns(
-    server: BackgroundServer, http: httpx.AsyncClient, files: InMemoryFileStore
+    fake_server: BackgroundServer, http: httpx.AsyncClient, files: InMemoryFileStore
 ) -> None:
     first = await _stored(files, png((20, 20)), "first.png", UploadKind.IMAGE, "image/png", width=20, height=20)
     second = await _stored(files, png((21, 21)), "second.png", UploadKind.IMAGE, "image/png", width=21, height=21)
-    model = _gemini(server, http, files, inline=max(first.size_bytes, second.size_bytes) + 10)
+    model = _gemini(fake_server, http, files, inline=max(first.size_bytes, second.size_bytes) + 10)
     turns = [
         Turn(MessageRole.USER, "One", (first,)),
         Turn(MessageRole.MODEL, "Seen."),
@@ -226,7 +222,7 @@ async def test_the_inline_budget_is_the_whole_requests_not_each_turns(
     ]
     prompt = Prompt(turns, model=_offer("gemini", "g", reads_files=True))
     [chunk async for chunk in model.stream_reply(prompt)]
-    generate = next(r for r in _recorded(server) if r["path"].endswith(":streamGenerateContent"))
+    generate = next(r for r in _recorded(fake_server) if r["path"].endswith(":streamGenerateContent"))
     contents = generate["body"]["contents"]
     assert "inline_data" in contents[0]["parts"][1]
     assert "file_data" in contents[2]["parts"][1]  # the budget was spent by the first turn
