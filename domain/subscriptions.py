@@ -64,6 +64,11 @@ class Subscription:
     def grants_pro(self) -> bool:
         return self.status in _PRO_STATUSES
 
+    @property
+    def has_ended(self) -> bool:
+        """Nothing will be charged for it again."""
+        return self.status in _TERMINAL_STATUSES
+
     def apply(self, snapshot: SubscriptionSnapshot) -> bool:
         """Take the snapshot if it is newer than what we know; return whether it was taken.
 

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from dependency_injector import containers, providers
 
+from adapters.archives.zip import ZipArchives
 from adapters.dramatiq.queue import DramatiqJobQueue, create_broker
 from adapters.files.local import LocalFileStore
 from adapters.files.s3 import S3FileStore, S3Settings
@@ -85,7 +86,9 @@ from application.use_cases.complete_test_checkout import CompleteTestCheckout
 from application.use_cases.configure_chatroom import ConfigureChatroom
 from application.use_cases.continue_reply import ContinueReply
 from application.use_cases.create_chatroom import CreateChatroom
+from application.use_cases.delete_account import DeleteAccount
 from application.use_cases.delete_chatroom import DeleteChatroom, SweepTemporaryChatrooms
+from application.use_cases.export_chats import DownloadExport, GetExport, RequestExport, SweepExports, WriteExport
 from application.use_cases.forgot_password import ForgotPassword
 from application.use_cases.fork_chatroom import ForkChatroom
 from application.use_cases.generate_reply import ContextPolicy, GenerateReply, GenerationPolicy
@@ -98,6 +101,7 @@ from application.use_cases.get_profile import GetProfile
 from application.use_cases.get_subscription_status import GetSubscriptionStatus
 from application.use_cases.get_usage import GetUsage
 from application.use_cases.handle_payment_event import HandlePaymentEvent
+from application.use_cases.import_chats import ImportChats
 from application.use_cases.list_chatrooms import ListChatrooms
 from application.use_cases.list_messages import ListMessages
 from application.use_cases.log_in import LogIn
@@ -237,6 +241,7 @@ class Services(containers.DeclarativeContainer):
     )
     telemetry = providers.Singleton(PrometheusTelemetry)
     inspector = providers.Singleton(FileInspector)
+    archives = providers.Singleton(ZipArchives)
     # Per-process copies of hot reads (adapters.near_cache), fed by the adapters' invalidations.
     near_store = providers.Singleton(NearStore, ttl_seconds=settings.provided.near_cache_ttl_seconds)
     llm_http = providers.Singleton(
@@ -407,6 +412,7 @@ class InMemoryAdapters(containers.DeclarativeContainer):
     services = providers.DependenciesContainer()
     # The use case the in-process job queue runs (GenerateReply), given by build_container.
     reply_writer: providers.Dependency[Any] = providers.Dependency()
+    export_writer: providers.Dependency[Any] = providers.Dependency()
 
     database = providers.Singleton(InMemoryDatabase)
     invalidation_bus = providers.Singleton(InMemoryInvalidationBus)
@@ -420,6 +426,7 @@ class InMemoryAdapters(containers.DeclarativeContainer):
     job_queue = providers.Singleton(
         InMemoryJobQueue,
         reply_writer=reply_writer.provider,
+        export_writer=export_writer.provider,
         max_attempts=settings.provided.reply_max_attempts,
         backoff_seconds=settings.provided.reply_retry_backoff_seconds,
     )
@@ -566,6 +573,14 @@ class UseCases(containers.DeclarativeContainer):
         passwords=services.passwords,
         tokens=services.tokens,
     )
+    delete_account = providers.Factory(
+        DeleteAccount,
+        uow=uow,
+        codes=one_time_codes,
+        throttle=auth_throttle,
+        payments=services.payments,
+        files=adapters.files,
+    )
 
     # The signed-in user
     get_profile = providers.Factory(GetProfile, uow=uow)
@@ -597,6 +612,30 @@ class UseCases(containers.DeclarativeContainer):
     revoke_share = providers.Factory(RevokeShare, uow=uow)
     open_share = providers.Factory(OpenShare, uow=uow)
     copy_shared_chat = providers.Factory(CopySharedChat, uow=uow, clock=services.clock, ids=services.ids)
+    request_export = providers.Factory(
+        RequestExport,
+        uow=uow,
+        clock=services.clock,
+        ids=services.ids,
+        jobs=adapters.job_queue,
+        limiter=adapters.limiter,
+    )
+    get_export = providers.Factory(GetExport, uow=uow, clock=services.clock)
+    download_export = providers.Factory(DownloadExport, uow=uow, clock=services.clock, files=adapters.files)
+    write_export = providers.Factory(
+        WriteExport, uow=uow, clock=services.clock, files=adapters.files, archives=services.archives
+    )
+    sweep_exports = providers.Factory(SweepExports, uow=uow, clock=services.clock, files=adapters.files)
+    import_chats = providers.Factory(
+        ImportChats,
+        uow=uow,
+        clock=services.clock,
+        ids=services.ids,
+        archives=services.archives,
+        files=adapters.files,
+        inspector=services.inspector,
+        limiter=adapters.limiter,
+    )
     sweep_temporary_chatrooms = providers.Factory(
         SweepTemporaryChatrooms, uow=uow, clock=services.clock, files=adapters.files
     )
@@ -710,6 +749,7 @@ def build_container(settings: Settings) -> UseCases:
     else:
         adapters = InMemoryAdapters(settings=settings, services=use_cases.services)
         adapters.reply_writer.override(use_cases.generate_reply)
+        adapters.export_writer.override(use_cases.write_export)
     use_cases.adapters.override(adapters)
     use_cases.services.files.override(adapters.files)
     return use_cases

@@ -12,6 +12,8 @@ from domain.errors import DependencyUnavailable
 
 REPLY_QUEUE = "replies"
 REPLY_ACTOR = "generate_reply"
+EXPORT_QUEUE = "exports"
+EXPORT_ACTOR = "write_export"
 
 
 def create_broker(url: str) -> RedisBroker:
@@ -26,12 +28,14 @@ class DramatiqJobQueue:
         self._broker = broker
 
     async def enqueue_reply(self, job: ReplyJob) -> None:
+        await self._enqueue(REPLY_QUEUE, REPLY_ACTOR, job.reply_id, request_id=job.request_id)
+
+    async def enqueue_export(self, export_id: str) -> None:
+        await self._enqueue(EXPORT_QUEUE, EXPORT_ACTOR, export_id)
+
+    async def _enqueue(self, queue: str, actor: str, *args: Any, **kwargs: Any) -> None:
         message: dramatiq.Message[Any] = dramatiq.Message(
-            queue_name=REPLY_QUEUE,
-            actor_name=REPLY_ACTOR,
-            args=(job.reply_id,),
-            kwargs={"request_id": job.request_id},
-            options={},
+            queue_name=queue, actor_name=actor, args=args, kwargs=kwargs, options={}
         )
         try:
             # redis-py's sync client under Dramatiq: off the event loop.

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol
 
 from application.ports.services import ReplyJob
 from application.use_cases.generate_reply import GenerateReplyCommand, ReplyDeferred
@@ -15,6 +15,10 @@ class _ReplyWriter(Protocol):
     async def execute(self, command: GenerateReplyCommand) -> None: ...
 
 
+class _ExportWriter(Protocol):
+    async def execute(self, export_id: str) -> None: ...
+
+
 class InMemoryJobQueue:
     """Runs each job as an asyncio task in this process, with the same retry rules as
     the real queue: up to ``max_attempts`` runs, exponential backoff between them, the
@@ -24,16 +28,25 @@ class InMemoryJobQueue:
         self,
         reply_writer: Callable[[], _ReplyWriter],
         *,
+        export_writer: Callable[[], _ExportWriter],
         max_attempts: int = 3,
         backoff_seconds: float = 1.0,
     ) -> None:
         self._reply_writer = reply_writer
+        self._export_writer = export_writer
         self._max_attempts = max_attempts
         self._backoff = backoff_seconds
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def enqueue_reply(self, job: ReplyJob) -> None:
-        task = asyncio.get_running_loop().create_task(self._run(job))
+        self._start(self._run(job))
+
+    async def enqueue_export(self, export_id: str) -> None:
+        # Run once: writing an export settles its own failure.
+        self._start(self._export_writer().execute(export_id))
+
+    def _start(self, job: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(job)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

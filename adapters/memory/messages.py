@@ -45,6 +45,9 @@ class InMemoryMessageRepository:
         versions = await self.versions(chatroom_id, {m.parent_id for m in page})
         return [PlacedMessage(m, Placement.among(m.id, versions[m.parent_id])) for m in page]
 
+    async def all_in(self, chatroom_id: str) -> Sequence[Message]:
+        return sorted((m for m in self._rows.rows() if m.chatroom_id == chatroom_id), key=_age)
+
     async def versions(self, chatroom_id: str, parent_ids: Collection[str | None]) -> Mapping[str | None, list[str]]:
         found: dict[str | None, list[Message]] = {parent: [] for parent in parent_ids}
         for message in self._rows.rows():

@@ -25,3 +25,7 @@ class InMemoryOtpChallengeRepository:
         # A newer challenge replaced this one meanwhile: the old one stays void.
         if current is not None and current.id == challenge.id:
             self._rows.put((challenge.mobile_number.value, challenge.purpose), challenge)
+
+    async def delete_all_for(self, mobile_number: MobileNumber) -> None:
+        for key in [key for key in self._rows.ids() if key[0] == mobile_number.value]:
+            self._rows.delete(key)

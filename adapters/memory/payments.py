@@ -71,6 +71,11 @@ class FakePaymentGateway:
     async def create_portal(self, *, customer_id: str) -> str:
         return f"{self._public_url}/dev/fake-billing-portal/{customer_id}"
 
+    async def cancel_subscription(self, subscription_id: str) -> None:
+        found = self._subscriptions.get(subscription_id)
+        if found is not None:
+            found.snapshot = replace(found.snapshot, status=SubscriptionStatus.CANCELED, as_of=self._clock.now())
+
     async def fetch_subscription(self, subscription_id: str, *, as_of: datetime) -> FetchedSubscription:
         found = self._subscriptions.get(subscription_id)
         if found is None:

@@ -7,6 +7,7 @@ from typing import Any, Self
 
 from adapters.memory.chatrooms import InMemoryChatroomRepository
 from adapters.memory.customers import InMemoryCustomerRepository
+from adapters.memory.exports import InMemoryExportRepository
 from adapters.memory.gems import InMemoryGemRepository
 from adapters.memory.idempotency import InMemoryIdempotencyRepository
 from adapters.memory.instructions import InMemoryInstructionsRepository
@@ -37,6 +38,7 @@ class InMemoryUnitOfWork:
         self.gems = InMemoryGemRepository(self)
         self.uploads = InMemoryUploadRepository(self)
         self.search = InMemoryChatSearch(self)
+        self.exports = InMemoryExportRepository(self)
         self.shares = InMemoryShareRepository(self)
         self.idempotency = InMemoryIdempotencyRepository(self)
         self.customers = InMemoryCustomerRepository(self)

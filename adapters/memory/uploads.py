@@ -13,11 +13,19 @@ from domain.uploads import Upload
 _noted = itertools.count()
 
 
+def note_file_deletions(uow: Transaction, keys: Sequence[str]) -> None:
+    """The bytes under ``keys`` are to be deleted once the transaction commits."""
+    to_delete: Table[str, int] = Table(uow, "file_deletions")
+    for key in keys:
+        to_delete.put(key, next(_noted))
+
+
 class InMemoryUploadRepository:
     """Which message carries which file is read from the messages themselves, as the
     real database reads it from the rows saved with them."""
 
     def __init__(self, uow: Transaction) -> None:
+        self._uow = uow
         self._rows: Table[str, Upload] = Table(uow, "uploads")
         self._messages: Table[str, Message] = Table(uow, "messages")
         # Storage key -> the order it was noted in.
@@ -58,9 +66,15 @@ class InMemoryUploadRepository:
     def _carried(self) -> set[str]:
         return {attachment.id for message in self._messages.rows() for attachment in message.attachments}
 
+    async def delete_all_of(self, owner_id: str) -> Sequence[str]:
+        theirs = [upload for upload in self._rows.rows() if upload.owner_id == owner_id]
+        for upload in theirs:
+            await self.delete(upload)
+        return [upload.storage_key for upload in theirs]
+
     async def delete(self, upload: Upload) -> None:
         self._rows.delete(upload.id)
-        self._to_delete.put(upload.storage_key, next(_noted))
+        note_file_deletions(self._uow, [upload.storage_key])
 
     async def files_to_delete(self, *, limit: int) -> Sequence[str]:
         noted = sorted((order, key) for key in self._to_delete.ids() if (order := self._to_delete.get(key)) is not None)

@@ -68,6 +68,11 @@ class CachingUserRepository:
         self._changes.record(IDENTITY, user.id)
         await self._inner.update(user)
 
+    async def delete(self, user: User) -> None:
+        self._changes.record(IDENTITY, user.id)
+        self._changes.record(CHATROOMS, user.id)
+        await self._inner.delete(user)
+
 
 class CachingSessionRepository:
     def __init__(self, inner: SessionRepository, store: NearStore, changes: Changes) -> None:
@@ -133,6 +138,9 @@ class CachingChatroomRepository:
     async def list_expired_temporary(self, *, inactive_since: datetime, limit: int) -> Sequence[Chatroom]:
         return await self._inner.list_expired_temporary(inactive_since=inactive_since, limit=limit)
 
+    async def all_of(self, owner_id: str) -> Sequence[Chatroom]:
+        return await self._inner.all_of(owner_id)
+
     async def update(self, chatroom: Chatroom) -> None:
         self._changes.record(CHATROOMS, chatroom.owner_id)
         await self._inner.update(chatroom)
@@ -163,6 +171,7 @@ class CachingUnitOfWork:
         self.uploads = inner.uploads
         self.search = inner.search
         self.shares = inner.shares
+        self.exports = inner.exports
         self.idempotency = inner.idempotency
         self.customers = inner.customers
         self.subscriptions = inner.subscriptions

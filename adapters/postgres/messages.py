@@ -221,6 +221,11 @@ class PostgresMessageRepository(PostgresRepository):
             for message in (_message(row),)
         ]
 
+    async def all_in(self, chatroom_id: str) -> Sequence[Message]:
+        c = t.messages.c
+        query = select(*_READ).where(c.chatroom_id == uuid.UUID(chatroom_id)).order_by(c.created_at, c.id)
+        return [_message(row) for row in await self._execute(query)]
+
     async def versions(self, chatroom_id: str, parent_ids: Collection[str | None]) -> Mapping[str | None, list[str]]:
         c = t.messages.c
         keys = [uuid.UUID(p) for p in parent_ids if p is not None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres import tables as t
@@ -71,3 +71,6 @@ class PostgresOtpChallengeRepository(PostgresRepository):
             .where(t.otp_challenges.c.id == uuid.UUID(challenge.id))
             .values(attempts=challenge.attempts, consumed_at=challenge.consumed_at)
         )
+
+    async def delete_all_for(self, mobile_number: MobileNumber) -> None:
+        await self._execute(delete(t.otp_challenges).where(t.otp_challenges.c.mobile_number == mobile_number.value))

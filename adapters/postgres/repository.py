@@ -4,9 +4,13 @@ session, which turns driver errors into domain errors."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import Executable, Result, Select
+from sqlalchemy.dialects.postgresql import insert
+
+from adapters.postgres.tables import file_deletions
 
 
 class StatementRunner(Protocol):
@@ -19,6 +23,12 @@ class PostgresRepository:
 
     async def _execute(self, statement: Executable) -> Result[Any]:
         return await self._runner.execute(statement)
+
+    async def _note_file_deletions(self, keys: Sequence[str]) -> None:
+        """The bytes under ``keys`` are to be deleted once this transaction commits; noted
+        in it, so a deletion that fails then is still known (``file_deletions``)."""
+        if keys:
+            await self._execute(insert(file_deletions).values([{"key": key} for key in keys]).on_conflict_do_nothing())
 
 
 def uuid_str(value: uuid.UUID | None) -> str | None:

@@ -247,6 +247,22 @@ shares = Table(
     Index("ix_shares_chatroom", "chatroom_id"),
 )
 
+# Archives of a person's chats; the archive's bytes are in the file store.
+exports = Table(
+    "exports",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("owner_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("chatrooms_total", Integer, nullable=False),
+    Column("chatrooms_done", Integer, nullable=False),
+    Column("size_bytes", BigInteger),
+    Column("finished_at", Timestamp),
+    Index("ix_exports_owner_created", "owner_id", "created_at"),
+    Index("ix_exports_finished", "finished_at"),
+)
+
 # Bytes of deleted uploads still to be deleted from the file store, noted with the
 # record's deletion: a deletion that fails is finished by the sweeper.
 file_deletions = Table(

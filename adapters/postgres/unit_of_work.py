@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.postgres.chatrooms import PostgresChatroomRepository
 from adapters.postgres.customers import PostgresCustomerRepository
+from adapters.postgres.exports import PostgresExportRepository
 from adapters.postgres.gems import PostgresGemRepository
 from adapters.postgres.idempotency import PostgresIdempotencyRepository
 from adapters.postgres.instructions import PostgresInstructionsRepository
@@ -45,6 +46,7 @@ class PostgresUnitOfWork:
         self.gems = PostgresGemRepository(self)
         self.uploads = PostgresUploadRepository(self)
         self.search = PostgresChatSearch(self)
+        self.exports = PostgresExportRepository(self)
         self.shares = PostgresShareRepository(self)
         self.idempotency = PostgresIdempotencyRepository(self)
         self.customers = PostgresCustomerRepository(self)

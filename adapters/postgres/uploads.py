@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, exists, select, update
-from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres import tables as t
 from adapters.postgres.repository import PostgresRepository, locked, uuid_str
@@ -111,14 +110,18 @@ class PostgresUploadRepository(PostgresRepository):
         await self._note_files(gone)
         return gone
 
+    async def delete_all_of(self, owner_id: str) -> Sequence[str]:
+        statement = delete(t.uploads).where(t.uploads.c.owner_id == uuid.UUID(owner_id)).returning(t.uploads)
+        gone = [_upload(row) for row in await self._execute(statement)]
+        await self._note_files(gone)
+        return [upload.storage_key for upload in gone]
+
     async def delete(self, upload: Upload) -> None:
         await self._execute(delete(t.uploads).where(t.uploads.c.id == uuid.UUID(upload.id)))
         await self._note_files([upload])
 
     async def _note_files(self, uploads: Sequence[Upload]) -> None:
-        if uploads:
-            rows = [{"key": upload.storage_key} for upload in uploads]
-            await self._execute(insert(t.file_deletions).values(rows).on_conflict_do_nothing())
+        await self._note_file_deletions([upload.storage_key for upload in uploads])
 
     async def files_to_delete(self, *, limit: int) -> Sequence[str]:
         c = t.file_deletions.c

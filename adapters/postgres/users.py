@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres import tables as t
@@ -63,3 +63,7 @@ class PostgresUserRepository(PostgresRepository):
                 name=user.name, tier=user.tier.value, password_hash=user.password_hash, verified_at=user.verified_at
             )
         )
+
+    async def delete(self, user: User) -> None:
+        # Everything of theirs goes with the row: every table naming a user cascades.
+        await self._execute(delete(t.users).where(t.users.c.id == uuid.UUID(user.id)))

@@ -7,6 +7,7 @@ import logging
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any
 
 import stripe
@@ -103,6 +104,10 @@ class StripePaymentGateway:
         )
         return str(portal.url)
 
+    async def cancel_subscription(self, subscription_id: str) -> None:
+        # Now, not at the period's end, and with no prorated invoice: the account is going.
+        await self._call(self._client.v1.subscriptions.cancel_async(subscription_id), missing_ok=True)
+
     async def fetch_subscription(self, subscription_id: str, *, as_of: datetime) -> FetchedSubscription:
         found = await self._call(self._client.v1.subscriptions.retrieve_async(subscription_id))
         raw = found.to_dict()
@@ -124,10 +129,12 @@ class StripePaymentGateway:
         return parse_event(json.loads(payload))
 
     @staticmethod
-    async def _call(pending: Any) -> Any:
+    async def _call(pending: Any, *, missing_ok: bool = False) -> Any:
         try:
             return await pending
         except stripe.StripeError as error:
+            if missing_ok and error.http_status == HTTPStatus.NOT_FOUND:
+                return None
             # Logged by type and request id only: Stripe's messages can echo parameters.
             log.error("stripe call failed: %s (request %s)", type(error).__name__, getattr(error, "request_id", None))
             raise DependencyUnavailable("Payments are unavailable right now. Please try again.") from None

@@ -7,6 +7,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from domain.chat import Chatroom, Message, PlacedMessage, TokenUsage
+from domain.exports import Export
 from domain.gems import Gem
 from domain.instructions import PersonalInstructions
 from domain.otp import OtpChallenge, OtpPurpose
@@ -39,6 +40,11 @@ class UserRepository(Protocol):
 
     async def get_by_mobile(self, mobile_number: MobileNumber) -> User | None: ...
     async def update(self, user: User) -> None: ...
+    async def delete(self, user: User) -> None:
+        """Delete the user and everything of theirs: sessions, chatrooms with their
+        messages, share links, gems, instructions, usage counts, subscriptions, the
+        payment customer's link. Their uploads' and exports' files are to be deleted
+        first (``UploadRepository.delete_all_of``, ``ExportRepository.delete_all_of``)."""
 
 
 class OtpChallengeRepository(Protocol):
@@ -51,6 +57,8 @@ class OtpChallengeRepository(Protocol):
         """``for_update`` locks the challenge until the unit of work ends."""
 
     async def update(self, challenge: OtpChallenge) -> None: ...
+    async def delete_all_for(self, mobile_number: MobileNumber) -> None:
+        """Forget the number's challenges, whatever their purpose."""
 
 
 class SessionRepository(Protocol):
@@ -91,6 +99,9 @@ class ChatroomRepository(Protocol):
     async def delete(self, chatroom: Chatroom) -> None:
         """Delete the chatroom and its messages."""
 
+    async def all_of(self, owner_id: str) -> Sequence[Chatroom]:
+        """Every chatroom of the owner (archived and temporary ones too), oldest first."""
+
 
 class MessageRepository(Protocol):
     async def add(self, message: Message) -> None: ...
@@ -116,6 +127,9 @@ class MessageRepository(Protocol):
     async def newest_leaf(self, chatroom_id: str, message_id: str) -> str:
         """The end of the branch through ``message_id`` that follows, at every step,
         the newest message."""
+
+    async def all_in(self, chatroom_id: str) -> Sequence[Message]:
+        """Every message of the chatroom, of every branch, oldest first."""
 
     async def update(self, message: Message) -> None: ...
     async def list_failed_since(self, since: datetime, *, limit: int) -> Sequence[str]:
@@ -233,6 +247,9 @@ class UploadRepository(Protocol):
         """Delete those of ``uploads`` no message carries any longer (as ``delete`` does);
         return them."""
 
+    async def delete_all_of(self, owner_id: str) -> Sequence[str]:
+        """Delete every upload of the owner (as ``delete`` does); return their storage keys."""
+
     async def delete(self, upload: Upload) -> None:
         """Delete the record, and note in the same transaction that its bytes are to be
         deleted: a file whose deletion fails later is still known (``files_to_delete``)."""
@@ -261,6 +278,28 @@ class ShareRepository(Protocol):
     async def delete(self, share: Share) -> None: ...
 
 
+class ExportRepository(Protocol):
+    """Archives of a person's chats, being written or ready to download."""
+
+    async def add(self, export: Export) -> None: ...
+    async def get(self, export_id: str) -> Export | None: ...
+    async def get_owned(self, export_id: str, owner_id: str) -> Export | None:
+        """Somebody else's export is None, like a missing one."""
+
+    async def unfinished_of(self, owner_id: str) -> Export | None:
+        """The owner's export still pending or being written, if any."""
+
+    async def update(self, export: Export) -> None: ...
+    async def list_expired(self, before: datetime, *, limit: int) -> Sequence[Export]:
+        """Exports finished before ``before``, or never finished and asked for before it."""
+
+    async def delete(self, export: Export) -> None:
+        """Delete the record, noting its archive's bytes for deletion (as uploads do)."""
+
+    async def delete_all_of(self, owner_id: str) -> Sequence[str]:
+        """Delete every export of the owner (as ``delete`` does); their storage keys."""
+
+
 class ChatSearch(Protocol):
     async def search(self, owner_id: str, query: str, *, limit: int, offset: int) -> Sequence[SearchHit]:
         """The owner's chats whose title, and messages (of every branch) whose words or
@@ -282,6 +321,7 @@ class UnitOfWork(Protocol):
     uploads: UploadRepository
     search: ChatSearch
     shares: ShareRepository
+    exports: ExportRepository
     idempotency: IdempotencyRepository
     customers: CustomerRepository
     subscriptions: SubscriptionRepository

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from domain.chat import FinishReason, TokenUsage
 from domain.context import Prompt, Turn
@@ -123,6 +123,9 @@ class JobQueue(Protocol):
     async def enqueue_reply(self, job: ReplyJob) -> None:
         """Raises DependencyUnavailable when the queue cannot take the job."""
 
+    async def enqueue_export(self, export_id: str) -> None:
+        """Have a worker write the export's archive; raises DependencyUnavailable."""
+
     async def depth(self) -> int:
         """Jobs waiting to be run (not counting those running); -1 when unknown."""
 
@@ -197,6 +200,10 @@ class PaymentGateway(Protocol):
     async def create_customer(self, *, user_id: str, mobile_number: MobileNumber) -> str: ...
     async def create_checkout(self, *, customer_id: str, user_id: str) -> CheckoutSession: ...
     async def create_portal(self, *, customer_id: str) -> str: ...
+    async def cancel_subscription(self, subscription_id: str) -> None:
+        """End it now, without charging again. One the provider no longer has counts
+        as cancelled."""
+
     async def fetch_subscription(self, subscription_id: str, *, as_of: datetime) -> FetchedSubscription:
         """The subscription as the provider has it now, dated ``as_of``: the time of the
         provider's event that made us ask (events are ordered by the provider's clock,
@@ -288,6 +295,46 @@ class FileInspector(Protocol):
     async def inspect(self, source: BinaryIO, *, size: int, filename: str | None) -> tuple[InspectedFile, BinaryIO]:
         """What the file is, decided by its bytes, and the bytes to keep (an image rewritten
         without its metadata). Raises UnsupportedMediaType for anything not taken."""
+
+
+class ArchiveWriter(Protocol):
+    """One archive being written, entry after entry (one entry open at a time)."""
+
+    async def write_lines(self, name: str, records: AsyncIterator[Any]) -> int:
+        """An entry of JSON Lines, one record (a JSON value) a line; how many were written."""
+
+    async def write_document(self, name: str, record: Any) -> None:
+        """An entry holding one JSON document."""
+
+    async def write_file(self, name: str, chunks: AsyncIterator[bytes]) -> None: ...
+    async def finish(self) -> tuple[BinaryIO, int]:
+        """The whole archive, positioned at its start, and its size."""
+
+    def discard(self) -> None:
+        """Throw away what was written (the export failed)."""
+
+
+class ImportedArchive(Protocol):
+    """An archive or document somebody brought to import, opened."""
+
+    def names(self) -> set[str]:
+        """Its entries' names (a lone JSON document is one entry named ``conversations.json``)."""
+
+    def document(self, name: str) -> Any:
+        """The entry as one JSON value. Raises ValidationError when it is not JSON."""
+
+    def lines(self, name: str) -> Iterator[Any]:
+        """The entry as JSON Lines, a value a line; lines that are not JSON are skipped."""
+
+    def file(self, name: str, *, max_bytes: int) -> BinaryIO | None:
+        """The entry's bytes (None when absent or larger than ``max_bytes``)."""
+
+
+class Archives(Protocol):
+    def writer(self) -> ArchiveWriter: ...
+    def open(self, source: BinaryIO, *, size: int) -> ImportedArchive:
+        """Raises ValidationError when it is neither an archive nor a JSON document, or
+        would unpack to more than this service reads."""
 
 
 class DependencyProbe(Protocol):

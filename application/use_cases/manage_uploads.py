@@ -10,6 +10,7 @@ from typing import BinaryIO
 
 from application.ports.repositories import UnitOfWorkFactory
 from application.ports.services import Clock, FileInspector, FileStore, IdGenerator, RateLimiter
+from application.services.file_reading import opened
 from application.services.file_removal import delete_files
 from application.services.ownership import owned_upload
 from application.services.plans import plan_of
@@ -102,10 +103,8 @@ class GetUpload:
         """The caller's upload and its bytes; somebody else's is not found, like a missing one."""
         async with self.uow() as uow:
             upload = await owned_upload(uow, upload_id=upload_id, owner_id=principal.user_id)
-        content = self.files.read(upload.storage_key)
         # Read before answering: a missing file is a 404, not a download cut short.
-        first = await anext(content, b"")
-        return OpenedUpload(upload=upload, content=_starting_with(first, content))
+        return OpenedUpload(upload=upload, content=await opened(self.files, upload.storage_key))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -122,13 +121,6 @@ class DeleteUpload:
             await uow.uploads.delete(upload)
             await uow.commit()
         await delete_files(self.uow, self.files, [upload.storage_key])
-
-
-async def _starting_with(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    if first:
-        yield first
-    async for piece in rest:
-        yield piece
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

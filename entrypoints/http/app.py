@@ -17,6 +17,7 @@ from entrypoints.http.browser_sessions import BrowserSessions
 from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.chatrooms import ChatroomController
 from entrypoints.http.controllers.dev import DevController
+from entrypoints.http.controllers.exports import ExportController
 from entrypoints.http.controllers.gems import GemController
 from entrypoints.http.controllers.models import ModelController
 from entrypoints.http.controllers.operations import MetricsController, OperationsController
@@ -53,6 +54,7 @@ CONTROLLERS = (
     SearchController,
     ShareController,
     PublicShareController,
+    ExportController,
     SubscriptionController,
     OperationsController,
     MetricsController,
@@ -93,6 +95,7 @@ def create_app(
         SearchController,
         ShareController,
         PublicShareController,
+        ExportController,
         SubscriptionController,
         OperationsController,
         *([MetricsController] if metrics_route else []),

@@ -1,4 +1,4 @@
-"""The worker's actors: the reply job, declared on the broker bootstrap made."""
+"""The worker's actors: the reply and export jobs, declared on the broker bootstrap made."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ import dramatiq
 import structlog
 from dramatiq.middleware import CurrentMessage
 
-from adapters.dramatiq.queue import REPLY_ACTOR, REPLY_QUEUE
+from adapters.dramatiq.queue import EXPORT_ACTOR, EXPORT_QUEUE, REPLY_ACTOR, REPLY_QUEUE
 from application.use_cases.generate_reply import GenerateReplyCommand, ReplyDeferred
 from entrypoints.container import Container
 from entrypoints.settings import Settings
 from entrypoints.worker.sweeper import WorkerLifecycle
 
 log = logging.getLogger("worker")
+# The largest accounts' archives take minutes; an hour is a job that is stuck.
+EXPORT_TIME_LIMIT_MS = 3_600_000
 
 
 def declare_actors(broker: dramatiq.Broker, container: Container, settings: Settings) -> None:
@@ -46,3 +48,18 @@ def declare_actors(broker: dramatiq.Broker, container: Container, settings: Sett
                 log.info("reply deferred", extra={"retry_in_ms": int(delay * 1000)})
                 raise dramatiq.Retry(delay=int(delay * 1000)) from deferred
             log.info("reply job done")
+
+    @dramatiq.actor(
+        broker=broker,
+        queue_name=EXPORT_QUEUE,
+        actor_name=EXPORT_ACTOR,
+        # A failed export is marked failed by the job itself; asking again starts another.
+        max_retries=0,
+        time_limit=EXPORT_TIME_LIMIT_MS,
+    )
+    async def write_export(export_id: str) -> None:
+        with structlog.contextvars.bound_contextvars(export_id=export_id):
+            log.info("writing export")
+            await lifecycle.ready()
+            await container.write_export().execute(export_id)
+            log.info("export job done")

@@ -26,6 +26,7 @@ def bootstrap() -> dramatiq.Broker:
         sweep_uploads=lambda: container.sweep_unattached_uploads(),
         finish_file_deletions=lambda: container.finish_file_deletions(),
         sweep_temporary_chats=lambda: container.sweep_temporary_chatrooms(),
+        sweep_exports=lambda: container.sweep_exports(),
         interval_seconds=settings.sweep_interval_seconds,
     )
     broker.add_middleware(WorkerLifecycle(container, settings, sweeper))

@@ -14,6 +14,7 @@ import prometheus_client
 from dramatiq.asyncio import get_event_loop_thread
 
 from application.use_cases.delete_chatroom import SweepTemporaryChatrooms
+from application.use_cases.export_chats import SweepExports
 from application.use_cases.manage_uploads import FinishFileDeletions, SweepUnattachedUploads
 from application.use_cases.requeue_stalled_replies import RequeueStalledReplies
 from entrypoints.container import Container
@@ -27,8 +28,8 @@ class Sweeper:
     """Every ``interval_seconds``, queue again the replies nobody is writing (pending too
     long, or streaming under a lease that ran out): the safety net under the job queue.
     It also deletes the uploads never sent with a message (after 24 hours), the files of
-    deleted uploads whose deletion failed, and temporary chats a day after their last
-    message."""
+    deleted uploads whose deletion failed, temporary chats a day after their last
+    message, and exports a day after they were written."""
 
     def __init__(
         self,
@@ -37,9 +38,11 @@ class Sweeper:
         sweep_uploads: Callable[[], SweepUnattachedUploads],
         finish_file_deletions: Callable[[], FinishFileDeletions],
         sweep_temporary_chats: Callable[[], SweepTemporaryChatrooms],
+        sweep_exports: Callable[[], SweepExports],
         interval_seconds: float,
     ) -> None:
         self._sweep_temporary_chats = sweep_temporary_chats
+        self._sweep_exports = sweep_exports
         self._requeue = requeue
         self._sweep_uploads = sweep_uploads
         self._finish_file_deletions = finish_file_deletions
@@ -49,6 +52,9 @@ class Sweeper:
         expired = await self._sweep_temporary_chats().execute()
         if expired:
             log.info("deleted %d temporary chats", expired)
+        exports = await self._sweep_exports().execute()
+        if exports:
+            log.info("deleted %d expired exports", exports)
         deleted = await self._sweep_uploads().execute()
         if deleted:
             log.info("deleted %d uploads never sent", deleted)

@@ -14,7 +14,7 @@ import json
 import time
 from typing import Any
 
-from litestar import Litestar, Request, Response, get, post
+from litestar import Litestar, Request, Response, delete, get, post
 from litestar.params import FromPath
 
 from tests.fakes.background import BackgroundServer
@@ -206,7 +206,21 @@ async def retrieve_subscription(request: Request[Any, Any, Any], subscription_id
     return found if found is not None else _stripe_error(404, f"No such subscription: '{subscription_id}'")
 
 
-app = Litestar([create_customer, create_session, create_portal, retrieve_subscription])
+@delete("/v1/subscriptions/{subscription_id:str}", status_code=200)
+async def cancel_subscription(request: Request[Any, Any, Any], subscription_id: FromPath[str]) -> Any:
+    form = await _form(request)
+    if isinstance(form, Response):
+        return form
+    found = fake.subscriptions.get(subscription_id)
+    if found is None:
+        return _stripe_error(404, f"No such subscription: '{subscription_id}'")
+    if found["status"] == "canceled":
+        return _stripe_error(400, "This subscription has already been canceled.")
+    found.update(status="canceled", canceled_at=int(time.time()))
+    return found
+
+
+app = Litestar([create_customer, create_session, create_portal, retrieve_subscription, cancel_subscription])
 
 
 def background_stripe(port: int) -> BackgroundServer:

@@ -4,21 +4,28 @@ import contextlib
 from datetime import date
 from typing import Annotated
 
-from litestar import Controller, get, put
+from litestar import Controller, Response, delete, get, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 
 from application.use_cases.authenticate import Principal
+from application.use_cases.delete_account import DeleteAccount, DeleteAccountCommand
 from application.use_cases.get_instructions import GetInstructions
 from application.use_cases.get_model_usage import GetModelUsage
 from application.use_cases.get_profile import GetProfile
 from application.use_cases.get_usage import GetUsage
 from application.use_cases.set_instructions import SetInstructions, SetInstructionsCommand
 from domain.errors import ValidationError
+from entrypoints.http.browser_sessions import BrowserSessions
 from entrypoints.http.dependencies import BEARER_AUTH
 from entrypoints.http.openapi import errors
 from entrypoints.http.schemas.auth import UserResponse
-from entrypoints.http.schemas.users import InstructionsRequest, InstructionsResponse, UsageResponse
+from entrypoints.http.schemas.users import (
+    DeleteAccountRequest,
+    InstructionsRequest,
+    InstructionsResponse,
+    UsageResponse,
+)
 
 
 class UserController(Controller):
@@ -31,6 +38,26 @@ class UserController(Controller):
         self, principal: NamedDependency[Principal], get_profile: NamedDependency[GetProfile]
     ) -> UserResponse:
         return UserResponse.from_domain(await get_profile.execute(principal))
+
+    @delete("/me", status_code=204, responses=errors(400, 401, 403, 413, 422, 429, 503))
+    async def delete_account(
+        self,
+        principal: NamedDependency[Principal],
+        data: JSONBody[DeleteAccountRequest],
+        delete_account: NamedDependency[DeleteAccount],
+        browser_sessions: NamedDependency[BrowserSessions],
+        caller_address: NamedDependency[str | None],
+    ) -> Response[None]:
+        """Delete your account for good. Needs a fresh code: ask for one with
+        `POST /auth/send-confirmation-code`, then send it here as `otp` (a wrong code is
+        401 and counts against it). A Pro subscription is cancelled now, with no further
+        charge. Every chat, message, file, share link, export, Gem and session goes; the
+        mobile number can sign up again as a new, empty account. What stays is what
+        billing law needs and names nobody: the ids of processed payment events. If the
+        payment provider cannot be reached, nothing is deleted (503) and the code stays
+        good for another try. A browser session's cookies are cleared."""
+        await delete_account.execute(DeleteAccountCommand(principal=principal, otp=data.otp, client=caller_address))
+        return Response(None, status_code=204, cookies=browser_sessions.signed_out())
 
     @get("/usage", responses=errors(400, 401, 422))
     async def get_usage(

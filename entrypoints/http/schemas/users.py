@@ -1,4 +1,4 @@
-"""The signed-in user's usage and standing instructions."""
+"""The signed-in user: usage, standing instructions, deleting the account."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from msgspec import Meta, Struct
 from application.use_cases.get_model_usage import ModelUsageReport
 from domain.instructions import MAX_PERSONAL_INSTRUCTION_LENGTH, PersonalInstructions
 from domain.quota import ModelUsage, QuotaStatus
+from entrypoints.http.schemas.common import OtpField
 
 PersonalInstruction = Annotated[
     str,
@@ -18,6 +19,11 @@ PersonalInstruction = Annotated[
         description=f"At most {MAX_PERSONAL_INSTRUCTION_LENGTH} characters; empty to clear",
     ),
 ]
+
+
+class DeleteAccountRequest(Struct):
+    # A code from POST /auth/send-confirmation-code.
+    otp: OtpField
 
 
 class InstructionsRequest(Struct):

@@ -1,0 +1,1 @@
+"""Export archives: zip files of JSON Lines and the files chats carried."""
