@@ -320,7 +320,7 @@ def imported_messages(
 ) -> tuple[list[Message], str | None]:
     """The chat's messages, parents before children, and the leaf of the branch to show.
 
-    A reply with no question before it is left out (with its replies); a question
+    A reply with no question before it is left out (what follows it stays); a question
     following a question becomes another version of it; a reply following a reply
     continues it. A reply that was still being written is kept as stopped. ``files``
     maps an archive path to the attachment made of its bytes (missing ones are named in
@@ -338,11 +338,11 @@ def imported_messages(
     while stack:
         source, parent = stack.pop()
         message = _message(source, parent, chatroom_id=chatroom_id, id=new_id(), files=files, now=now)
-        if message is None:
-            continue  # a reply without a question: it and its replies are left out
-        made[source.key] = message
-        out.append(message)
-        stack.extend((child, message) for child in reversed(children.get(source.key, [])))
+        if message is not None:
+            made[source.key] = message
+            out.append(message)
+        # What follows a reply left out (no question before it) follows what it followed.
+        stack.extend((child, message or parent) for child in reversed(children.get(source.key, [])))
     leaf = made.get(chat.active_key or "")
     if leaf is None and out:
         leaf = max(out, key=lambda m: m.created_at)

@@ -54,9 +54,13 @@ class ManualJobQueue:
 
     def __init__(self) -> None:
         self.jobs: list[ReplyJob] = []
+        self.exports: list[str] = []
 
     async def enqueue_reply(self, job: ReplyJob) -> None:
         self.jobs.append(job)
+
+    async def enqueue_export(self, export_id: str) -> None:
+        self.exports.append(export_id)
 
     async def depth(self) -> int:
         return len(self.jobs)
