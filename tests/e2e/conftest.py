@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -15,6 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -22,6 +24,7 @@ import pytest
 from devstack.services import free_port
 from tests.fakes.background import BackgroundServer
 from tests.fakes.llm_server import GOOD_KEY, background_llm
+from tests.fakes.stripe_server import PRICE_ID, SECRET_KEY, background_stripe, fake, sign
 from tests.stack import Stack
 
 FAST = {
@@ -177,6 +180,26 @@ def gemini_service(stack: Stack, tmp_path: Path, fake_gemini: BackgroundServer) 
         yield running
 
 
+WEBHOOK_SECRET = "whsec_e2e_" + "x" * 24
+
+
+@pytest.fixture
+def fake_stripe() -> Iterator[BackgroundServer]:
+    """Stripe's API, faked at the wire: the service runs its real Stripe adapter against it."""
+    server = background_stripe(free_port()).start()
+    yield server
+    server.stop()
+
+
+def stripe_env(fake_stripe: BackgroundServer) -> dict[str, str]:
+    return {
+        "STRIPE_SECRET_KEY": SECRET_KEY,
+        "STRIPE_PRICE_ID": PRICE_ID,
+        "STRIPE_API_BASE": fake_stripe.url,
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+    }
+
+
 class Client:
     """A person's client: signs in with a code and keeps the token."""
 
@@ -199,3 +222,25 @@ def wait_for_reply(http: httpx.Client, room: str, reply: str, timeout: float = 3
             return dict(message)
         time.sleep(0.1)
     raise AssertionError(f"reply {reply} not finished after {timeout}s: {message}")
+
+
+def deliver_event(client: Client, event: dict[str, Any]) -> None:
+    """A Stripe event, signed as Stripe signs it, delivered to the webhook."""
+    payload = json.dumps(event).encode()
+    delivered = client.http.post(
+        "/webhook/stripe",
+        content=payload,
+        headers={"Stripe-Signature": sign(payload, WEBHOOK_SECRET), "Content-Type": "application/json"},
+    )
+    assert delivered.status_code == 200, delivered.text
+
+
+def pay_for_pro(client: Client) -> str:
+    """Checkout on the fake Stripe, its events delivered signed; the new subscription's id."""
+    checkout = client.http.post("/subscribe/pro")
+    assert checkout.status_code == 200, checkout.text
+    events = fake.complete_checkout(checkout.json()["checkout_url"].rsplit("/", 1)[1])
+    for event in events:
+        deliver_event(client, event)
+    assert client.http.get("/user/me").json()["tier"] == "pro"
+    return str(events[1]["data"]["object"]["id"])

@@ -4,7 +4,6 @@ and bought again through Stripe's signed events (the fake Stripe API and real si
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,22 +11,13 @@ from typing import Any
 import httpx
 import pytest
 
-from devstack.services import free_port
-from tests.e2e.conftest import Client, Service, running_service
+from tests.e2e.conftest import Client, Service, deliver_event, pay_for_pro, running_service, stripe_env
 from tests.fakes.background import BackgroundServer
 from tests.fakes.llm_server import GOOD_KEY
-from tests.fakes.stripe_server import PRICE_ID, SECRET_KEY, background_stripe, fake, sign
+from tests.fakes.stripe_server import fake
 from tests.stack import Stack
 
 FLASH, PRO, LLAMA = "gemini-2.5-flash", "gemini-2.5-pro", "llama3.1:8b"
-WEBHOOK_SECRET = "whsec_e2e_models_" + "x" * 24
-
-
-@pytest.fixture
-def fake_stripe() -> Iterator[BackgroundServer]:
-    server = background_stripe(free_port()).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -40,34 +30,10 @@ def models_service(
         "GEMINI_BASE_URL": fake_gemini.url,
         "OPENAI_API_KEY": GOOD_KEY,
         "OPENAI_BASE_URL": f"{fake_gemini.url}/v1",
-        "STRIPE_SECRET_KEY": SECRET_KEY,
-        "STRIPE_PRICE_ID": PRICE_ID,
-        "STRIPE_API_BASE": fake_stripe.url,
-        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        **stripe_env(fake_stripe),
     }
     with running_service(stack, tmp_path, **env) as running:
         yield running
-
-
-def _deliver(client: Client, event: dict[str, Any]) -> None:
-    payload = json.dumps(event).encode()
-    delivered = client.http.post(
-        "/webhook/stripe",
-        content=payload,
-        headers={"Stripe-Signature": sign(payload, WEBHOOK_SECRET), "Content-Type": "application/json"},
-    )
-    assert delivered.status_code == 200, delivered.text
-
-
-def _pay(client: Client) -> str:
-    """Checkout on the fake Stripe, its events delivered signed; the new subscription's id."""
-    checkout = client.http.post("/subscribe/pro")
-    assert checkout.status_code == 200, checkout.text
-    events = fake.complete_checkout(checkout.json()["checkout_url"].rsplit("/", 1)[1])
-    for event in events:
-        _deliver(client, event)
-    assert client.http.get("/user/me").json()["tier"] == "pro"
-    return str(events[1]["data"]["object"]["id"])
 
 
 def _ask(client: Client, room: str, text: str, llm: BackgroundServer) -> tuple[str, dict[str, Any]]:
@@ -117,7 +83,7 @@ def test_each_chat_is_answered_by_its_model_through_its_provider_and_the_plan_de
     model, request = _ask(client, room["id"], "First", fake_gemini)
     assert (model, request["path"]) == (FLASH, f"/v1beta/models/{FLASH}:streamGenerateContent")
 
-    subscription = _pay(client)
+    subscription = pay_for_pro(client)
     chosen = client.http.patch(f"/chatroom/{room['id']}", json={"model": PRO})
     assert chosen.status_code == 200 and chosen.json()["effective_model"] == PRO
     model, request = _ask(client, room["id"], "Second", fake_gemini)
@@ -125,7 +91,7 @@ def test_each_chat_is_answered_by_its_model_through_its_provider_and_the_plan_de
     assert [c["parts"][0]["text"] for c in request["body"]["contents"]] == ["First", "Echo: First", "Second"]
 
     # Cancelled: the chat keeps its choice and is answered by the Basic default, and says so.
-    _deliver(client, fake.update_subscription(subscription, status="canceled"))
+    deliver_event(client, fake.update_subscription(subscription, status="canceled"))
     assert client.http.get("/user/me").json()["tier"] == "basic"
     shown = client.http.get(f"/chatroom/{room['id']}").json()
     assert (shown["model"], shown["effective_model"]) == (PRO, FLASH)
@@ -134,7 +100,7 @@ def test_each_chat_is_answered_by_its_model_through_its_provider_and_the_plan_de
     assert (model, request["path"]) == (FLASH, f"/v1beta/models/{FLASH}:streamGenerateContent")
 
     # Pro again: the chat is back on its model, untouched.
-    _pay(client)
+    pay_for_pro(client)
     shown = client.http.get(f"/chatroom/{room['id']}").json()
     assert (shown["model"], shown["effective_model"], shown["model_notice"]) == (PRO, PRO, None)
     model, _ = _ask(client, room["id"], "Fourth", fake_gemini)

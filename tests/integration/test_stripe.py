@@ -84,6 +84,18 @@ async def test_a_subscription_is_read_with_its_period_from_the_items(gateway: St
     assert int(fetched.snapshot.current_period_end.timestamp()) == 1_800_000_000  # type: ignore[union-attr]
 
 
+async def test_cancelling_ends_a_subscription_now_and_a_missing_one_counts_as_cancelled(
+    gateway: StripePaymentGateway,
+) -> None:
+    created = fake.subscription(customer="cus_x", user_id="01a20000-0000-7000-8000-0000000000aa")
+    await gateway.cancel_subscription(created["id"])
+    assert fake.subscriptions[created["id"]]["status"] == "canceled"
+    assert fake.requests[-1][:2] == ("DELETE", f"/v1/subscriptions/{created['id']}")
+    await gateway.cancel_subscription("sub_never_existed")  # gone at Stripe: nothing to cancel
+    with pytest.raises(DependencyUnavailable):  # anything else is a failure, and says so
+        await gateway.cancel_subscription(created["id"])
+
+
 async def test_stripe_failures_become_unavailable_without_details(
     stripe_server: BackgroundServer, clock: MutableClock
 ) -> None:

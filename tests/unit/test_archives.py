@@ -80,6 +80,7 @@ def test_imported_messages_keep_the_conversation_rules(
     kept_users = sum(1 for m in messages if m.role is MessageRole.USER)
     assert kept_users == sum(1 for i in rooted if tree[i][0] is MessageRole.USER)
 
+
 def test_a_question_after_a_question_is_its_sibling_and_a_leading_reply_is_left_out() -> None:
     tree: list[tuple[MessageRole, int | None]] = [
         (MessageRole.MODEL, None),  # a reply with nothing asked: left out

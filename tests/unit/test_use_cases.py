@@ -11,6 +11,7 @@ from application.ports.services import LanguageModelError, ReplyEvent, ReplyEven
 from application.use_cases.authenticate import Principal
 from application.use_cases.change_password import ChangePasswordCommand
 from application.use_cases.create_chatroom import CreateChatroomCommand
+from application.use_cases.delete_account import DeleteAccountCommand
 from application.use_cases.forgot_password import ForgotPasswordCommand
 from application.use_cases.generate_reply import GenerateReplyCommand, ReplyDeferred
 from application.use_cases.get_message import GetMessageCommand
@@ -28,6 +29,7 @@ from domain.chat import MessageRole, MessageStatus
 from domain.errors import (
     Conflict,
     DailyLimitReached,
+    DependencyUnavailable,
     InvalidCredentials,
     InvalidOtp,
     InvalidSignature,
@@ -544,3 +546,29 @@ async def _message_count(uow: Any, room_id: str) -> int:
     if room is None or room.active_leaf_id is None:
         return 0
     return len(await uow.messages.list_branch(room_id, leaf_id=room.active_leaf_id, limit=None))
+
+
+async def test_an_account_is_not_deleted_while_its_subscription_cannot_be_cancelled(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    principal, _ = await sign_in(container)
+    session = await container.upgrade_to_pro().execute(principal)
+    await container.complete_test_checkout().execute(session.session_id)
+    payments = container.services.payments()
+
+    async def unreachable(subscription_id: str) -> None:
+        raise DependencyUnavailable("Payments are unavailable right now. Please try again.")
+
+    monkeypatch.setattr(payments, "cancel_subscription", unreachable)
+    sent = await container.send_confirmation_code().execute(SendConfirmationCodeCommand(principal=principal))
+    assert sent.otp is not None
+    command = DeleteAccountCommand(principal=principal, otp=sent.otp)
+    with pytest.raises(DependencyUnavailable):
+        await container.delete_account().execute(command)
+    assert (await container.get_profile().execute(principal)).tier is Tier.PRO  # nothing went
+    monkeypatch.undo()
+    await container.delete_account().execute(command)  # the same code, once Stripe answers
+    async with container.uow()() as uow:
+        assert await uow.users.get(principal.user_id) is None
+        [subscription] = payments._subscriptions.values()
+    assert subscription.snapshot.status is SubscriptionStatus.CANCELED
