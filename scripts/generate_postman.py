@@ -25,6 +25,25 @@ ENVIRONMENT = OUT / "local.postman_environment.json"
 TOKEN = "{{access_token}}"
 # A body {MULTIPART: {filename, content_type, text}} is sent as multipart/form-data with one file.
 MULTIPART = "__multipart__"
+
+
+def _chatgpt(role: str, text: str) -> dict[str, Any]:
+    return {"author": {"role": role}, "content": {"content_type": "text", "parts": [text]}}
+
+
+# A ChatGPT conversations.json with one conversation: a question and its answer.
+CHATGPT_EXPORT = json.dumps(
+    [
+        {
+            "title": "From ChatGPT",
+            "mapping": {
+                "a": {"id": "a", "parent": None, "children": ["b"], "message": _chatgpt("user", "Hello from elsewhere")},
+                "b": {"id": "b", "parent": "a", "children": [], "message": _chatgpt("assistant", "Welcome")},
+            },
+            "current_node": "b",
+        }
+    ]
+)
 # Query parameters of a request, in place of a body.
 QUERY = "__query__"
 BOUNDARY = "postman-form-boundary"
@@ -631,6 +650,50 @@ FLOW: list[tuple[str, str, str, dict[str, Any] | None, str | None, list[str]]] =
             "pm.test('204', () => pm.response.to.have.status(204));",
         ],
     ),
+    (
+        "Exports",
+        "POST",
+        "/exports",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('202, written in the background', () => pm.response.to.have.status(202));",
+            "pm.collectionVariables.set('export_id', pm.response.json().id);",
+        ],
+    ),
+    (
+        "Exports",
+        "GET",
+        "/exports/{export_id}",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('how far it got', () => pm.expect(['pending', 'writing', 'ready'])"
+            ".to.include(pm.response.json().status));",
+        ],
+    ),
+    (
+        "Exports",
+        "GET",
+        "/exports/{export_id}/archive",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('the zip once ready, 409 before', () => pm.expect([200, 409]).to.include(pm.response.code));",
+        ],
+    ),
+    (
+        "Exports",
+        "POST",
+        "/imports",
+        {MULTIPART: {"filename": "conversations.json", "content_type": "application/json", "text": CHATGPT_EXPORT}},
+        "{{access_token}}",
+        [
+            "pm.test('201', () => pm.response.to.have.status(201));",
+            "pm.test('a chat of ones own', () => pm.expect(pm.response.json().chatrooms[0].title)"
+            ".to.eql('From ChatGPT'));",
+        ],
+    ),
     ("Operations", "GET", "/health", None, None, ["pm.test('200', () => pm.response.to.have.status(200));"]),
     ("Operations", "GET", "/ready", None, None, ["pm.test('200', () => pm.response.to.have.status(200));"]),
     (
@@ -641,6 +704,38 @@ FLOW: list[tuple[str, str, str, dict[str, Any] | None, str | None, list[str]]] =
         None,
         [
             "pm.test('prometheus', () => pm.expect(pm.response.text()).to.include('http_requests_total'));",
+        ],
+    ),
+    # Last: it ends the account the flow ran as.
+    (
+        "Leaving",
+        "POST",
+        "/auth/send-confirmation-code",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('200', () => pm.response.to.have.status(200));",
+            "pm.collectionVariables.set('confirmation_code', pm.response.json().otp);",
+        ],
+    ),
+    (
+        "Leaving",
+        "DELETE",
+        "/user/me",
+        {"otp": "{{confirmation_code}}"},
+        "{{access_token}}",
+        [
+            "pm.test('deleted', () => pm.response.to.have.status(204));",
+        ],
+    ),
+    (
+        "Leaving",
+        "GET",
+        "/user/me",
+        None,
+        "{{access_token}}",
+        [
+            "pm.test('gone at once', () => pm.response.to.have.status(401));",
         ],
     ),
 ]
