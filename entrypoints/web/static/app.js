@@ -1131,6 +1131,130 @@ async function saveInstructions(event) {
   });
 }
 
+// ---- your data: share links, export, import, leaving -----------------------------------
+
+async function openData() {
+  setDrawer(false);
+  $("data-dialog").querySelector(".form-error").hidden = true;
+  $("leave-form").hidden = true;
+  $("leave").hidden = false;
+  $("import-status").textContent = "";
+  await renderShares();
+  $("data-dialog").showModal();
+}
+
+// What went wrong in the dialog is said inside it.
+async function inData(work) {
+  const said = $("data-dialog").querySelector(".form-error");
+  said.hidden = true;
+  try {
+    await work();
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.code === "UNAUTHENTICATED") throw error;
+    said.textContent = error.message;
+    said.hidden = false;
+  }
+}
+
+async function renderShares() {
+  const { items } = await api("GET", "/shares");
+  $("shares-empty").hidden = items.length > 0;
+  $("shares").replaceChildren(...items.map((share) => {
+    const link = element("a", { text: share.title, attrs: { href: share.url, target: "_blank", rel: "noopener" } });
+    const when = element("span", {
+      className: "hint",
+      text: ` · ${share.message_count} messages, ${new Date(share.created_at).toLocaleDateString()}`,
+    });
+    const copy = element("button", { className: "small", text: "Copy link", attrs: { type: "button" } });
+    copy.addEventListener("click", () => act(async () => {
+      await navigator.clipboard.writeText(share.url).catch(() => undefined);
+      showNotice(`Link copied: ${share.url}`);
+    }));
+    const stop = element("button", { className: "small danger", text: "Stop sharing", attrs: { type: "button" } });
+    stop.addEventListener("click", () => act(() => inData(async () => {
+      await api("DELETE", `/shares/${share.id}`);
+      await renderShares();
+    })));
+    return element("li", { className: "share" }, link, when, copy, stop);
+  }));
+}
+
+let exportTimer = null;
+
+function renderExport(exported) {
+  const done = `${exported.chatrooms_done} of ${exported.chatrooms_total} chats`;
+  const says = {
+    pending: "Waiting for a worker…",
+    writing: `Writing: ${done}.`,
+    ready: `Ready: ${(exported.size_bytes / 1024).toFixed(0)} KB, until ${new Date(exported.expires_at).toLocaleString()}.`,
+    failed: "The export failed. Try again.",
+    expired: "That export has expired. Export again.",
+  };
+  $("export-status").textContent = says[exported.status];
+  $("export-download").hidden = exported.status !== "ready";
+  $("export-download").dataset.path = exported.download_path ?? "";
+  clearTimeout(exportTimer);
+  if (exported.status === "pending" || exported.status === "writing") {
+    exportTimer = setTimeout(() => act(async () => renderExport(await api("GET", `/exports/${exported.id}`))), 700);
+  }
+}
+
+async function exportChats() {
+  await inData(async () => renderExport(await api("POST", "/exports")));
+}
+
+// The archive needs the session's cookie: fetched here, then saved from memory.
+async function downloadExport() {
+  const response = await fetch($("export-download").dataset.path, { credentials: "same-origin" });
+  if (!response.ok) throw new ApiError(response.status, "DOWNLOAD", "The export could not be downloaded. Export again.");
+  const link = element("a", { attrs: { href: URL.createObjectURL(await response.blob()), download: "chats.zip" } });
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+}
+
+async function importChats() {
+  const file = $("import-file").files[0];
+  if (!file) return;
+  $("import-status").textContent = `Importing ${file.name}…`;
+  const form = new FormData();
+  form.append("file", file, file.name);
+  await inData(async () => {
+    try {
+      const imported = await api("POST", "/imports", form);
+      const chats = imported.chatrooms.length;
+      $("import-status").textContent = `Imported ${chats} chat${chats === 1 ? "" : "s"} and ${imported.messages} messages.`;
+      await loadRooms({ reset: true });
+    } catch (error) {
+      $("import-status").textContent = "";
+      throw error;
+    } finally {
+      $("import-file").value = "";
+    }
+  });
+}
+
+async function askToLeave() {
+  await inData(async () => {
+    const sent = await api("POST", "/auth/send-confirmation-code");
+    $("leave").hidden = true;
+    $("leave-form").hidden = false;
+    // Development only: the API hands the code back.
+    $("leave-code").value = sent.otp ?? "";
+    $("leave-code").focus();
+  });
+}
+
+async function leave(event) {
+  event.preventDefault();
+  await inData(async () => {
+    await api("DELETE", "/user/me", { otp: $("leave-code").value.trim() });
+    $("data-dialog").close();
+    sessionStorage.removeItem(DRAFT);
+    history.replaceState(null, "", "/");
+    showSignIn("Your account and everything in it are deleted.");
+  });
+}
+
 function openChatSettings() {
   $("chat-dialog").querySelector(".form-error").hidden = true;
   $("chat-instruction").value = state.room.system_instruction ?? "";
@@ -1258,6 +1382,13 @@ function wire() {
   on("instructions", "click", openInstructions);
   on("instructions-form", "submit", saveInstructions);
   on("instructions-cancel", "click", () => $("instructions-dialog").close());
+  on("your-data", "click", openData);
+  on("data-close", "click", () => $("data-dialog").close());
+  on("export", "click", exportChats);
+  on("export-download", "click", downloadExport);
+  on("import-file", "change", importChats);
+  on("leave", "click", askToLeave);
+  on("leave-form", "submit", leave);
   on("new-gem", "click", () => openGemDialog(null));
   on("gem-form", "submit", saveGem);
   on("gem-cancel", "click", () => $("gem-dialog").close());

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -112,3 +115,43 @@ def test_share_copies_a_link_that_anybody_can_read(web: Service, desk: tuple[Pag
         shared.screenshot(path=SCREENSHOTS / "shared-chat.png")
     finally:
         stranger.close()
+
+
+def test_your_data_lists_and_revokes_links_exports_imports_and_deletes_the_account(
+    web: Service, desk: tuple[Page, Watched], tmp_path: Path
+) -> None:
+    page, _ = desk
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    sign_in(page, web.url, "+919812360004")
+    _chat(page, "Spice market")
+    page.get_by_role("button", name="Share", exact=True).click()
+    expect(page.locator("#notice")).to_contain_text("Link copied")
+    url = page.evaluate("navigator.clipboard.readText()")
+
+    page.get_by_role("button", name="Your data").click()
+    dialog = page.locator("#data-dialog")
+    expect(dialog.locator("#shares li")).to_have_count(1)
+    expect(dialog.locator("#shares li a")).to_have_text("Spice market")
+    dialog.get_by_role("button", name="Export chats").click()
+    expect(dialog.locator("#export-status")).to_contain_text("Ready", timeout=20_000)
+    with page.expect_download() as downloading:
+        dialog.get_by_role("button", name="Download").click()
+    archive = tmp_path / "chats.zip"
+    downloading.value.save_as(archive)
+    assert "Spice market" in zipfile.ZipFile(archive).read("chatrooms.jsonl").decode()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "your-data.png")
+
+    dialog.get_by_role("button", name="Stop sharing").click()
+    expect(dialog.locator("#shares li")).to_have_count(0)
+    assert httpx.get(url).status_code == 404
+
+    dialog.locator("#import-file").set_input_files(str(archive))
+    expect(dialog.locator("#import-status")).to_have_text("Imported 1 chat and 2 messages.", timeout=20_000)
+    expect(page.locator("#rooms li a", has_text="Spice market")).to_have_count(2)
+
+    dialog.get_by_role("button", name="Delete account…").click()
+    expect(dialog.locator("#leave-code")).not_to_have_value("")  # development: the code is handed back
+    dialog.get_by_role("button", name="Delete my account for good").click()
+    expect(page.locator("#notice")).to_contain_text("deleted")
+    expect(page.locator("#signin")).to_be_visible()
