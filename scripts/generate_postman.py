@@ -37,8 +37,8 @@ CHATGPT_EXPORT = json.dumps(
         {
             "title": "From ChatGPT",
             "mapping": {
-                "a": {"id": "a", "parent": None, "children": ["b"], "message": _chatgpt("user", "Hello from elsewhere")},
-                "b": {"id": "b", "parent": "a", "children": [], "message": _chatgpt("assistant", "Welcome")},
+                "a": {"parent": None, "children": ["b"], "message": _chatgpt("user", "Hello from elsewhere")},
+                "b": {"parent": "a", "children": [], "message": _chatgpt("assistant", "Welcome")},
             },
             "current_node": "b",
         }

@@ -18,8 +18,9 @@ from domain.errors import ValidationError
 
 # What one import unpacks to at most, all entries together.
 MAX_UNPACKED_BYTES = 2 * 1024**3
-# A lone document (ChatGPT's conversations.json) or the archive's JSON entries.
-MAX_DOCUMENT_BYTES = 512 * 1024**2
+# A lone document (ChatGPT's conversations.json) or the archive's JSON entries: read
+# whole and decoded in memory, so bounded well below the archive itself.
+MAX_DOCUMENT_BYTES = 256 * 1024**2
 _CONVERSATIONS = "conversations.json"
 
 
