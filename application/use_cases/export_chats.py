@@ -49,14 +49,16 @@ class RequestExport:
     async def execute(self, principal: Principal) -> ExportState:
         now = self.clock.now()
         async with self.uow() as uow:
+            # Locked: two requests at once make one export, not two.
+            await uow.users.get(principal.user_id, for_update=True)
             running = await uow.exports.unfinished_of(principal.user_id)
             if running is not None and now - running.created_at < EXPORT_STALL:
                 return ExportState(export=running, status=running.status)
-        await spend_one_today(self.limiter, what="exports", user_id=principal.user_id, allowed=EXPORTS_PER_DAY, now=now)
-        async with self.uow() as uow:
-            running = await uow.exports.unfinished_of(principal.user_id)
+            await spend_one_today(
+                self.limiter, what="exports", user_id=principal.user_id, allowed=EXPORTS_PER_DAY, now=now
+            )
             if running is not None:
-                running.fail(now)
+                running.fail(now)  # lost with its worker
                 await uow.exports.update(running)
             export = Export.requested(id=self.ids.new_id(), owner_id=principal.user_id, now=now)
             await uow.exports.add(export)
