@@ -46,7 +46,7 @@ class InMemoryChatroomRepository:
         old = [room for room in self._rows.rows() if room.temporary and room.updated_at < inactive_since]
         return sorted(old, key=lambda room: (room.updated_at, room.id))[:limit]
 
-    async def all_of(self, owner_id: str) -> Sequence[Chatroom]:
+    async def list_all_of(self, owner_id: str) -> Sequence[Chatroom]:
         return sorted((room for room in self._rows.rows() if room.owner_id == owner_id), key=lambda r: r.created_at)
 
     async def update(self, chatroom: Chatroom) -> None:

@@ -138,8 +138,8 @@ class CachingChatroomRepository:
     async def list_expired_temporary(self, *, inactive_since: datetime, limit: int) -> Sequence[Chatroom]:
         return await self._inner.list_expired_temporary(inactive_since=inactive_since, limit=limit)
 
-    async def all_of(self, owner_id: str) -> Sequence[Chatroom]:
-        return await self._inner.all_of(owner_id)
+    async def list_all_of(self, owner_id: str) -> Sequence[Chatroom]:
+        return await self._inner.list_all_of(owner_id)
 
     async def update(self, chatroom: Chatroom) -> None:
         self._changes.record(CHATROOMS, chatroom.owner_id)

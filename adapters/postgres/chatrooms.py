@@ -95,7 +95,7 @@ class PostgresChatroomRepository(PostgresRepository):
         )
         return [_chatroom(row) for row in await self._execute(query)]
 
-    async def all_of(self, owner_id: str) -> Sequence[Chatroom]:
+    async def list_all_of(self, owner_id: str) -> Sequence[Chatroom]:
         c = t.chatrooms.c
         query = select(t.chatrooms).where(c.owner_id == uuid.UUID(owner_id)).order_by(c.created_at, c.id)
         return [_chatroom(row) for row in await self._execute(query)]

@@ -99,7 +99,7 @@ class ChatroomRepository(Protocol):
     async def delete(self, chatroom: Chatroom) -> None:
         """Delete the chatroom and its messages."""
 
-    async def all_of(self, owner_id: str) -> Sequence[Chatroom]:
+    async def list_all_of(self, owner_id: str) -> Sequence[Chatroom]:
         """Every chatroom of the owner (archived and temporary ones too), oldest first."""
 
 

@@ -129,7 +129,7 @@ class WriteExport:
             if export is None or not export.is_unfinished:
                 return  # deleted meanwhile, or written already (a job delivered twice)
             # Temporary chats are not kept, so they are not taken away either.
-            chatrooms = [c for c in await uow.chatrooms.all_of(export.owner_id) if not c.temporary]
+            chatrooms = [c for c in await uow.chatrooms.list_all_of(export.owner_id) if not c.temporary]
             export.start(chatrooms=len(chatrooms))
             await uow.exports.update(export)
             await uow.commit()

@@ -274,7 +274,8 @@ async def world(adapters: Container, clock: MutableClock) -> AsyncIterator[World
 @dataclass(frozen=True)
 class View:
     name: str | None
-    tier: Tier
+    tier: Tier | None
+    # The session was revoked, or is gone (with its user).
     revoked: bool
     rooms: tuple[tuple[str, str, datetime], ...]
     extra_user: bool
@@ -290,11 +291,10 @@ async def _view(process: Container, world: World) -> View:
         rooms = await uow.chatrooms.list_by_activity(world.user.id, limit=20, before=None)
         extra_user = await uow.users.get(EXTRA_USER) is not None
         extra_session = await uow.sessions.get(EXTRA_SESSION) is not None
-    assert user is not None and session is not None
     return View(
-        user.name,
-        user.tier,
-        session.revoked_at is not None,
+        user.name if user else None,
+        user.tier if user else None,
+        session is None or session.revoked_at is not None,
         tuple((r.id, r.title, r.updated_at) for r in rooms),
         extra_user,
         extra_session,
@@ -342,6 +342,10 @@ async def _chatrooms_touch(uow: Any, w: World) -> None:
     await uow.chatrooms.touch(w.room, T0 + timedelta(hours=2))
 
 
+async def _users_delete(uow: Any, w: World) -> None:
+    await uow.users.delete(w.user)
+
+
 async def _chatrooms_delete(uow: Any, w: World) -> None:
     await uow.chatrooms.delete(w.room)
 
@@ -350,6 +354,7 @@ async def _chatrooms_delete(uow: Any, w: World) -> None:
 WRITES: dict[tuple[str, str], Callable[[Any, World], Awaitable[None]]] = {
     ("users", "add"): _users_add,
     ("users", "update"): _users_update,
+    ("users", "delete"): _users_delete,
     ("sessions", "add"): _sessions_add,
     ("sessions", "update"): _sessions_update,
     ("sessions", "revoke_all_for_user"): _sessions_revoke_all,

@@ -20,6 +20,7 @@ from application.use_cases.manage_uploads import StoreUploadCommand
 from application.use_cases.send_message import SendMessageCommand
 from domain.chat import Chatroom, FinishReason, Message, MessageRole, MessageStatus, TokenUsage
 from domain.errors import Conflict, NotFound
+from domain.exports import Export
 from domain.gems import Gem
 from domain.instructions import PersonalInstructions
 from domain.otp import OtpChallenge, OtpPurpose, SignUpDetails
@@ -882,3 +883,74 @@ async def test_a_share_round_trips_as_frozen_and_goes_with_its_chatroom(adapters
     async with adapters.uow()() as uow:
         assert await uow.shares.get(share.id) is None
         assert await uow.shares.list_for(ada.id, limit=10) == []
+
+
+async def test_deleting_a_user_takes_everything_of_theirs_and_notes_their_files(adapters: Container) -> None:
+    ada, bob = await _with_user(adapters), await _with_user(adapters, _user("+919812345678"))
+    rooms = {}
+    for person in (ada, bob):
+        room = Chatroom.open(id=_id(), owner_id=person.id, title="Trip", now=T0)
+        question = Message.from_user(id=_id(), chatroom_id=room.id, content="hi", now=T0)
+        upload = Upload(
+            id=_id(),
+            owner_id=person.id,
+            filename="a.txt",
+            kind=UploadKind.TEXT,
+            mime_type="text/plain",
+            size_bytes=2,
+            sha256="0" * 64,
+            created_at=T0,
+        )
+        async with adapters.uow()() as uow:
+            await uow.chatrooms.add(room)
+            await uow.messages.add(question)
+            await uow.uploads.add(upload)
+            await uow.sessions.add(AuthSession(_id(), person.id, "jti", T0, T0 + timedelta(days=1)))
+            gem = Gem.create(
+                id=_id(), owner_id=person.id, name="G", description="", instructions="", temperature=None, now=T0
+            )
+            await uow.gems.add(gem)
+            await uow.exports.add(Export.requested(id=_id(), owner_id=person.id, now=T0))
+            await uow.idempotency.add(person.id, "key", question.id)
+            await uow.quota.consume(person.id, T0.date())
+            await uow.commit()
+        rooms[person.id] = (room, question, upload)
+    async with adapters.uow()() as uow:
+        keys = [*await uow.uploads.delete_all_of(ada.id), *await uow.exports.delete_all_of(ada.id)]
+        await uow.users.delete(ada)
+        await uow.otps.delete_all_for(ada.mobile_number)
+        await uow.commit()
+    room, question, upload = rooms[ada.id]
+    assert keys[0] == upload.storage_key and keys[1].startswith(f"exports/{ada.id}/") and len(keys) == 2
+    async with adapters.uow()() as uow:
+        assert await uow.users.get(ada.id) is None and await uow.users.get_by_mobile(ada.mobile_number) is None
+        assert await uow.chatrooms.list_all_of(ada.id) == [] and await uow.messages.get(question.id) is None
+        assert await uow.gems.list_for(ada.id) == [] and await uow.exports.unfinished_of(ada.id) is None
+        assert await uow.idempotency.get(ada.id, "key") is None and await uow.quota.count(ada.id, T0.date()) == 0
+        assert set(keys) <= set(await uow.uploads.files_to_delete(limit=100))
+        # Bob keeps everything.
+        assert [r.id for r in await uow.chatrooms.list_all_of(bob.id)] == [rooms[bob.id][0].id]
+        assert await uow.uploads.get_owned(rooms[bob.id][2].id, bob.id) is not None
+        assert await uow.exports.unfinished_of(bob.id) is not None and await uow.quota.count(bob.id, T0.date()) == 1
+    # The number is free again.
+    await _with_user(adapters, _user())
+
+
+async def test_exports_round_trip_and_expire_a_day_after_they_finish(adapters: Container) -> None:
+    ada = await _with_user(adapters)
+    old, new = Export.requested(id=_id(), owner_id=ada.id, now=T0), Export.requested(id=_id(), owner_id=ada.id, now=T0)
+    old.start(chatrooms=3)
+    old.finish(size_bytes=10, now=T0 + timedelta(minutes=1))
+    async with adapters.uow()() as uow:
+        await uow.exports.add(old)
+        await uow.exports.add(new)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        assert await uow.exports.get(old.id) == old
+        assert await uow.exports.get_owned(old.id, _id()) is None
+        assert (await uow.exports.unfinished_of(ada.id)).id == new.id  # type: ignore[union-attr]
+        # Given "now less a day": one finished before it, or never finished and asked for before it.
+        assert await uow.exports.list_expired(T0, limit=10) == []
+        assert [e.id for e in await uow.exports.list_expired(T0 + timedelta(seconds=30), limit=10)] == [new.id]
+        later = await uow.exports.list_expired(T0 + timedelta(minutes=2), limit=10)
+        assert sorted(e.id for e in later) == sorted([old.id, new.id])

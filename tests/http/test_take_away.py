@@ -118,9 +118,7 @@ async def test_an_export_is_409_until_written_and_404_a_day_after(
     assert (await api.request("GET", f"/exports/{asked['id']}", token)).status_code == 404
 
 
-async def test_an_export_its_worker_lost_is_replaced_when_asked_again_an_hour_on(
-    api: Api, clock: MutableClock
-) -> None:
+async def test_an_export_its_worker_lost_is_replaced_when_asked_again_an_hour_on(api: Api, clock: MutableClock) -> None:
     token = await api.sign_in()
     queue = adapter_set(api.container).job_queue()
     queue.enqueue_export = _lost  # the job goes, and nobody writes it

@@ -20,7 +20,12 @@ async def real_api(real_container: Container) -> AsyncIterator[Api]:
     """The HTTP app on PostgreSQL and Redis; replies are written in process (the worker
     itself is exercised by the end-to-end tests)."""
     real_container.adapters.job_queue.override(
-        providers.Singleton(InMemoryJobQueue, reply_writer=real_container.generate_reply.provider, backoff_seconds=0)
+        providers.Singleton(
+            InMemoryJobQueue,
+            reply_writer=real_container.generate_reply.provider,
+            export_writer=real_container.write_export.provider,
+            backoff_seconds=0,
+        )
     )
     app = build_app(real_container.settings(), real_container)
     async with AsyncTestClient(app=app) as client:
