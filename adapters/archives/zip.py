@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+import time
 import zipfile
 from collections.abc import AsyncIterator, Iterator
 from typing import IO, Any, BinaryIO
@@ -28,6 +29,13 @@ def _invalid(reason: str) -> ValidationError:
     return ValidationError.for_field("file", reason)
 
 
+def _entry(name: str, compression: int) -> zipfile.ZipInfo:
+    """An entry dated now (a streamed entry would otherwise say 1980)."""
+    info = zipfile.ZipInfo(name, date_time=time.gmtime()[:6])
+    info.compress_type = compression
+    return info
+
+
 class ZipArchiveWriter:
     def __init__(self) -> None:
         self._file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller by finish()
@@ -35,20 +43,20 @@ class ZipArchiveWriter:
 
     async def write_lines(self, name: str, records: AsyncIterator[Any]) -> int:
         count = 0
-        with self._zip.open(name, "w", force_zip64=True) as entry:
+        with self._zip.open(_entry(name, zipfile.ZIP_DEFLATED), "w", force_zip64=True) as entry:
             async for record in records:
                 entry.write(msgspec.json.encode(record) + b"\n")
                 count += 1
         return count
 
     async def write_document(self, name: str, record: Any) -> None:
-        self._zip.writestr(name, msgspec.json.format(msgspec.json.encode(record), indent=2))
+        self._zip.writestr(
+            _entry(name, zipfile.ZIP_DEFLATED), msgspec.json.format(msgspec.json.encode(record), indent=2)
+        )
 
     async def write_file(self, name: str, chunks: AsyncIterator[bytes]) -> None:
         # Photos and PDFs are compressed already: stored as they are.
-        info = zipfile.ZipInfo(name)
-        info.compress_type = zipfile.ZIP_STORED
-        with self._zip.open(info, "w", force_zip64=True) as entry:
+        with self._zip.open(_entry(name, zipfile.ZIP_STORED), "w", force_zip64=True) as entry:
             async for chunk in chunks:
                 entry.write(chunk)
 
@@ -116,7 +124,12 @@ class JsonDocument:
     def document(self, name: str) -> Any:
         if name != _CONVERSATIONS:
             raise _invalid(f"has no {name}")
-        return _decoded(self._data, name)
+        try:
+            return msgspec.json.decode(self._data)
+        except msgspec.DecodeError:
+            raise _invalid(
+                "is neither a zip archive nor a JSON document (such as ChatGPT's conversations.json)"
+            ) from None
 
     def lines(self, name: str) -> Iterator[Any]:
         return iter(())
