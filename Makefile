@@ -10,7 +10,7 @@ WORKER_THREADS ?= 64
 # newman (the Postman CLI) from the npm registry, for the collection test.
 NEWMAN := .tools/node_modules/.bin/newman
 
-.PHONY: help install web chromium run api worker migrate cli fake-llm postman bench bench-smoke wrk test lint fmt clean
+.PHONY: help install web chromium run api worker migrate cli fake-llm postman bench bench-smoke profile wrk test lint fmt clean
 
 help:
 	@echo "make run     - the chat page at http://$(HOST):$(PORT)/, API + worker (docs at /schema/swagger), on PostgreSQL and Redis"
@@ -81,6 +81,11 @@ bench: $(STAMP) wrk
 
 bench-smoke: $(STAMP) wrk
 	$(BIN)/python -m bench.run --smoke
+
+# Where the API's CPU goes on one route under load (py-spy): make profile ROUTE=/user/me
+ROUTE ?= /chatroom
+profile: $(STAMP) wrk
+	$(BIN)/python -m bench.profile $(ROUTE)
 
 # Regenerate docs/postman from the OpenAPI document.
 postman: $(STAMP)

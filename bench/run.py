@@ -67,7 +67,9 @@ class Stack:
             "DATABASE_URL": self.database_url,
             "REDIS_URL": self.redis_url,
             "APP_ENV": "development",
-            "LOG_LEVEL": "warning",
+            # As in production: a JSON line a request, at info.
+            "LOG_LEVEL": "info",
+            "LOG_FORMAT": "json",
             "PASSWORD_HASH_PROFILE": "cheapest",
             "WORKER_METRICS_PORT": "0",
             "OTP_SENDS_PER_CLIENT": "1000",

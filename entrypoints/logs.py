@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import structlog
 
 REDACTED_FIELDS = frozenset(
@@ -41,6 +43,40 @@ def _drop_secrets(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
+class _AccessLog:
+    """The one line logged per HTTP request. In JSON it is written straight out, the
+    same fields every other line has: through the stdlib's log record and structlog's
+    formatter it cost a fifth of the CPU of a cached read (py-spy, GET /user/me)."""
+
+    def __init__(self) -> None:
+        self._json = False
+        self._out: Any = None
+        self._logger = logging.getLogger("http")
+
+    def configure(self, *, json: bool, out: Any) -> None:
+        self._json, self._out = json, out
+
+    def write(self, **fields: Any) -> None:
+        if not self._logger.isEnabledFor(logging.INFO):
+            return
+        if not self._json:
+            self._logger.info("request", extra=fields)
+            return
+        line = {
+            **structlog.contextvars.get_contextvars(),
+            **fields,
+            "event": "request",
+            "level": "info",
+            "logger": "http",
+            "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        }
+        self._out.write(msgspec.json.encode(line) + b"\n")
+        self._out.flush()
+
+
+access_log = _AccessLog()
+
+
 def configure_logging(*, level: str, json: bool) -> None:
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
@@ -62,6 +98,7 @@ def configure_logging(*, level: str, json: bool) -> None:
             ],
         )
     )
+    access_log.configure(json=json, out=sys.stdout.buffer)
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cached_property
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from adapters.near_cache.store import NearStore
 from application.ports.caching import InvalidationFeed
@@ -154,30 +155,45 @@ class CachingChatroomRepository:
         await self._inner.delete(chatroom)
 
 
+def _passed_through(name: str) -> Any:
+    """The inner unit of work's repository, taken on first use."""
+    return cached_property(lambda uow: getattr(uow._inner, name))
+
+
 class CachingUnitOfWork:
+    # Nothing of these is kept, so their writes change no copy.
+    otps = _passed_through("otps")
+    messages = _passed_through("messages")
+    instructions = _passed_through("instructions")
+    gems = _passed_through("gems")
+    uploads = _passed_through("uploads")
+    search = _passed_through("search")
+    shares = _passed_through("shares")
+    exports = _passed_through("exports")
+    idempotency = _passed_through("idempotency")
+    customers = _passed_through("customers")
+    subscriptions = _passed_through("subscriptions")
+    processed_events = _passed_through("processed_events")
+    quota = _passed_through("quota")
+    model_usage = _passed_through("model_usage")
+
     def __init__(self, inner: UnitOfWork, store: NearStore, feed: InvalidationFeed) -> None:
         self._inner = inner
         self._store = store
         self._feed = feed
         self._changes = Changes()
-        self.users = CachingUserRepository(inner.users, store, self._changes)
-        self.sessions = CachingSessionRepository(inner.sessions, store, self._changes)
-        self.chatrooms = CachingChatroomRepository(inner.chatrooms, store, self._changes)
-        # Nothing of these is kept, so their writes change no copy.
-        self.otps = inner.otps
-        self.messages = inner.messages
-        self.instructions = inner.instructions
-        self.gems = inner.gems
-        self.uploads = inner.uploads
-        self.search = inner.search
-        self.shares = inner.shares
-        self.exports = inner.exports
-        self.idempotency = inner.idempotency
-        self.customers = inner.customers
-        self.subscriptions = inner.subscriptions
-        self.processed_events = inner.processed_events
-        self.quota = inner.quota
-        self.model_usage = inner.model_usage
+
+    @cached_property
+    def users(self) -> CachingUserRepository:
+        return CachingUserRepository(self._inner.users, self._store, self._changes)
+
+    @cached_property
+    def sessions(self) -> CachingSessionRepository:
+        return CachingSessionRepository(self._inner.sessions, self._store, self._changes)
+
+    @cached_property
+    def chatrooms(self) -> CachingChatroomRepository:
+        return CachingChatroomRepository(self._inner.chatrooms, self._store, self._changes)
 
     async def __aenter__(self) -> Self:
         await self._inner.__aenter__()

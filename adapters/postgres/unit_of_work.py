@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from types import TracebackType
 from typing import Any, Self
 
@@ -33,27 +34,29 @@ class PostgresUnitOfWork:
     """The session is opened by the first statement: a unit of work whose reads were all
     answered from a near cache never takes a connection."""
 
+    # Made on first use: most units of work touch two or three of them.
+    users = cached_property(PostgresUserRepository)
+    otps = cached_property(PostgresOtpChallengeRepository)
+    sessions = cached_property(PostgresSessionRepository)
+    chatrooms = cached_property(PostgresChatroomRepository)
+    messages = cached_property(PostgresMessageRepository)
+    instructions = cached_property(PostgresInstructionsRepository)
+    gems = cached_property(PostgresGemRepository)
+    uploads = cached_property(PostgresUploadRepository)
+    search = cached_property(PostgresChatSearch)
+    exports = cached_property(PostgresExportRepository)
+    shares = cached_property(PostgresShareRepository)
+    idempotency = cached_property(PostgresIdempotencyRepository)
+    customers = cached_property(PostgresCustomerRepository)
+    subscriptions = cached_property(PostgresSubscriptionRepository)
+    processed_events = cached_property(PostgresProcessedEventRepository)
+    quota = cached_property(PostgresQuotaCounter)
+    model_usage = cached_property(PostgresModelUsageLedger)
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._entered = False
         self._session: AsyncSession | None = None
-        self.users = PostgresUserRepository(self)
-        self.otps = PostgresOtpChallengeRepository(self)
-        self.sessions = PostgresSessionRepository(self)
-        self.chatrooms = PostgresChatroomRepository(self)
-        self.messages = PostgresMessageRepository(self)
-        self.instructions = PostgresInstructionsRepository(self)
-        self.gems = PostgresGemRepository(self)
-        self.uploads = PostgresUploadRepository(self)
-        self.search = PostgresChatSearch(self)
-        self.exports = PostgresExportRepository(self)
-        self.shares = PostgresShareRepository(self)
-        self.idempotency = PostgresIdempotencyRepository(self)
-        self.customers = PostgresCustomerRepository(self)
-        self.subscriptions = PostgresSubscriptionRepository(self)
-        self.processed_events = PostgresProcessedEventRepository(self)
-        self.quota = PostgresQuotaCounter(self)
-        self.model_usage = PostgresModelUsageLedger(self)
 
     async def __aenter__(self) -> Self:
         self._entered = True

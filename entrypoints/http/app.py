@@ -26,7 +26,7 @@ from entrypoints.http.controllers.shares import PublicShareController, ShareCont
 from entrypoints.http.controllers.subscriptions import SubscriptionController
 from entrypoints.http.controllers.uploads import UploadController
 from entrypoints.http.controllers.users import UserController
-from entrypoints.http.dependencies import build_dependencies
+from entrypoints.http.dependencies import build_dependencies, resolve_dependencies_in_turn
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.web_page import WebPage, web_page_router
 
@@ -85,6 +85,7 @@ def create_app(
     web_page: WebPage | None = None,
     lifespan: list[Callable[[Litestar], Any]] | None = None,
 ) -> Litestar:
+    resolve_dependencies_in_turn()
     controllers: list[type[Controller] | Router] = [
         AuthController,
         UserController,

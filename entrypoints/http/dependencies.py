@@ -13,6 +13,10 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from litestar import Request
+from litestar._kwargs.cleanup import DependencyCleanupGroup
+from litestar._kwargs.dependencies import resolve_dependency
+from litestar._kwargs.kwargs_model import KwargsModel
+from litestar.connection import ASGIConnection
 from litestar.di import Provide
 
 from application.use_cases.authenticate import Authenticate, Principal
@@ -106,3 +110,22 @@ def _caller_address(trusted_hops: int) -> Callable[..., str | None]:
         return client_address(peer[0] if peer else None, forwarded, trusted_hops=trusted_hops)
 
     return caller_address
+
+
+async def _resolve_in_turn(
+    self: KwargsModel, connection: ASGIConnection[Any, Any, Any, Any], kwargs: dict[str, Any]
+) -> DependencyCleanupGroup:
+    cleanup_group = DependencyCleanupGroup()
+    for batch in self.dependency_batches:
+        for dependency in batch:
+            await resolve_dependency(dependency, connection, kwargs, cleanup_group)
+    return cleanup_group
+
+
+def resolve_dependencies_in_turn() -> None:
+    """Litestar resolves a handler's independent dependencies concurrently, in an anyio
+    task group per request. Ours are the caller (one token check) and use cases built
+    by plain constructors: nothing to overlap, and the task group alone was a quarter of
+    the CPU of a cached GET /chatroom (py-spy). Resolved one after another, the same
+    values come out in the same order of need."""
+    KwargsModel.resolve_dependencies = _resolve_in_turn  # type: ignore[method-assign]
