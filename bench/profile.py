@@ -3,6 +3,7 @@ while wrk drives the route (as the bench's Pro user, production logging), and th
 functions are listed by the share of samples they were on the stack for.
 
     .venv/bin/python -m bench.profile /chatroom       (make profile ROUTE=/chatroom)
+    .venv/bin/python -m bench.profile send 80         sending messages (the write path), 80 lines
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from bench.run import AUTH_SCRIPT, Stack, seed, sign_in, wrk
+from bench.run import AUTH_SCRIPT, POST_SCRIPT, Stack, seed, sign_in, wrk
 
 SECONDS = 8
 
@@ -56,10 +57,13 @@ def main() -> int:
         api, url = stack.serve("api", "entrypoints.asgi:create", factory=True)
         number = "+447700900001"
         env = {"TOKEN": asyncio.run(sign_in(url, number))}
-        asyncio.run(seed(stack.database_url, number))
-        wrk(url + route, seconds=1, connections=64, script=AUTH_SCRIPT, env=env)
+        rooms = asyncio.run(seed(stack.database_url, number))
+        script = AUTH_SCRIPT
+        if route == "send":  # the bench's send: a Pro user posting to its rooms (no worker)
+            route, script, env["ROOMS"] = "/chatroom/x/message", POST_SCRIPT, ",".join(rooms["list"])
+        wrk(url + route, seconds=1, connections=64, script=script, env=env)
         load = threading.Thread(
-            target=lambda: wrk(url + route, seconds=SECONDS + 2, connections=64, script=AUTH_SCRIPT, env=env)
+            target=lambda: wrk(url + route, seconds=SECONDS + 2, connections=64, script=script, env=env)
         )
         load.start()
         raw = Path(tempfile.mkdtemp(prefix="profile-")) / "stacks.txt"
@@ -72,7 +76,8 @@ def main() -> int:
         load.join()
     finally:
         stack.close()
-    print(summary(raw))
+    print(summary(raw, top=int(sys.argv[2]) if len(sys.argv) > 2 else 40))
+    print(f"(the stacks: {raw})")
     return 0
 
 

@@ -4,7 +4,7 @@ session, which turns driver errors into domain errors."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import Executable, Result, Select
@@ -14,15 +14,15 @@ from adapters.postgres.tables import file_deletions
 
 
 class StatementRunner(Protocol):
-    async def execute(self, statement: Executable) -> Result[Any]: ...
+    async def execute(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Result[Any]: ...
 
 
 class PostgresRepository:
     def __init__(self, runner: StatementRunner) -> None:
         self._runner = runner
 
-    async def _execute(self, statement: Executable) -> Result[Any]:
-        return await self._runner.execute(statement)
+    async def _execute(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Result[Any]:
+        return await self._runner.execute(statement, parameters)
 
     async def _note_file_deletions(self, keys: Sequence[str]) -> None:
         """The bytes under ``keys`` are to be deleted once this transaction commits; noted

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self
 
@@ -90,13 +91,14 @@ class PostgresUnitOfWork:
         except (TimeoutError, DBAPIError, OSError):
             raise DependencyUnavailable("The database is unavailable.") from None
 
-    async def execute(self, statement: Executable) -> Result[Any]:
-        """Run a statement, translating driver errors into domain errors at the port."""
+    async def execute(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Result[Any]:
+        """Run a statement, translating driver errors into domain errors at the port.
+        ``parameters`` go with a statement made once (its compiled form is cached)."""
         assert self._entered, "repository used outside 'async with'"
         if self._session is None:
             self._session = self._sessions()
         try:
-            return await self._session.execute(statement)
+            return await self._session.execute(statement, parameters)
         except IntegrityError:
             raise Conflict("That conflicts with existing data.") from None
         except (TimeoutError, DBAPIError, OSError):
