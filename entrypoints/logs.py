@@ -50,11 +50,10 @@ class _AccessLog:
 
     def __init__(self) -> None:
         self._json = False
-        self._out: Any = None
         self._logger = logging.getLogger("http")
 
-    def configure(self, *, json: bool, out: Any) -> None:
-        self._json, self._out = json, out
+    def configure(self, *, json: bool) -> None:
+        self._json = json
 
     def write(self, **fields: Any) -> None:
         if not self._logger.isEnabledFor(logging.INFO):
@@ -70,8 +69,12 @@ class _AccessLog:
             "logger": "http",
             "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
         }
-        self._out.write(msgspec.json.encode(line) + b"\n")
-        self._out.flush()
+        try:
+            out = sys.stdout.buffer  # whatever stdout is now, as the stdlib handler's stream
+            out.write(msgspec.json.encode(line) + b"\n")
+            out.flush()
+        except (OSError, ValueError):
+            pass  # as a log handler does: a line that cannot be written never fails a request
 
 
 access_log = _AccessLog()
@@ -98,7 +101,7 @@ def configure_logging(*, level: str, json: bool) -> None:
             ],
         )
     )
-    access_log.configure(json=json, out=sys.stdout.buffer)
+    access_log.configure(json=json)
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
