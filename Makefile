@@ -19,6 +19,7 @@ help:
 	@echo "make cli ARGS=...  - the admin CLI (create-user, show-user, set-tier, reset-usage, retry-failed, fake-checkout)"
 	@echo "make test  - install what is needed and run the whole test suite"
 	@echo "make lint  - ruff, mypy and the import-linter layer contracts"
+	@echo "make bench / make profile ROUTE=/chatroom - the performance table; where the API's CPU goes on one route"
 	@echo "make fmt   - format and autofix with ruff"
 
 $(STAMP): pyproject.toml
