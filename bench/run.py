@@ -28,6 +28,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -230,6 +231,18 @@ async def completed_count(database_url: str) -> int:
         )
     finally:
         await connection.close()
+
+
+async def send_messages(url: str, token: str, rooms: list[str], count: int) -> None:
+    """``count`` messages to the rooms in turn, 50 at a time."""
+    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+        for start in range(0, count, 50):
+            await asyncio.gather(
+                *(
+                    client.post(f"/chatroom/{rooms[i % len(rooms)]}/message", json={"content": "q"})
+                    for i in range(start, min(start + 50, count))
+                )
+            )
 
 
 async def converse(url: str, token: str, room: str) -> tuple[float, float, float]:
@@ -451,6 +464,47 @@ def main() -> int:
                 f"{rate:.0f} replies/s ({done} in {elapsed:.1f} s)",
                 ">= 80 replies/s",
                 rate >= 80,
+            )
+        )
+        stack.stop(worker)
+
+        # The worker's memory and CPU over many replies (fake model, no delay): what it
+        # keeps per reply shows as growth; the rooms grow as it goes.
+        replies = 500 if args.smoke else 20_000
+        worker = stack.worker(threads=64, first=0.0, delay=0.0, chunks=3)
+        writer = max(psutil.Process(worker.pid).children(recursive=True), key=lambda p: p.memory_info().rss)
+
+        def answered(count: int) -> None:
+            before = asyncio.run(completed_count(stack.database_url))
+            asyncio.run(send_messages(api_url, token, rooms["conversations"], count))
+            while asyncio.run(completed_count(stack.database_url)) - before < count:
+                time.sleep(0.2)
+
+        answered(500)  # warm-up: connections, caches, compiled statements
+        rss_before, cpu_before = rss_kib(writer.pid), cpu_seconds(writer.pid)
+        answered(replies)
+        growth = (rss_kib(writer.pid) - rss_before) / 1024
+        per_reply = (cpu_seconds(writer.pid) - cpu_before) / replies * 1000
+        rows.append(
+            Row(
+                f"worker RSS growth over {replies} replies",
+                None,
+                None,
+                None,
+                f"+{growth:.1f} MiB (RSS {rss_kib(writer.pid) / 1024:.0f} MiB)",
+                "<= 50 MB over 20,000",
+                growth <= 50,
+            )
+        )
+        rows.append(
+            Row(
+                f"worker CPU per reply, {replies} replies in 50 growing rooms",
+                None,
+                None,
+                None,
+                f"{per_reply:.2f} ms",
+                "<= 2 ms",
+                per_reply <= 2,
             )
         )
         stack.stop(worker)

@@ -13,6 +13,9 @@ from domain.uploads import Attachment, UploadKind
 _QUOTE_LIMIT = 80
 
 
+_REMEMBERED = 100
+
+
 class FakeLanguageModel:
     """A deterministic stand-in for a real model, for development and tests.
 
@@ -27,9 +30,11 @@ class FakeLanguageModel:
         self.chunks = max(1, chunks)
         self.chunk_delay = chunk_delay
         self.first_chunk_delay = chunk_delay if first_chunk_delay is None else first_chunk_delay
-        self.calls: list[list[Turn]] = []
-        self.prompts: list[Prompt] = []
-        self.titles_by: list[ModelOffer | None] = []
+        # What it was asked, the newest first to go: tests read the last calls, and a
+        # worker of `make run` or the bench writing replies for hours must not grow.
+        self.calls: deque[list[Turn]] = deque(maxlen=_REMEMBERED)
+        self.prompts: deque[Prompt] = deque(maxlen=_REMEMBERED)
+        self.titles_by: deque[ModelOffer | None] = deque(maxlen=_REMEMBERED)
         self._failures: deque[LanguageModelError] = deque()
 
     def fail_next(self, error: LanguageModelError, times: int = 1) -> None:
