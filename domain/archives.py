@@ -126,7 +126,6 @@ class ImportedChat:
     messages: Sequence[ImportedMessage]
     # The message the chat was showing (its branch becomes the one shown).
     active_key: str | None = None
-    model: str | None = None
     system_instruction: str = ""
     pinned: bool = False
     archived: bool = False
@@ -210,7 +209,6 @@ def chats_from_archive(
                 created_at=_time(record.get("created_at"), now),
                 messages=by_room.get(str(record.get("id")), []),
                 active_key=leaf if isinstance(leaf, str) else None,
-                model=_text(record.get("model"), 200) or None,
                 system_instruction=_text(record.get("system_instruction"), MAX_CHAT_INSTRUCTION_LENGTH).strip(),
                 pinned=record.get("pinned") is True,
                 archived=record.get("archived") is True,

@@ -83,7 +83,10 @@ class ZipImportedArchive:
         data = self._read(name, MAX_DOCUMENT_BYTES)
         if data is None:
             raise _invalid(f"has no {name} of at most {MAX_DOCUMENT_BYTES // 1024**2} MB")
-        return _decoded(data, name)
+        try:
+            return msgspec.json.decode(data)
+        except msgspec.DecodeError:
+            raise _invalid(f"{name} is not valid JSON") from None
 
     def lines(self, name: str) -> Iterator[Any]:
         data = self._read(name, MAX_DOCUMENT_BYTES)
@@ -136,13 +139,6 @@ class JsonDocument:
 
     def file(self, name: str, *, max_bytes: int) -> BinaryIO | None:
         return None
-
-
-def _decoded(data: bytes, name: str) -> Any:
-    try:
-        return msgspec.json.decode(data)
-    except msgspec.DecodeError:
-        raise _invalid(f"{name} is not valid JSON") from None
 
 
 class ZipArchives:

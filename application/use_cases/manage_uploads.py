@@ -10,13 +10,13 @@ from typing import BinaryIO
 
 from application.ports.repositories import UnitOfWorkFactory
 from application.ports.services import Clock, FileInspector, FileStore, IdGenerator, RateLimiter
+from application.services.daily_limits import spend_one_today
 from application.services.file_reading import opened
 from application.services.file_removal import delete_files
 from application.services.ownership import owned_upload
 from application.services.plans import plan_of
 from application.use_cases.authenticate import Principal
-from domain.errors import Conflict, TooManyRequests
-from domain.quota import next_reset, usage_day
+from domain.errors import Conflict
 from domain.uploads import Upload, UploadLimits
 
 
@@ -35,15 +35,14 @@ class AllowUpload:
             plan = await plan_of(uow, principal.user_id)
         now = self.clock.now()
         allowed = self.limits.per_day(plan)
-        wait = await self.limiter.hit(
-            f"uploads:{principal.user_id}:{usage_day(now).isoformat()}", limit=allowed, window=next_reset(now) - now
+        await spend_one_today(
+            self.limiter,
+            what="uploads",
+            user_id=principal.user_id,
+            allowed=allowed,
+            now=now,
+            refusal=f"You have uploaded {allowed} files today, the most on the {plan.value.capitalize()} plan.",
         )
-        if wait is not None:
-            raise TooManyRequests(
-                f"You have uploaded {allowed} files today, the most on the {plan.value.capitalize()} plan."
-                " More after midnight UTC.",
-                retry_after_seconds=wait,
-            )
         return self.limits.max_bytes(plan)
 
 
