@@ -54,7 +54,7 @@ from adapters.otp.senders import (
     WebhookOtpSender,
 )
 from adapters.otp.senders import create_http_client as create_otp_http_client
-from adapters.postgres.engine import create_engine, session_factory
+from adapters.postgres.engine import create_engine
 from adapters.postgres.migrate import ensure_schema_is_current
 from adapters.postgres.probe import PostgresProbe
 from adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
@@ -344,7 +344,6 @@ class RealAdapters(containers.DeclarativeContainer):
         pool_size=settings.provided.db_pool_size,
         max_overflow=settings.provided.db_max_overflow,
     )
-    sessions = providers.Singleton(session_factory, engine)
     redis = providers.Singleton(
         create_client,
         settings.provided.redis_url,
@@ -360,7 +359,7 @@ class RealAdapters(containers.DeclarativeContainer):
     )
     broker = providers.Singleton(create_broker, settings.provided.redis_url)
 
-    transactions = providers.Singleton(PostgresUnitOfWorkFactory, sessions)
+    transactions = providers.Singleton(PostgresUnitOfWorkFactory, engine)
     limiter = providers.Singleton(RedisRateLimiter, redis, services.clock)
     invalidations = providers.Singleton(RedisInvalidationFeed, redis, services.near_store)
     reply_events = providers.Singleton(RedisReplyEventStream, redis_streams)

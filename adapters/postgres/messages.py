@@ -7,11 +7,11 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import TextClause, and_, column, func, or_, select, text, update
+from sqlalchemy import TextClause, and_, bindparam, column, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres import tables as t
-from adapters.postgres.repository import PostgresRepository, locked, uuid_str
+from adapters.postgres.repository import PostgresRepository, uuid_str
 from domain.chat import (
     Feedback,
     FinishReason,
@@ -131,6 +131,12 @@ _MAX_DEPTH = 10_000_000
 # A message as read: everything but its search vector.
 _READ = [column for column in t.messages.c if column.name != "search"]
 _NAMES = [column.name for column in _READ]
+# Made once, like _INSERT: a reply is read under lock and updated twice or more, and an
+# update built with its dozen values each time cost more CPU than its round trip.
+_GET = select(*_READ).where(t.messages.c.id == bindparam("key"))
+_GET_LOCKED = _GET.with_for_update()
+# The SET clause comes from the parameters' names (_message_values).
+_UPDATE = update(t.messages).where(t.messages.c.id == bindparam("key"))
 
 
 def _walk_up(extra: str = "") -> TextClause:
@@ -197,9 +203,7 @@ class PostgresMessageRepository(PostgresRepository):
                 await self._execute(insert(t.message_attachments).values(links[first : first + _BATCH]))
 
     async def get(self, message_id: str, *, for_update: bool = False) -> Message | None:
-        key = uuid.UUID(message_id)
-        query = select(*_READ).where(t.messages.c.id == key)
-        row = (await self._execute(locked(query, for_update))).first()
+        row = (await self._execute(_GET_LOCKED if for_update else _GET, {"key": uuid.UUID(message_id)})).first()
         return None if row is None else _message(row)
 
     async def get_in_chatroom(self, chatroom_id: str, message_id: str) -> Message | None:
@@ -255,9 +259,7 @@ class PostgresMessageRepository(PostgresRepository):
         return message_id if leaf is None else str(leaf)
 
     async def update(self, message: Message) -> None:
-        await self._execute(
-            update(t.messages).where(t.messages.c.id == uuid.UUID(message.id)).values(**_message_values(message))
-        )
+        await self._execute(_UPDATE, {"key": uuid.UUID(message.id), **_message_values(message)})
 
     async def list_failed_since(self, since: datetime, *, limit: int) -> Sequence[str]:
         c = t.messages.c
