@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-WORKER_THREADS ?= 64
+WORKER_THREADS ?= 8
 # newman (the Postman CLI) from the npm registry, for the collection test.
 NEWMAN := .tools/node_modules/.bin/newman
 

@@ -134,7 +134,7 @@ def main() -> int:
     run_parser = commands.add_parser("run", help="API + worker on PostgreSQL and Redis")
     run_parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     run_parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    run_parser.add_argument("--worker-threads", type=int, default=int(os.environ.get("WORKER_THREADS", "64")))
+    run_parser.add_argument("--worker-threads", type=int, default=int(os.environ.get("WORKER_THREADS", "8")))
     commands.add_parser("migrate", help="bring the schema up to date")
     commands.add_parser("cli", help="the admin CLI on the development database", add_help=False)
     args, rest = parser.parse_known_args()

@@ -147,6 +147,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     reply_retry_backoff_seconds: Seconds = 1.0
     reply_time_limit_seconds: WholeSeconds = 120
     reply_lease_seconds: WholeSeconds = 180
+    # Replies one worker process writes at once (each a task on its event loop).
+    replies_per_worker: Count = 500
     sweep_interval_seconds: Seconds = 15.0
     sweep_pending_grace_seconds: Seconds = 30.0
     db_pool_size: Count = 10

@@ -23,7 +23,9 @@ class FakeLanguageModel:
     and a 3-page PDF."), quotes its words, names the model asked for, and arrives in ``chunks`` pieces, the first
     after ``first_chunk_delay`` seconds and the rest ``chunk_delay`` apart, like a real
     streamed answer. ``fail_next`` makes the next calls raise a given error; a message holding ``[[length]]``
-    gets an answer cut off at the output limit.
+    gets an answer cut off at the output limit, and one holding ``[[busy once]]`` is
+    refused as busy (a transient error) the first time it is asked, after its first chunk:
+    what a worker in another process can be made to retry.
     """
 
     def __init__(self, *, chunks: int = 6, chunk_delay: float = 0.05, first_chunk_delay: float | None = None) -> None:
@@ -36,6 +38,7 @@ class FakeLanguageModel:
         self.prompts: deque[Prompt] = deque(maxlen=_REMEMBERED)
         self.titles_by: deque[ModelOffer | None] = deque(maxlen=_REMEMBERED)
         self._failures: deque[LanguageModelError] = deque()
+        self._refused_once: deque[str] = deque(maxlen=_REMEMBERED)
 
     def fail_next(self, error: LanguageModelError, times: int = 1) -> None:
         self._failures.extend([error] * times)
@@ -62,6 +65,9 @@ class FakeLanguageModel:
         for index, start in enumerate(range(0, len(text), size)):
             await asyncio.sleep(self.first_chunk_delay if index == 0 else self.chunk_delay)
             yield ModelChunk(text=text[start : start + size])
+            if "[[busy once]]" in asked and asked not in self._refused_once:
+                self._refused_once.append(asked)
+                raise LanguageModelError("The model is busy.", transient=True, kind="busy", retry_after=0.2)
         yield ModelChunk(
             text="",
             finish_reason=FinishReason.LENGTH if "[[length]]" in asked else FinishReason.STOP,

@@ -73,7 +73,9 @@ class ReplyDeferred(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class _Started:
+class Generation:
+    """A reply whose lease this attempt holds, and the prompt it answers."""
+
     reply: Message
     attempt: int
     prompt: Prompt
@@ -106,6 +108,9 @@ class GenerateReply:
 
     Safe to run more than once for the same reply: a finished reply is left alone, and
     only the latest attempt may finish it, so a reply is answered exactly once.
+
+    In two steps, which a worker may run apart: ``start`` takes the reply's lease and
+    reads its prompt; ``write`` streams the model's answer and stores it.
     """
 
     uow: UnitOfWorkFactory
@@ -119,15 +124,19 @@ class GenerateReply:
     telemetry: Telemetry
 
     async def execute(self, command: GenerateReplyCommand) -> None:
-        started = await self._start(command.reply_id)
-        if started is None:
-            return
-        reply, attempt = started.reply, started.attempt
-        if not started.prompt.turns:
+        generation = await self.start(command.reply_id)
+        if generation is not None:
+            await self.write(generation, final_attempt=command.final_attempt)
+
+    async def write(self, generation: Generation, *, final_attempt: bool) -> None:
+        """Stream the model's answer and store it. A transient failure before the final
+        attempt gives the lease back and raises ReplyDeferred (or the error itself)."""
+        reply, attempt = generation.reply, generation.attempt
+        if not generation.prompt.turns:
             await self._fail(reply.id, attempt, CONTEXT_TOO_SMALL, FinishReason.ERROR)
             return
         progress = _Progress(began=time.monotonic())
-        writing = asyncio.ensure_future(self._write(started, progress))
+        writing = asyncio.ensure_future(self._write(generation, progress))
         stop = asyncio.ensure_future(self._stop_asked(reply.id))
         try:
             await asyncio.wait({writing, stop}, return_when=asyncio.FIRST_COMPLETED)
@@ -146,7 +155,7 @@ class GenerateReply:
             writing.result()
         except LanguageModelError as error:
             self.telemetry.model_error(error.kind)
-            if error.transient and not command.final_attempt:
+            if error.transient and not final_attempt:
                 await self._release(reply.id, attempt)
                 raise ReplyDeferred(error.retry_after) from error
             reason = FinishReason.SAFETY if error.kind == REFUSED else FinishReason.ERROR
@@ -154,7 +163,7 @@ class GenerateReply:
             self._finished("failed", progress, usage=None)
             return
         except Exception:
-            if not command.final_attempt:
+            if not final_attempt:
                 await self._release(reply.id, attempt)
                 raise
             log.exception("reply %s failed on its last attempt", reply.id)
@@ -167,7 +176,7 @@ class GenerateReply:
             self._finished("completed", progress, usage=progress.usage)
             await self.events.publish(reply.id, ReplyEvent(kind=ReplyEventKind.DONE, attempt=attempt, offset=len(text)))
             if stored.room_untitled:
-                await self._name_chatroom(reply.chatroom_id, [*started.prompt.turns, Turn(MessageRole.MODEL, text)])
+                await self._name_chatroom(reply.chatroom_id, [*generation.prompt.turns, Turn(MessageRole.MODEL, text)])
 
     async def _stop_asked(self, reply_id: str) -> None:
         try:
@@ -177,8 +186,8 @@ class GenerateReply:
             log.exception("cannot watch reply %s for cancellation", reply_id)
             await asyncio.Event().wait()
 
-    async def _write(self, started: _Started, progress: _Progress) -> None:
-        async for chunk in self.model.stream_reply(started.prompt):
+    async def _write(self, generation: Generation, progress: _Progress) -> None:
+        async for chunk in self.model.stream_reply(generation.prompt):
             progress.usage = chunk.usage or progress.usage
             progress.finish_reason = chunk.finish_reason or progress.finish_reason
             if chunk.text:
@@ -187,9 +196,9 @@ class GenerateReply:
                 progress.pieces.append(chunk.text)
                 progress.offset += len(chunk.text)
                 await self.events.publish(
-                    started.reply.id,
+                    generation.reply.id,
                     ReplyEvent(
-                        kind=ReplyEventKind.CHUNK, attempt=started.attempt, offset=progress.offset, text=chunk.text
+                        kind=ReplyEventKind.CHUNK, attempt=generation.attempt, offset=progress.offset, text=chunk.text
                     ),
                 )
 
@@ -225,7 +234,9 @@ class GenerateReply:
             reply_id, ReplyEvent(kind=ReplyEventKind.CANCELLED, attempt=attempt, offset=len(text))
         )
 
-    async def _start(self, reply_id: str) -> _Started | None:
+    async def start(self, reply_id: str) -> Generation | None:
+        """Take the reply's lease and read what the model is to answer; None when there
+        is nothing to write (finished, or another attempt holds the lease)."""
         now = self.clock.now()
         async with self.uow() as uow:
             # Locked: two workers cannot both start, or both finish, one reply.
@@ -238,7 +249,7 @@ class GenerateReply:
             reply.model = prompt.model.id if prompt.model else None
             await uow.messages.update(reply)
             await uow.commit()
-        return _Started(reply=reply, attempt=attempt, prompt=prompt)
+        return Generation(reply=reply, attempt=attempt, prompt=prompt)
 
     async def _prompt_for(self, uow: UnitOfWork, reply: Message) -> Prompt:
         """For the chat's effective model (its choice while the owner's plan has it, else

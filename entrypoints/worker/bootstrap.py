@@ -29,6 +29,8 @@ def bootstrap() -> dramatiq.Broker:
         sweep_exports=lambda: container.sweep_exports(),
         interval_seconds=settings.sweep_interval_seconds,
     )
+    # After AsyncIO: Dramatiq runs "after" hooks last added first, so the lifecycle's
+    # shutdown step runs while the event loop still does.
     broker.add_middleware(WorkerLifecycle(container, settings, sweeper))
     dramatiq.set_broker(broker)
     declare_actors(broker, container, settings)

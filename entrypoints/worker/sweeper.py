@@ -20,6 +20,7 @@ from application.use_cases.requeue_stalled_replies import RequeueStalledReplies
 from entrypoints.container import Container
 from entrypoints.resources import close_resources, open_resources
 from entrypoints.settings import Settings
+from entrypoints.worker.generations import Generations
 
 log = logging.getLogger("worker")
 
@@ -77,12 +78,16 @@ class Sweeper:
 
 
 class WorkerLifecycle(dramatiq.Middleware):
-    """Dramatiq's hooks into the worker's boot and shutdown, doing the lifecycle's steps."""
+    """Dramatiq's hooks into the worker's boot and shutdown, doing the lifecycle's steps.
+    Added after Dramatiq's AsyncIO middleware, so at shutdown it runs while the event
+    loop still does: the replies being written are finished, then what the process holds
+    is closed."""
 
     def __init__(self, container: Container, settings: Settings, sweeper: Sweeper) -> None:
         self._container = container
         self._settings = settings
         self._sweeper = sweeper
+        self.generations = Generations(settings.replies_per_worker)
         self._opened: asyncio.Event | None = None
         self._sweeping: Future[None] | None = None
 
@@ -108,7 +113,16 @@ class WorkerLifecycle(dramatiq.Middleware):
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         if self._sweeping is not None:
             self._sweeping.cancel()
+
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        """The jobs have stopped; the replies they handed over are finished (a reply
+        is bounded by its time limit), then what the process holds is closed."""
         thread = get_event_loop_thread()
-        if thread is not None and self._opened is not None:
-            with contextlib.suppress(Exception):
-                asyncio.run_coroutine_threadsafe(close_resources(self._container), thread.loop).result(timeout=10)
+        if thread is None or self._opened is None:
+            return
+        limit = self._settings.reply_time_limit_seconds
+        unfinished = asyncio.run_coroutine_threadsafe(self.generations.drain(limit), thread.loop).result()
+        if unfinished:
+            log.warning("%d replies left unfinished; the sweeper queues them again", unfinished)
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(close_resources(self._container), thread.loop).result(timeout=10)
