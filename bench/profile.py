@@ -4,6 +4,8 @@ functions are listed by the share of samples they were on the stack for.
 
     .venv/bin/python -m bench.profile /chatroom       (make profile ROUTE=/chatroom)
     .venv/bin/python -m bench.profile send 80         sending messages (the write path), 80 lines
+    .venv/bin/python -m bench.profile reply           the worker writing replies (fake model, no delay)
+    .venv/bin/python -m bench.profile reply-full      the same, each reply reading a full context budget
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-from bench.run import AUTH_SCRIPT, POST_SCRIPT, Stack, seed, sign_in, wrk
+from bench.run import AUTH_SCRIPT, POST_SCRIPT, Stack, completed_count, seed, send_messages, sign_in, wrk
+from bench.run import cpu_seconds as bench_cpu
 
 SECONDS = 8
 
@@ -50,6 +53,37 @@ def _name(frame: str) -> str:
     return f"{function} ({re.sub(r'.*(site-packages|/bench|/entrypoints|/adapters|/application)/', '', path)})"
 
 
+def record(pid: int, seconds: int, *, gil: bool = False) -> Path:
+    """py-spy's samples of ``pid``; with ``gil``, only of the thread holding the GIL (the
+    worker's threads mostly wait on the event loop, which py-spy cannot tell from work)."""
+    raw = Path(tempfile.mkdtemp(prefix="profile-")) / "stacks.txt"
+    py_spy = Path(sys.executable).parent / "py-spy"
+    subprocess.run(  # noqa: S603 - our own tool, our own process
+        [str(py_spy), "record", "-p", str(pid), "-d", str(seconds), "-r", "200", "-f", "raw", "-o", str(raw)]
+        + (["--gil"] if gil else []),
+        check=True,
+        capture_output=True,
+    )
+    return raw
+
+
+def profile_replies(stack: Stack, url: str, token: str, rooms: list[str]) -> Path:
+    """The worker's writing process while it answers a steady stream of messages."""
+    import psutil
+
+    worker = stack.worker(threads=8, first=0.0, delay=0.0, chunks=3)
+    writer = max(psutil.Process(worker.pid).children(recursive=True), key=lambda p: p.memory_info().rss)
+    asyncio.run(send_messages(url, token, rooms, 300))  # warm-up
+    before = asyncio.run(completed_count(stack.database_url))
+    load = threading.Thread(target=lambda: asyncio.run(send_messages(url, token, rooms, 20_000)), daemon=True)
+    load.start()
+    cpu = bench_cpu(writer.pid)
+    raw = record(writer.pid, SECONDS, gil=True)
+    print(f"worker CPU: {bench_cpu(writer.pid) - cpu:.2f} s")
+    print(f"{asyncio.run(completed_count(stack.database_url)) - before} replies written while sampled")
+    return raw
+
+
 def main() -> int:
     route = sys.argv[1] if len(sys.argv) > 1 else "/chatroom"
     stack = Stack()
@@ -58,6 +92,13 @@ def main() -> int:
         number = "+447700900001"
         env = {"TOKEN": asyncio.run(sign_in(url, number))}
         rooms = asyncio.run(seed(stack.database_url, number))
+        if route in ("reply", "reply-full"):
+            # reply-full: every reply reads a full context budget (a room of long messages).
+            targets = rooms["conversations"] if route == "reply" else [rooms["full_small"]]
+            raw = profile_replies(stack, url, env["TOKEN"], targets)
+            print(summary(raw, top=int(sys.argv[2]) if len(sys.argv) > 2 else 40))
+            print(f"(the stacks: {raw})")
+            return 0
         script = AUTH_SCRIPT
         if route == "send":  # the bench's send: a Pro user posting to its rooms (no worker)
             route, script, env["ROOMS"] = "/chatroom/x/message", POST_SCRIPT, ",".join(rooms["list"])
@@ -66,13 +107,7 @@ def main() -> int:
             target=lambda: wrk(url + route, seconds=SECONDS + 2, connections=64, script=script, env=env)
         )
         load.start()
-        raw = Path(tempfile.mkdtemp(prefix="profile-")) / "stacks.txt"
-        py_spy = Path(sys.executable).parent / "py-spy"
-        subprocess.run(  # noqa: S603 - our own tool, our own process
-            [str(py_spy), "record", "-p", str(api.pid), "-d", str(SECONDS), "-r", "200", "-f", "raw", "-o", str(raw)],
-            check=True,
-            capture_output=True,
-        )
+        raw = record(api.pid, SECONDS)
         load.join()
     finally:
         stack.close()
