@@ -15,10 +15,12 @@ _MAIN_BRANCH = """
 INSERT INTO messages (id, chatroom_id, role, content, status, created_at, completed_at, attempt, refunded,
                       parent_id, reply_to, finish_reason)
 SELECT c.id, $1, CASE WHEN c.g % 2 = 1 THEN 'user' ELSE 'model' END,
-       'Message ' || c.g || ': a reply of a realistic length, a sentence or two about the trip.',
+       rpad(t.text, greatest(char_length(t.text), $2::int), ' More about the trip.'),
        'completed', now() - interval '1 day' + c.g * interval '1 millisecond', now(), 1, false,
        p.id, CASE WHEN c.g % 2 = 0 THEN p.id END, CASE WHEN c.g % 2 = 0 THEN 'stop' END
 FROM seed_chain c LEFT JOIN seed_chain p ON p.g = c.g - 1
+CROSS JOIN LATERAL (SELECT 'Message ' || c.g || ': a reply of a realistic length, a sentence or two about the trip.'
+                    AS text) t
 """
 
 # At every ``$2``-th reply of the main branch, a newer version of that reply (a
@@ -40,16 +42,18 @@ CROSS JOIN LATERAL (VALUES (a.version, 'model', a.asked, a.asked, 0),
 
 
 async def seed_conversation(
-    connection: Any, room_id: str, *, messages: int, branch_every: int | None = None
+    connection: Any, room_id: str, *, messages: int, branch_every: int | None = None, length: int = 0
 ) -> dict[str, Any]:
     """A branch of ``messages`` messages (user and model in turns, an even count so it
     ends with a reply) that the room shows, and when ``branch_every`` is given, a
-    three-message branch off every ``branch_every``-th message of it. Returns the ids
+    three-message branch off every ``branch_every``-th message of it. Each message of
+    the main branch is a sentence of some 80 characters, padded to ``length`` with
+    more about the trip. Returns the ids
     of the main branch, oldest first, and the number of branches."""
     room = uuid.UUID(room_id)
     async with connection.transaction():
         await connection.execute(_CHAIN, messages)
-        await connection.execute(_MAIN_BRANCH, room)
+        await connection.execute(_MAIN_BRANCH, room, length)
         branches = 0
         if branch_every:
             status = await connection.execute(_BRANCHES, room, branch_every, messages)
