@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, delete, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres import tables as t
-from adapters.postgres.repository import PostgresRepository, locked, uuid_str
+from adapters.postgres.repository import PostgresRepository, uuid_str
 from application.ports.repositories import Position
 from domain.chat import Chatroom
 
@@ -19,6 +19,15 @@ from domain.chat import Chatroom
 # good part of a read's CPU).
 _GET = select(t.chatrooms).where(t.chatrooms.c.id == bindparam("key"))
 _GET_LOCKED = _GET.with_for_update()
+# And a send reads the room as its owner's and touches it.
+_GET_OWNED = _GET.where(t.chatrooms.c.owner_id == bindparam("owner"))
+_GET_OWNED_LOCKED = _GET_OWNED.with_for_update()
+_TOUCH = (
+    update(t.chatrooms)
+    .where(t.chatrooms.c.id == bindparam("key"))
+    .values(updated_at=func.greatest(t.chatrooms.c.updated_at, bindparam("at")))
+)
+_TOUCH_LEAF = _TOUCH.values(active_leaf_id=bindparam("leaf"))
 
 
 def _chatroom(row: Any) -> Chatroom:
@@ -66,9 +75,8 @@ class PostgresChatroomRepository(PostgresRepository):
         return None if row is None else _chatroom(row)
 
     async def get_owned(self, chatroom_id: str, owner_id: str, *, for_update: bool = False) -> Chatroom | None:
-        key, owner = uuid.UUID(chatroom_id), uuid.UUID(owner_id)
-        query = select(t.chatrooms).where(t.chatrooms.c.id == key).where(t.chatrooms.c.owner_id == owner)
-        row = (await self._execute(locked(query, for_update))).first()
+        parameters = {"key": uuid.UUID(chatroom_id), "owner": uuid.UUID(owner_id)}
+        row = (await self._execute(_GET_OWNED_LOCKED if for_update else _GET_OWNED, parameters)).first()
         return None if row is None else _chatroom(row)
 
     async def list_by_activity(
@@ -122,11 +130,11 @@ class PostgresChatroomRepository(PostgresRepository):
         )
 
     async def touch(self, chatroom: Chatroom, at: datetime, *, active_leaf_id: str | None = None) -> None:
-        c = t.chatrooms.c
-        values: dict[str, Any] = {"updated_at": func.greatest(c.updated_at, at)}
-        if active_leaf_id is not None:
-            values["active_leaf_id"] = uuid.UUID(active_leaf_id)
-        await self._execute(update(t.chatrooms).where(c.id == uuid.UUID(chatroom.id)).values(**values))
+        if active_leaf_id is None:
+            await self._execute(_TOUCH, {"key": uuid.UUID(chatroom.id), "at": at})
+        else:
+            parameters = {"key": uuid.UUID(chatroom.id), "at": at, "leaf": uuid.UUID(active_leaf_id)}
+            await self._execute(_TOUCH_LEAF, parameters)
 
     async def delete(self, chatroom: Chatroom) -> None:
         # Messages go with it (ON DELETE CASCADE).

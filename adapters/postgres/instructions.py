@@ -5,18 +5,21 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres import tables as t
 from adapters.postgres.repository import PostgresRepository
 from domain.instructions import NO_PERSONAL_INSTRUCTIONS, PersonalInstructions
 
+# Made once: every reply reads its owner's instructions.
+_c = t.personal_instructions.c
+_OF = select(_c.about_me, _c.response_style).where(_c.user_id == bindparam("user_id"))
+
 
 class PostgresInstructionsRepository(PostgresRepository):
     async def of(self, user_id: str) -> PersonalInstructions:
-        c = t.personal_instructions.c
-        row = (await self._execute(select(c.about_me, c.response_style).where(c.user_id == uuid.UUID(user_id)))).first()
+        row = (await self._execute(_OF, {"user_id": uuid.UUID(user_id)})).first()
         if row is None:
             return NO_PERSONAL_INSTRUCTIONS
         return PersonalInstructions(about_me=row.about_me, response_style=row.response_style)

@@ -190,6 +190,14 @@ _GET = select(*_READ).where(t.messages.c.id == bindparam("key"))
 _GET_LOCKED = _GET.with_for_update()
 # The SET clause comes from the parameters' names (_message_values).
 _UPDATE = update(t.messages).where(t.messages.c.id == bindparam("key"))
+_GET_IN_ROOM = _GET.where(t.messages.c.chatroom_id == bindparam("room"))
+# Read through the small partial index of unfinished messages, whoever owns them.
+_UNFINISHED_OF_OWNER = (
+    select(func.count())
+    .select_from(t.messages.join(t.chatrooms, t.chatrooms.c.id == t.messages.c.chatroom_id))
+    .where(t.messages.c.status.in_(("pending", "streaming")))
+    .where(t.chatrooms.c.owner_id == bindparam("owner"))
+)
 
 
 def _walk_up(extra: str = "") -> TextClause:
@@ -260,10 +268,8 @@ class PostgresMessageRepository(PostgresRepository):
         return None if row is None else _message(row)
 
     async def get_in_chatroom(self, chatroom_id: str, message_id: str) -> Message | None:
-        key, room = uuid.UUID(message_id), uuid.UUID(chatroom_id)
-        row = (
-            await self._execute(select(*_READ).where(t.messages.c.id == key).where(t.messages.c.chatroom_id == room))
-        ).first()
+        parameters = {"key": uuid.UUID(message_id), "room": uuid.UUID(chatroom_id)}
+        row = (await self._execute(_GET_IN_ROOM, parameters)).first()
         return None if row is None else _message(row)
 
     async def list_branch(self, chatroom_id: str, *, leaf_id: str, limit: int | None) -> Sequence[Message]:
@@ -328,15 +334,7 @@ class PostgresMessageRepository(PostgresRepository):
         return [str(row.id) for row in rows]
 
     async def count_unfinished_replies(self, owner_id: str) -> int:
-        # Read through the small partial index of unfinished messages, whoever owns them.
-        m, rooms = t.messages.c, t.chatrooms
-        statement = (
-            select(func.count())
-            .select_from(t.messages.join(rooms, rooms.c.id == m.chatroom_id))
-            .where(m.status.in_(("pending", "streaming")))
-            .where(rooms.c.owner_id == uuid.UUID(owner_id))
-        )
-        return int((await self._execute(statement)).scalar_one())
+        return int((await self._execute(_UNFINISHED_OF_OWNER, {"owner": uuid.UUID(owner_id)})).scalar_one())
 
     async def list_stalled(self, *, pending_before: datetime, now: datetime, limit: int) -> Sequence[str]:
         c = t.messages.c

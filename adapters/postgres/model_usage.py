@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres import tables as t
@@ -14,30 +14,40 @@ from adapters.postgres.repository import PostgresRepository
 from domain.chat import TokenUsage
 from domain.quota import ModelUsage
 
+_u = t.model_usage
+# Made once: every reply records its usage.
+_RECORD = (
+    insert(_u)
+    .values(
+        user_id=bindparam("user_id"),
+        day=bindparam("day"),
+        model=bindparam("model"),
+        replies=1,
+        prompt_tokens=bindparam("prompt"),
+        response_tokens=bindparam("response"),
+    )
+    .on_conflict_do_update(
+        index_elements=["user_id", "day", "model"],
+        set_={
+            "replies": _u.c.replies + 1,
+            "prompt_tokens": _u.c.prompt_tokens + bindparam("prompt"),
+            "response_tokens": _u.c.response_tokens + bindparam("response"),
+        },
+    )
+)
+
 
 class PostgresModelUsageLedger(PostgresRepository):
     async def record(self, user_id: str, day: date, model: str, usage: TokenUsage | None) -> None:
-        u = t.model_usage
         prompt, response = (usage.prompt_tokens, usage.response_tokens) if usage else (0, 0)
-        await self._execute(
-            insert(u)
-            .values(
-                user_id=uuid.UUID(user_id),
-                day=day,
-                model=model,
-                replies=1,
-                prompt_tokens=prompt,
-                response_tokens=response,
-            )
-            .on_conflict_do_update(
-                index_elements=["user_id", "day", "model"],
-                set_={
-                    "replies": u.c.replies + 1,
-                    "prompt_tokens": u.c.prompt_tokens + prompt,
-                    "response_tokens": u.c.response_tokens + response,
-                },
-            )
-        )
+        parameters = {
+            "user_id": uuid.UUID(user_id),
+            "day": day,
+            "model": model,
+            "prompt": prompt,
+            "response": response,
+        }
+        await self._execute(_RECORD, parameters)
 
     async def totals(self, user_id: str, first: date, last: date) -> Sequence[ModelUsage]:
         c = t.model_usage.c

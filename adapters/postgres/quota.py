@@ -5,11 +5,21 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres import tables as t
 from adapters.postgres.repository import PostgresRepository
+
+_u = t.daily_usage
+# Made once: every send counts (py-spy: building these per call was CPU on the send path).
+_COUNT_ONE = insert(_u).values(user_id=bindparam("user_id"), day=bindparam("day"), count=1)
+_TRY_CONSUME = _COUNT_ONE.on_conflict_do_update(
+    index_elements=["user_id", "day"], set_={"count": _u.c.count + 1}, where=_u.c.count < bindparam("limit")
+).returning(_u.c.count)
+_CONSUME = _COUNT_ONE.on_conflict_do_update(
+    index_elements=["user_id", "day"], set_={"count": _u.c.count + 1}
+).returning(_u.c.count)
 
 
 class PostgresQuotaCounter(PostgresRepository):
@@ -18,25 +28,13 @@ class PostgresQuotaCounter(PostgresRepository):
     ``WHERE`` re-checks the limit against the latest committed count."""
 
     async def try_consume(self, user_id: str, day: date, limit: int) -> int | None:
-        u = t.daily_usage
-        counted = insert(u).values(user_id=uuid.UUID(user_id), day=day, count=1)
-        statement = counted.on_conflict_do_update(
-            index_elements=["user_id", "day"],
-            set_={"count": u.c.count + 1},
-            where=u.c.count < limit,
-        ).returning(u.c.count)
-        row = (await self._execute(statement)).first()
+        parameters = {"user_id": uuid.UUID(user_id), "day": day, "limit": limit}
+        row = (await self._execute(_TRY_CONSUME, parameters)).first()
         return None if row is None else int(row[0])
 
     async def consume(self, user_id: str, day: date) -> int:
-        u = t.daily_usage
-        statement = (
-            insert(u)
-            .values(user_id=uuid.UUID(user_id), day=day, count=1)
-            .on_conflict_do_update(index_elements=["user_id", "day"], set_={"count": u.c.count + 1})
-            .returning(u.c.count)
-        )
-        return int((await self._execute(statement)).scalar_one())
+        parameters = {"user_id": uuid.UUID(user_id), "day": day}
+        return int((await self._execute(_CONSUME, parameters)).scalar_one())
 
     async def count(self, user_id: str, day: date) -> int:
         u = t.daily_usage

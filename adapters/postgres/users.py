@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres import tables as t
-from adapters.postgres.repository import PostgresRepository, locked
+from adapters.postgres.repository import PostgresRepository
 from domain.errors import Conflict
 from domain.users import MobileNumber, Tier, User
 
@@ -24,6 +24,11 @@ def _user(row: Any) -> User:
         created_at=row.created_at,
         verified_at=row.verified_at,
     )
+
+
+# Made once: a reply reads its owner's plan, and a request its user.
+_GET = select(t.users).where(t.users.c.id == bindparam("key"))
+_GET_LOCKED = _GET.with_for_update()
 
 
 class PostgresUserRepository(PostgresRepository):
@@ -46,9 +51,7 @@ class PostgresUserRepository(PostgresRepository):
             raise Conflict("This mobile number is already registered.")
 
     async def get(self, user_id: str, *, for_update: bool = False) -> User | None:
-        key = uuid.UUID(user_id)
-        query = select(t.users).where(t.users.c.id == key)
-        row = (await self._execute(locked(query, for_update))).first()
+        row = (await self._execute(_GET_LOCKED if for_update else _GET, {"key": uuid.UUID(user_id)})).first()
         return None if row is None else _user(row)
 
     async def get_by_mobile(self, mobile_number: MobileNumber) -> User | None:
