@@ -32,11 +32,19 @@ class InMemoryMessageRepository:
         message = self._rows.get(message_id)
         return message if message is not None and message.chatroom_id == chatroom_id else None
 
-    async def list_branch(self, chatroom_id: str, *, leaf_id: str, limit: int | None) -> Sequence[Message]:
+    async def list_branch(
+        self, chatroom_id: str, *, leaf_id: str, limit: int | None, characters: int | None = None
+    ) -> Sequence[Message]:
         branch: list[Message] = []
+        read = 0
         message = self._in_room(chatroom_id, leaf_id)
-        while message is not None and (limit is None or len(branch) < limit):
+        while (
+            message is not None
+            and (limit is None or len(branch) < limit)
+            and (characters is None or not branch or read < characters)
+        ):
             branch.append(message)
+            read += len(message.content)
             message = self._in_room(chatroom_id, message.parent_id) if message.parent_id else None
         return branch
 

@@ -152,6 +152,8 @@ _INSERT = insert(t.messages)
 
 # Far deeper than any conversation; a bound on the walk whatever the data says.
 _MAX_DEPTH = 10_000_000
+# More characters than any conversation holds (PostgreSQL's bigint).
+_NO_BOUND = 2**62
 
 # A message as read: everything but its search vector.
 _READ = [column for column in t.messages.c if column.name != "search"]
@@ -202,17 +204,19 @@ _UNFINISHED_OF_OWNER = (
 
 def _walk_up(extra: str = "") -> TextClause:
     """From the message ``:leaf`` up through its parents, whole rows, newest first.
-    Each step is a primary-key lookup of the parent, and the depth bound stops the walk
-    after ``:steps`` of them: a page costs the same in a room of any size. Only our own
-    column names are formatted into the text; every value is a bound parameter."""
+    Each step is a primary-key lookup of the parent, and the walk stops after ``:steps``
+    of them, or once the content read holds ``:characters`` characters: a page costs the
+    same in a room of any size, and a reply's context is read in one statement. Only our
+    own column names are formatted into the text; every value is a bound parameter."""
     return text(
         f"""
         WITH RECURSIVE branch AS (
-            SELECT {", ".join(_NAMES)}, 1 AS depth FROM messages WHERE id = :leaf AND chatroom_id = :room
+            SELECT {", ".join(_NAMES)}, 1 AS depth, char_length(content)::bigint AS read
+            FROM messages WHERE id = :leaf AND chatroom_id = :room
             UNION ALL
-            SELECT {", ".join("m." + name for name in _NAMES)}, b.depth + 1
+            SELECT {", ".join("m." + name for name in _NAMES)}, b.depth + 1, b.read + char_length(m.content)::bigint
             FROM branch b JOIN messages m ON m.id = b.parent_id
-            WHERE b.depth < :steps
+            WHERE b.depth < :steps AND b.read < :characters
         )
         SELECT {", ".join(_NAMES)}{extra} FROM branch ORDER BY depth
         """  # noqa: S608
@@ -272,17 +276,20 @@ class PostgresMessageRepository(PostgresRepository):
         row = (await self._execute(_GET_IN_ROOM, parameters)).first()
         return None if row is None else _message(row)
 
-    async def list_branch(self, chatroom_id: str, *, leaf_id: str, limit: int | None) -> Sequence[Message]:
+    async def list_branch(
+        self, chatroom_id: str, *, leaf_id: str, limit: int | None, characters: int | None = None
+    ) -> Sequence[Message]:
         parameters = {
             "leaf": uuid.UUID(leaf_id),
             "room": uuid.UUID(chatroom_id),
             "steps": _MAX_DEPTH if limit is None else limit,
+            "characters": _NO_BOUND if characters is None else characters,
         }
         return [_message(row) for row in await self._execute(_BRANCH, parameters)]
 
     async def page_of_branch(self, chatroom_id: str, *, leaf_id: str, limit: int) -> Sequence[PlacedMessage]:
         statement = _PLACED_BRANCH.columns(*_READ, column("versions")).bindparams(
-            leaf=uuid.UUID(leaf_id), room=uuid.UUID(chatroom_id), steps=limit
+            leaf=uuid.UUID(leaf_id), room=uuid.UUID(chatroom_id), steps=limit, characters=_NO_BOUND
         )
         return [
             PlacedMessage(message, Placement.among(message.id, row.versions))

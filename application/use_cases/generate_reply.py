@@ -21,7 +21,7 @@ from application.ports.services import (
 from application.services.plans import plan_of
 from application.services.refunds import give_back_message
 from domain.chat import FinishReason, Message, MessageRole, MessageStatus, TokenUsage
-from domain.context import ContextWindow, Prompt, Turn, instruction_tokens
+from domain.context import CHARS_PER_TOKEN, ContextWindow, Prompt, Turn, instruction_tokens
 from domain.errors import ValidationError
 from domain.instructions import system_instruction
 from domain.models import ModelCatalogue
@@ -44,7 +44,8 @@ REFUSED = "refused"
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ContextPolicy:
     token_budget: int = 8000
-    page_size: int = 50
+    # At most this many messages a read (the budget in characters usually stops it sooner).
+    page_size: int = 500
     # The operator's instruction, before each person's own.
     system_instruction: str | None = None
 
@@ -282,7 +283,15 @@ class GenerateReply:
         unanswered: set[str] = set()
         start = reply.parent_id
         while start is not None and not window.closed:
-            page = await uow.messages.list_branch(reply.chatroom_id, leaf_id=start, limit=self.context.page_size)
+            # A turn costs at least a token per CHARS_PER_TOKEN characters of its text, so
+            # past budget x CHARS_PER_TOKEN characters the window is surely full: one read
+            # brings what the budget needs (another only if turns were left out).
+            page = await uow.messages.list_branch(
+                reply.chatroom_id,
+                leaf_id=start,
+                limit=self.context.page_size,
+                characters=(budget - window.used) * CHARS_PER_TOKEN,
+            )
             for message in page:
                 if message.role is MessageRole.MODEL and _came_to_nothing(message):
                     unanswered.add(message.reply_to or "")
@@ -293,9 +302,7 @@ class GenerateReply:
                     continue
                 if not window.offer(Turn(role=message.role, text=message.content, attachments=message.attachments)):
                     break
-            if len(page) < self.context.page_size:
-                break
-            start = page[-1].parent_id
+            start = page[-1].parent_id if page else None
         turns = window.turns()
         if reply.is_continuation and turns and turns[-1].role is MessageRole.MODEL:
             turns.append(Turn(MessageRole.USER, CONTINUE_INSTRUCTION))

@@ -266,6 +266,12 @@ async def test_a_conversation_tree_pages_along_one_branch_and_knows_each_message
             u0.id,
         ]
         assert await uow.messages.list_branch(elsewhere.id, leaf_id=r2.id, limit=10) == []
+        # Bounded by the characters read: none past the one that reaches the bound (the
+        # replies here are still empty; "third" is 5 characters, "second" 6).
+        for characters, expected in ((0, [r2]), (5, [r2, u2]), (6, [r2, u2, r1a, u1]), (11, [r2, u2, r1a, u1])):
+            bounded = await uow.messages.list_branch(room.id, leaf_id=r2.id, limit=None, characters=characters)
+            assert [m.id for m in bounded] == [m.id for m in expected], characters
+        assert len(await uow.messages.list_branch(room.id, leaf_id=r2.id, limit=2, characters=100)) == 2
         versions = await uow.messages.versions(room.id, {None, u1.id, r1a.id, r2.id})
         assert versions == {None: [u0.id, edited.id], u1.id: [r1a.id, r1b.id], r1a.id: [u2.id], r2.id: []}
         assert await uow.messages.versions(elsewhere.id, {None, u1.id}) == {None: [], u1.id: []}
