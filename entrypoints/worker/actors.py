@@ -34,14 +34,18 @@ def declare_actors(broker: dramatiq.Broker, container: Container, settings: Sett
     async def write(generation: Generation, retries: int, request_id: str | None) -> None:
         """Runs on after the job has ended, so a retry is queued here, as the Retries
         middleware would: the reply, given back, is taken by the next run."""
+        deadline = asyncio.timeout(settings.reply_time_limit_seconds)
         try:
-            # Past the limit the reply keeps its lease: the sweeper gives it to another run.
-            async with asyncio.timeout(settings.reply_time_limit_seconds):
+            async with deadline:
                 await container.generate_reply().write(generation, final_attempt=retries >= max_retries)
         except ReplyDeferred as deferred:
             delay = deferred.retry_after or settings.reply_retry_backoff_seconds * 2**retries
             log.info("reply deferred", extra={"retry_in_ms": int(delay * 1000)})
         except Exception:
+            if deadline.expired():
+                # Stopped mid-write, so not given back: the lease runs out, then the sweeper queues it.
+                log.error("reply passed its time limit; the sweeper gives it to another run")
+                return
             log.exception("reply failed; it is given back and tried again")
             delay = settings.reply_retry_backoff_seconds * 2**retries
         else:

@@ -5,6 +5,7 @@ import json
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -130,6 +131,27 @@ def test_a_reply_the_model_was_too_busy_for_is_queued_again_and_written_once(sta
         ("reply deferred", 1),
         ("reply written", 2),
     ]
+
+
+def test_a_reply_past_its_time_limit_is_stopped_and_keeps_its_lease_for_the_sweeper(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """Six chunks 2 s apart against a 5 s limit: the worker stops writing at the limit and
+    leaves the reply leased (the sweeper gives it to another run once the lease ends),
+    rather than queueing a retry that would find it leased."""
+    with running_service(stack, tmp_path, FAKE_LLM_CHUNK_DELAY="2") as service:
+        client = Client(service.url)
+        room = client.http.post("/chatroom", json={}).json()["id"]
+        reply_id = client.http.post(f"/chatroom/{room}/message", json={"content": "too slow"}).json()["reply"]["id"]
+        deadline = time.monotonic() + 15
+        mine: list[dict[str, Any]] = []
+        while not any(e["event"].startswith("reply passed its time limit") for e in mine):
+            assert time.monotonic() < deadline, f"no time limit in the worker's log: {mine}"
+            time.sleep(0.2)
+            lines = (service.logs / "worker.log").read_text().splitlines()
+            mine = [e for e in (json.loads(line) for line in lines if line[:1] == "{") if e.get("reply_id") == reply_id]
+        assert client.http.get(f"/chatroom/{room}/messages/{reply_id}").json()["status"] == "streaming"
+    assert not any(e["event"] in ("reply deferred", "reply written") for e in mine)
 
 
 def test_a_worker_killed_mid_reply_is_replaced_and_the_reply_completes_once(service: Service) -> None:
