@@ -107,7 +107,7 @@ def main() -> int:
             target=lambda: wrk(url + route, seconds=SECONDS + 2, connections=64, script=script, env=env)
         )
         load.start()
-        raw = record(api.pid, SECONDS)
+        raw = record(api.pid, SECONDS, gil=True)
         load.join()
     finally:
         stack.close()
