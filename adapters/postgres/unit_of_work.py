@@ -34,8 +34,8 @@ from domain.errors import Conflict, DependencyUnavailable
 class PostgresUnitOfWork:
     """The connection is taken by the first statement: a unit of work whose reads were all
     answered from a near cache never takes one. Core statements on an AsyncConnection,
-    not an ORM session: nothing here maps objects, and the session's bookkeeping was
-    about a third of each statement's CPU."""
+    not an ORM session: nothing here maps objects, and the session's bookkeeping cost
+    CPU on every statement."""
 
     # Made on first use: most units of work touch two or three of them.
     users = cached_property(PostgresUserRepository)

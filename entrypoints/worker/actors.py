@@ -33,7 +33,8 @@ def declare_actors(broker: dramatiq.Broker, container: Container, settings: Sett
 
     async def write(generation: Generation, retries: int, request_id: str | None) -> None:
         """Runs on after the job has ended, so a retry is queued here, as the Retries
-        middleware would: the reply, given back, is taken by the next run."""
+        middleware would. A reply given back is taken by that run; one still leased (its
+        store failed) waits for the lease to run out, then for the sweeper."""
         deadline = asyncio.timeout(settings.reply_time_limit_seconds)
         try:
             async with deadline:
@@ -46,7 +47,7 @@ def declare_actors(broker: dramatiq.Broker, container: Container, settings: Sett
                 # Stopped mid-write, so not given back: the lease runs out, then the sweeper queues it.
                 log.error("reply passed its time limit; the sweeper gives it to another run")
                 return
-            log.exception("reply failed; it is given back and tried again")
+            log.exception("reply failed; queued again")
             delay = settings.reply_retry_backoff_seconds * 2**retries
         else:
             log.info("reply written")
