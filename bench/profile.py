@@ -19,7 +19,17 @@ import tempfile
 import threading
 from pathlib import Path
 
-from bench.run import AUTH_SCRIPT, POST_SCRIPT, Stack, completed_count, seed, send_messages, sign_in, wrk
+from bench.run import (
+    AUTH_SCRIPT,
+    POST_SCRIPT,
+    Stack,
+    completed_count,
+    seed,
+    send_messages,
+    sign_in,
+    writing_process,
+    wrk,
+)
 from bench.run import cpu_seconds as bench_cpu
 
 SECONDS = 8
@@ -69,10 +79,8 @@ def record(pid: int, seconds: int, *, gil: bool = False) -> Path:
 
 def profile_replies(stack: Stack, url: str, token: str, rooms: list[str]) -> Path:
     """The worker's writing process while it answers a steady stream of messages."""
-    import psutil
-
     worker = stack.worker(threads=8, first=0.0, delay=0.0, chunks=3)
-    writer = max(psutil.Process(worker.pid).children(recursive=True), key=lambda p: p.memory_info().rss)
+    writer = writing_process(worker)
     asyncio.run(send_messages(url, token, rooms, 300))  # warm-up
     before = asyncio.run(completed_count(stack.database_url))
     load = threading.Thread(target=lambda: asyncio.run(send_messages(url, token, rooms, 20_000)), daemon=True)

@@ -235,7 +235,7 @@ _PLACED_BRANCH = _walk_up(
             (SELECT array_agg(s.id::text ORDER BY s.created_at, s.id) FROM messages s
              WHERE s.chatroom_id = :room AND s.parent_id = branch.parent_id)
         END AS versions"""
-)
+).columns(*_READ, column("versions"))
 
 _NEWEST_LEAF = text(
     """
@@ -288,12 +288,15 @@ class PostgresMessageRepository(PostgresRepository):
         return [_message(row) for row in await self._execute(_BRANCH, parameters)]
 
     async def page_of_branch(self, chatroom_id: str, *, leaf_id: str, limit: int) -> Sequence[PlacedMessage]:
-        statement = _PLACED_BRANCH.columns(*_READ, column("versions")).bindparams(
-            leaf=uuid.UUID(leaf_id), room=uuid.UUID(chatroom_id), steps=limit, characters=_NO_BOUND
-        )
+        parameters = {
+            "leaf": uuid.UUID(leaf_id),
+            "room": uuid.UUID(chatroom_id),
+            "steps": limit,
+            "characters": _NO_BOUND,
+        }
         return [
             PlacedMessage(message, Placement.among(message.id, row.versions))
-            for row in await self._execute(statement)
+            for row in await self._execute(_PLACED_BRANCH, parameters)
             for message in (_message(row),)
         ]
 
