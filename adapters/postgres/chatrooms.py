@@ -11,41 +11,45 @@ from sqlalchemy import bindparam, delete, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres import tables as t
-from adapters.postgres.repository import PostgresRepository, uuid_str
+from adapters.postgres.repository import DriverStatement, PostgresRepository, uuid_str
 from application.ports.repositories import Position
 from domain.chat import Chatroom
 
-# Made once: a reply reads its room twice (py-spy: building a statement per call was a
-# good part of a read's CPU).
+# Made once and run on the driver: a reply reads its room twice, and a send reads the
+# room as its owner's and touches it (py-spy: building a statement per call, then
+# SQLAlchemy's work per execution, were a good part of their CPU).
 _GET = select(t.chatrooms).where(t.chatrooms.c.id == bindparam("key"))
-_GET_LOCKED = _GET.with_for_update()
-# And a send reads the room as its owner's and touches it.
 _GET_OWNED = _GET.where(t.chatrooms.c.owner_id == bindparam("owner"))
-_GET_OWNED_LOCKED = _GET_OWNED.with_for_update()
+_READ = DriverStatement(_GET)
+_READ_LOCKED = DriverStatement(_GET.with_for_update())
+_READ_OWNED = DriverStatement(_GET_OWNED)
+_READ_OWNED_LOCKED = DriverStatement(_GET_OWNED.with_for_update())
 _TOUCH = (
     update(t.chatrooms)
     .where(t.chatrooms.c.id == bindparam("key"))
     .values(updated_at=func.greatest(t.chatrooms.c.updated_at, bindparam("at")))
 )
-_TOUCH_LEAF = _TOUCH.values(active_leaf_id=bindparam("leaf"))
+_TOUCH_ONLY = DriverStatement(_TOUCH)
+_TOUCH_LEAF = DriverStatement(_TOUCH.values(active_leaf_id=bindparam("leaf")))
 
 
 def _chatroom(row: Any) -> Chatroom:
+    """From a row by column name: an asyncpg record, or a SQLAlchemy row's mapping."""
     return Chatroom(
-        id=str(row.id),
-        owner_id=str(row.owner_id),
-        title=row.title,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        untitled=row.untitled,
-        active_leaf_id=uuid_str(row.active_leaf_id),
-        system_instruction=row.system_instruction,
-        temperature=row.temperature,
-        gem_instructions=row.gem_instructions,
-        model=row.model,
-        pinned=row.pinned,
-        archived=row.archived,
-        temporary=row.temporary,
+        id=str(row["id"]),
+        owner_id=str(row["owner_id"]),
+        title=row["title"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        untitled=row["untitled"],
+        active_leaf_id=uuid_str(row["active_leaf_id"]),
+        system_instruction=row["system_instruction"],
+        temperature=row["temperature"],
+        gem_instructions=row["gem_instructions"],
+        model=row["model"],
+        pinned=row["pinned"],
+        archived=row["archived"],
+        temporary=row["temporary"],
     )
 
 
@@ -71,13 +75,13 @@ class PostgresChatroomRepository(PostgresRepository):
         )
 
     async def get(self, chatroom_id: str, *, for_update: bool = False) -> Chatroom | None:
-        row = (await self._execute(_GET_LOCKED if for_update else _GET, {"key": uuid.UUID(chatroom_id)})).first()
-        return None if row is None else _chatroom(row)
+        rows = await self._fetch(_READ_LOCKED if for_update else _READ, {"key": uuid.UUID(chatroom_id)})
+        return _chatroom(rows[0]) if rows else None
 
     async def get_owned(self, chatroom_id: str, owner_id: str, *, for_update: bool = False) -> Chatroom | None:
         parameters = {"key": uuid.UUID(chatroom_id), "owner": uuid.UUID(owner_id)}
-        row = (await self._execute(_GET_OWNED_LOCKED if for_update else _GET_OWNED, parameters)).first()
-        return None if row is None else _chatroom(row)
+        rows = await self._fetch(_READ_OWNED_LOCKED if for_update else _READ_OWNED, parameters)
+        return _chatroom(rows[0]) if rows else None
 
     async def list_by_activity(
         self, owner_id: str, *, limit: int, before: Position | None, archived: bool = False
@@ -93,7 +97,7 @@ class PostgresChatroomRepository(PostgresRepository):
             after = tuple_(before.pinned, before.at, uuid.UUID(before.id))
             query = query.where(tuple_(c.pinned, c.updated_at, c.id) < after)
         rows = await self._execute(query.order_by(c.pinned.desc(), c.updated_at.desc(), c.id.desc()).limit(limit))
-        return [_chatroom(row) for row in rows]
+        return [_chatroom(row._mapping) for row in rows]
 
     async def list_expired_temporary(self, *, inactive_since: datetime, limit: int) -> Sequence[Chatroom]:
         c = t.chatrooms.c
@@ -104,12 +108,12 @@ class PostgresChatroomRepository(PostgresRepository):
             .order_by(c.updated_at, c.id)
             .limit(limit)
         )
-        return [_chatroom(row) for row in await self._execute(query)]
+        return [_chatroom(row._mapping) for row in await self._execute(query)]
 
     async def list_all_of(self, owner_id: str) -> Sequence[Chatroom]:
         c = t.chatrooms.c
         query = select(t.chatrooms).where(c.owner_id == uuid.UUID(owner_id)).order_by(c.created_at, c.id)
-        return [_chatroom(row) for row in await self._execute(query)]
+        return [_chatroom(row._mapping) for row in await self._execute(query)]
 
     async def update(self, chatroom: Chatroom) -> None:
         await self._execute(
@@ -131,10 +135,10 @@ class PostgresChatroomRepository(PostgresRepository):
 
     async def touch(self, chatroom: Chatroom, at: datetime, *, active_leaf_id: str | None = None) -> None:
         if active_leaf_id is None:
-            await self._execute(_TOUCH, {"key": uuid.UUID(chatroom.id), "at": at})
+            await self._fetch(_TOUCH_ONLY, {"key": uuid.UUID(chatroom.id), "at": at})
         else:
             parameters = {"key": uuid.UUID(chatroom.id), "at": at, "leaf": uuid.UUID(active_leaf_id)}
-            await self._execute(_TOUCH_LEAF, parameters)
+            await self._fetch(_TOUCH_LEAF, parameters)
 
     async def delete(self, chatroom: Chatroom) -> None:
         # Messages go with it (ON DELETE CASCADE).

@@ -24,4 +24,6 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> A
         pool_recycle=1800,
         connect_args={"timeout": 5, "command_timeout": 30},
         json_deserializer=msgspec.json.decode,
+        # Units of work begin and end their transactions on the driver's connection.
+        isolation_level="AUTOCOMMIT",
     )

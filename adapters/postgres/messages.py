@@ -8,11 +8,12 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import TextClause, and_, bindparam, column, func, or_, select, text, update
+import msgspec
+from sqlalchemy import TextClause, and_, bindparam, func, literal_column, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres import tables as t
-from adapters.postgres.repository import PostgresRepository, uuid_str
+from adapters.postgres.repository import DriverStatement, PostgresRepository, uuid_str
 from domain.chat import (
     Feedback,
     FinishReason,
@@ -138,6 +139,14 @@ def _row(message: Message) -> dict[str, Any]:
     }
 
 
+def _driver_row(message: Message) -> dict[str, Any]:
+    """``_row`` as the driver takes it: JSON as text."""
+    return {
+        **_row(message),
+        "attachments": msgspec.json.encode([_attachment_item(a) for a in message.attachments]).decode(),
+    }
+
+
 def _links(messages: Sequence[Message]) -> list[dict[str, Any]]:
     return [{"message_id": uuid.UUID(m.id), "upload_id": uuid.UUID(a.id)} for m in messages for a in m.attachments]
 
@@ -147,7 +156,8 @@ def _links(messages: Sequence[Message]) -> list[dict[str, Any]]:
 _BATCH = 1000
 
 # Made once: a send adds two messages, and building the statement with its values
-# each time was a tenth of the API's CPU per send (py-spy).
+# each time was a tenth of the API's CPU per send (py-spy). The statements every send
+# and every reply runs go on the driver (DriverStatement).
 _INSERT = insert(t.messages)
 
 # Far deeper than any conversation; a bound on the walk whatever the data says.
@@ -189,15 +199,25 @@ _FIELDS = operator.itemgetter(
 # Made once, like _INSERT: a reply is read under lock and updated twice or more, and an
 # update built with its dozen values each time cost more CPU than its round trip.
 _GET = select(*_READ).where(t.messages.c.id == bindparam("key"))
-_GET_LOCKED = _GET.with_for_update()
-# The SET clause comes from the parameters' names (_message_values).
-_UPDATE = update(t.messages).where(t.messages.c.id == bindparam("key"))
-_GET_IN_ROOM = _GET.where(t.messages.c.chatroom_id == bindparam("room"))
-# Read through the small partial index of unfinished messages, whoever owns them.
-_UNFINISHED_OF_OWNER = (
+_GET_ONE = DriverStatement(_GET)
+_GET_LOCKED = DriverStatement(_GET.with_for_update())
+_GET_IN_ROOM = DriverStatement(_GET.where(t.messages.c.chatroom_id == bindparam("room")))
+_ADD = DriverStatement(_INSERT.values({name: bindparam(name) for name in _NAMES}))
+# What an update may change (_message_values): all but what a message is born with.
+_CHANGING = [
+    name
+    for name in _NAMES
+    if name not in {"id", "chatroom_id", "role", "created_at", "reply_to", "parent_id", "attachments"}
+]
+_UPDATE = DriverStatement(
+    update(t.messages).where(t.messages.c.id == bindparam("key")).values({name: bindparam(name) for name in _CHANGING})
+)
+# Read through the small partial index of unfinished messages, whoever owns them: the
+# statuses written into the text, so the planner sees it is the index's condition.
+_UNFINISHED_OF_OWNER = DriverStatement(
     select(func.count())
     .select_from(t.messages.join(t.chatrooms, t.chatrooms.c.id == t.messages.c.chatroom_id))
-    .where(t.messages.c.status.in_(("pending", "streaming")))
+    .where(t.messages.c.status.in_([literal_column("'pending'"), literal_column("'streaming'")]))
     .where(t.chatrooms.c.owner_id == bindparam("owner"))
 )
 
@@ -223,19 +243,33 @@ def _walk_up(extra: str = "") -> TextClause:
     )
 
 
-_BRANCH = _walk_up().columns(*_READ)
+_BRANCH = DriverStatement(_walk_up())
 
 # Each message with the ids of its versions (oldest first), read by index from
 # (chatroom_id, parent_id, created_at): a page in one statement.
-_PLACED_BRANCH = _walk_up(
-    """, CASE WHEN branch.parent_id IS NULL THEN
+_PLACED_BRANCH = DriverStatement(
+    _walk_up(
+        """, CASE WHEN branch.parent_id IS NULL THEN
             (SELECT array_agg(s.id::text ORDER BY s.created_at, s.id) FROM messages s
              WHERE s.chatroom_id = :room AND s.parent_id IS NULL)
         ELSE
             (SELECT array_agg(s.id::text ORDER BY s.created_at, s.id) FROM messages s
              WHERE s.chatroom_id = :room AND s.parent_id = branch.parent_id)
         END AS versions"""
-).columns(*_READ, column("versions"))
+    )
+)
+
+# The versions under each of some parents (``:first``: and the room's first messages),
+# oldest first: one statement made once, whatever the number of parents.
+_VERSIONS = DriverStatement(
+    text(
+        """
+        SELECT id, parent_id FROM messages
+        WHERE chatroom_id = :room AND (parent_id = ANY(CAST(:parents AS uuid[])) OR (:first AND parent_id IS NULL))
+        ORDER BY created_at, id
+        """
+    )
+)
 
 _NEWEST_LEAF = text(
     """
@@ -255,7 +289,7 @@ _NEWEST_LEAF = text(
 
 class PostgresMessageRepository(PostgresRepository):
     async def add(self, message: Message) -> None:
-        await self._execute(_INSERT, _row(message))
+        await self._fetch(_ADD, _driver_row(message))
         if message.attachments:
             await self._execute(insert(t.message_attachments).values(_links([message])))
 
@@ -268,13 +302,13 @@ class PostgresMessageRepository(PostgresRepository):
                 await self._execute(insert(t.message_attachments).values(links[first : first + _BATCH]))
 
     async def get(self, message_id: str, *, for_update: bool = False) -> Message | None:
-        row = (await self._execute(_GET_LOCKED if for_update else _GET, {"key": uuid.UUID(message_id)})).first()
-        return None if row is None else _message(row)
+        rows = await self._fetch(_GET_LOCKED if for_update else _GET_ONE, {"key": uuid.UUID(message_id)})
+        return _message(rows[0]) if rows else None
 
     async def get_in_chatroom(self, chatroom_id: str, message_id: str) -> Message | None:
         parameters = {"key": uuid.UUID(message_id), "room": uuid.UUID(chatroom_id)}
-        row = (await self._execute(_GET_IN_ROOM, parameters)).first()
-        return None if row is None else _message(row)
+        rows = await self._fetch(_GET_IN_ROOM, parameters)
+        return _message(rows[0]) if rows else None
 
     async def list_branch(
         self, chatroom_id: str, *, leaf_id: str, limit: int | None, characters: int | None = None
@@ -285,7 +319,7 @@ class PostgresMessageRepository(PostgresRepository):
             "steps": _MAX_DEPTH if limit is None else limit,
             "characters": _NO_BOUND if characters is None else characters,
         }
-        return [_message(row) for row in await self._execute(_BRANCH, parameters)]
+        return [_message(row) for row in await self._fetch(_BRANCH, parameters)]
 
     async def page_of_branch(self, chatroom_id: str, *, leaf_id: str, limit: int) -> Sequence[PlacedMessage]:
         parameters = {
@@ -295,8 +329,8 @@ class PostgresMessageRepository(PostgresRepository):
             "characters": _NO_BOUND,
         }
         return [
-            PlacedMessage(message, Placement.among(message.id, row.versions))
-            for row in await self._execute(_PLACED_BRANCH, parameters)
+            PlacedMessage(message, Placement.among(message.id, row["versions"]))
+            for row in await self._fetch(_PLACED_BRANCH, parameters)
             for message in (_message(row),)
         ]
 
@@ -306,22 +340,16 @@ class PostgresMessageRepository(PostgresRepository):
         return [_message(row) for row in await self._execute(query)]
 
     async def versions(self, chatroom_id: str, parent_ids: Collection[str | None]) -> Mapping[str | None, list[str]]:
-        c = t.messages.c
-        keys = [uuid.UUID(p) for p in parent_ids if p is not None]
-        conditions = [c.parent_id.in_(keys)] if keys else []
-        if None in parent_ids:
-            conditions.append(c.parent_id.is_(None))
         found: dict[str | None, list[str]] = {parent: [] for parent in parent_ids}
-        if not conditions:
+        if not parent_ids:
             return found
-        rows = await self._execute(
-            select(c.id, c.parent_id)
-            .where(c.chatroom_id == uuid.UUID(chatroom_id))
-            .where(or_(*conditions))
-            .order_by(c.created_at, c.id)
-        )
-        for row in rows:
-            found.setdefault(uuid_str(row.parent_id), []).append(str(row.id))
+        parameters = {
+            "room": uuid.UUID(chatroom_id),
+            "parents": [uuid.UUID(p) for p in parent_ids if p is not None],
+            "first": None in parent_ids,
+        }
+        for row in await self._fetch(_VERSIONS, parameters):
+            found.setdefault(uuid_str(row[1]), []).append(str(row[0]))
         return found
 
     async def newest_leaf(self, chatroom_id: str, message_id: str) -> str:
@@ -330,7 +358,7 @@ class PostgresMessageRepository(PostgresRepository):
         return message_id if leaf is None else str(leaf)
 
     async def update(self, message: Message) -> None:
-        await self._execute(_UPDATE, {"key": uuid.UUID(message.id), **_message_values(message)})
+        await self._fetch(_UPDATE, {"key": uuid.UUID(message.id), **_message_values(message)})
 
     async def list_failed_since(self, since: datetime, *, limit: int) -> Sequence[str]:
         c = t.messages.c
@@ -344,7 +372,7 @@ class PostgresMessageRepository(PostgresRepository):
         return [str(row.id) for row in rows]
 
     async def count_unfinished_replies(self, owner_id: str) -> int:
-        return int((await self._execute(_UNFINISHED_OF_OWNER, {"owner": uuid.UUID(owner_id)})).scalar_one())
+        return int((await self._fetch(_UNFINISHED_OF_OWNER, {"owner": uuid.UUID(owner_id)}))[0][0])
 
     async def list_stalled(self, *, pending_before: datetime, now: datetime, limit: int) -> Sequence[str]:
         c = t.messages.c

@@ -9,17 +9,22 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres import tables as t
-from adapters.postgres.repository import PostgresRepository
+from adapters.postgres.repository import DriverStatement, PostgresRepository
 
 _u = t.daily_usage
-# Made once: every send counts (py-spy: building these per call was CPU on the send path).
+# Made once and run on the driver: every send counts (py-spy: building these per call,
+# then SQLAlchemy's work per execution, were CPU on the send path).
 _COUNT_ONE = insert(_u).values(user_id=bindparam("user_id"), day=bindparam("day"), count=1)
-_TRY_CONSUME = _COUNT_ONE.on_conflict_do_update(
-    index_elements=["user_id", "day"], set_={"count": _u.c.count + 1}, where=_u.c.count < bindparam("limit")
-).returning(_u.c.count)
-_CONSUME = _COUNT_ONE.on_conflict_do_update(
-    index_elements=["user_id", "day"], set_={"count": _u.c.count + 1}
-).returning(_u.c.count)
+_TRY_CONSUME = DriverStatement(
+    _COUNT_ONE.on_conflict_do_update(
+        index_elements=["user_id", "day"], set_={"count": _u.c.count + 1}, where=_u.c.count < bindparam("limit")
+    ).returning(_u.c.count)
+)
+_CONSUME = DriverStatement(
+    _COUNT_ONE.on_conflict_do_update(index_elements=["user_id", "day"], set_={"count": _u.c.count + 1}).returning(
+        _u.c.count
+    )
+)
 
 
 class PostgresQuotaCounter(PostgresRepository):
@@ -29,12 +34,12 @@ class PostgresQuotaCounter(PostgresRepository):
 
     async def try_consume(self, user_id: str, day: date, limit: int) -> int | None:
         parameters = {"user_id": uuid.UUID(user_id), "day": day, "limit": limit}
-        row = (await self._execute(_TRY_CONSUME, parameters)).first()
-        return None if row is None else int(row[0])
+        rows = await self._fetch(_TRY_CONSUME, parameters)
+        return int(rows[0][0]) if rows else None
 
     async def consume(self, user_id: str, day: date) -> int:
         parameters = {"user_id": uuid.UUID(user_id), "day": day}
-        return int((await self._execute(_CONSUME, parameters)).scalar_one())
+        return int((await self._fetch(_CONSUME, parameters))[0][0])
 
     async def count(self, user_id: str, day: date) -> int:
         u = t.daily_usage

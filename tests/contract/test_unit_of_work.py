@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -83,6 +84,28 @@ async def test_nothing_is_kept_without_commit(adapters: Container) -> None:
             raise RuntimeError("use case failed")
     async with adapters.uow()() as uow:
         assert await uow.users.get(user.id) is None
+
+
+async def test_work_after_a_commit_is_kept_only_by_the_next_commit(adapters: Container) -> None:
+    """PostgreSQL's units of work run their own transactions (SQLAlchemy and the driver's
+    statements in the same one): after a commit, the next statement opens another."""
+    user = _user()
+    room = Chatroom(id=_id(), owner_id=user.id, title="Kept", created_at=T0, updated_at=T0)
+    async with adapters.uow()() as uow:
+        await uow.users.add(user)  # a statement made per call
+        await uow.commit()
+        await uow.chatrooms.add(room)
+        await uow.commit()
+        await uow.chatrooms.touch(room, T0 + timedelta(hours=1))  # a statement run on the driver
+        await uow.users.update(replace(user, name="Not kept"))
+    async with adapters.uow()() as uow:
+        assert await uow.users.get(user.id) == user
+        assert (await uow.chatrooms.get(room.id)).updated_at == T0  # type: ignore[union-attr]
+        await uow.chatrooms.touch(room, T0 + timedelta(hours=2))
+        await uow.commit()
+        await uow.commit()  # nothing since: nothing to do
+    async with adapters.uow()() as uow:
+        assert (await uow.chatrooms.get(room.id)).updated_at == T0 + timedelta(hours=2)  # type: ignore[union-attr]
 
 
 async def test_an_entity_changed_but_not_saved_changes_nothing(adapters: Container) -> None:
