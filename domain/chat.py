@@ -200,6 +200,25 @@ class TokenUsage:
         return self.prompt_tokens + self.response_tokens
 
 
+@dataclass(frozen=True, slots=True)
+class ContextMessage:
+    """What a model's context reads of a message: who said what, how it ended, and
+    where it stands in its branch. Read for every message of a context, every reply,
+    so only these (a whole Message row cost several times as much to read)."""
+
+    id: str
+    parent_id: str | None
+    reply_to: str | None
+    role: MessageRole
+    status: MessageStatus
+    content: str
+    attachments: tuple[Attachment, ...] = ()
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED
+
+
 @dataclass(slots=True)
 class Message:
     id: str

@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from adapters.memory.tables import Table, Transaction
-from domain.chat import Chatroom, Message, MessageStatus, PlacedMessage, Placement
+from domain.chat import Chatroom, ContextMessage, Message, MessageStatus, PlacedMessage, Placement
 
 
 def _age(message: Message) -> tuple[datetime, str]:
@@ -32,9 +32,18 @@ class InMemoryMessageRepository:
         message = self._rows.get(message_id)
         return message if message is not None and message.chatroom_id == chatroom_id else None
 
-    async def list_branch(
-        self, chatroom_id: str, *, leaf_id: str, limit: int | None, characters: int | None = None
-    ) -> Sequence[Message]:
+    async def list_branch(self, chatroom_id: str, *, leaf_id: str, limit: int | None) -> Sequence[Message]:
+        return self._walk(chatroom_id, leaf_id, limit=limit, characters=None)
+
+    async def context_before(
+        self, chatroom_id: str, *, leaf_id: str, limit: int, characters: int
+    ) -> Sequence[ContextMessage]:
+        return [
+            ContextMessage(m.id, m.parent_id, m.reply_to, m.role, m.status, m.content, m.attachments)
+            for m in self._walk(chatroom_id, leaf_id, limit=limit, characters=characters)
+        ]
+
+    def _walk(self, chatroom_id: str, leaf_id: str, *, limit: int | None, characters: int | None) -> list[Message]:
         branch: list[Message] = []
         read = 0
         message = self._in_room(chatroom_id, leaf_id)

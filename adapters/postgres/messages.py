@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 from adapters.postgres import tables as t
 from adapters.postgres.repository import DriverStatement, PostgresRepository, uuid_str
 from domain.chat import (
+    ContextMessage,
     Feedback,
     FinishReason,
     Message,
@@ -222,40 +223,45 @@ _UNFINISHED_OF_OWNER = DriverStatement(
 )
 
 
-def _walk_up(extra: str = "") -> TextClause:
-    """From the message ``:leaf`` up through its parents, whole rows, newest first.
-    Each step is a primary-key lookup of the parent, and the walk stops after ``:steps``
-    of them, or once the content read holds ``:characters`` characters: a page costs the
-    same in a room of any size, and a reply's context is read in one statement. Only our
-    own column names are formatted into the text; every value is a bound parameter."""
+def _walk_up(names: Sequence[str], extra: str = "") -> TextClause:
+    """From the message ``:leaf`` up through its parents, columns ``names``, newest
+    first. Each step is a primary-key lookup of the parent, and the walk stops after
+    ``:steps`` of them, or once the content read holds ``:characters`` characters: a page
+    costs the same in a room of any size, and a reply's context is read in one
+    statement. Only our own column names are formatted into the text; every value is a
+    bound parameter."""
+    carried = [*names, *(["parent_id"] if "parent_id" not in names else [])]
     return text(
         f"""
         WITH RECURSIVE branch AS (
-            SELECT {", ".join(_NAMES)}, 1 AS depth, char_length(content)::bigint AS read
+            SELECT {", ".join(carried)}, 1 AS depth, char_length(content)::bigint AS read
             FROM messages WHERE id = :leaf AND chatroom_id = :room
             UNION ALL
-            SELECT {", ".join("m." + name for name in _NAMES)}, b.depth + 1, b.read + char_length(m.content)::bigint
+            SELECT {", ".join("m." + name for name in carried)}, b.depth + 1, b.read + char_length(m.content)::bigint
             FROM branch b JOIN messages m ON m.id = b.parent_id
             WHERE b.depth < :steps AND b.read < :characters
         )
-        SELECT {", ".join(_NAMES)}{extra} FROM branch ORDER BY depth
+        SELECT {", ".join(names)}{extra} FROM branch ORDER BY depth
         """  # noqa: S608
     )
 
 
-_BRANCH = DriverStatement(_walk_up())
+_BRANCH = DriverStatement(_walk_up(_NAMES))
+# What a context reads of each message (ContextMessage), in its order.
+_CONTEXT = DriverStatement(_walk_up(["id", "parent_id", "reply_to", "role", "status", "content", "attachments"]))
 
 # Each message with the ids of its versions (oldest first), read by index from
 # (chatroom_id, parent_id, created_at): a page in one statement.
 _PLACED_BRANCH = DriverStatement(
     _walk_up(
+        _NAMES,
         """, CASE WHEN branch.parent_id IS NULL THEN
             (SELECT array_agg(s.id::text ORDER BY s.created_at, s.id) FROM messages s
              WHERE s.chatroom_id = :room AND s.parent_id IS NULL)
         ELSE
             (SELECT array_agg(s.id::text ORDER BY s.created_at, s.id) FROM messages s
              WHERE s.chatroom_id = :room AND s.parent_id = branch.parent_id)
-        END AS versions"""
+        END AS versions""",
     )
 )
 
@@ -310,16 +316,36 @@ class PostgresMessageRepository(PostgresRepository):
         rows = await self._fetch(_GET_IN_ROOM, parameters)
         return _message(rows[0]) if rows else None
 
-    async def list_branch(
-        self, chatroom_id: str, *, leaf_id: str, limit: int | None, characters: int | None = None
-    ) -> Sequence[Message]:
+    async def list_branch(self, chatroom_id: str, *, leaf_id: str, limit: int | None) -> Sequence[Message]:
         parameters = {
             "leaf": uuid.UUID(leaf_id),
             "room": uuid.UUID(chatroom_id),
             "steps": _MAX_DEPTH if limit is None else limit,
-            "characters": _NO_BOUND if characters is None else characters,
+            "characters": _NO_BOUND,
         }
         return [_message(row) for row in await self._fetch(_BRANCH, parameters)]
+
+    async def context_before(
+        self, chatroom_id: str, *, leaf_id: str, limit: int, characters: int
+    ) -> Sequence[ContextMessage]:
+        parameters = {
+            "leaf": uuid.UUID(leaf_id),
+            "room": uuid.UUID(chatroom_id),
+            "steps": limit,
+            "characters": characters,
+        }
+        return [
+            ContextMessage(
+                str(id_),
+                None if parent_id is None else str(parent_id),
+                None if reply_to is None else str(reply_to),
+                MessageRole(role),
+                MessageStatus(status),
+                content,
+                tuple(_attachment(item) for item in attachments) if attachments else (),
+            )
+            for id_, parent_id, reply_to, role, status, content, attachments in await self._fetch(_CONTEXT, parameters)
+        ]
 
     async def page_of_branch(self, chatroom_id: str, *, leaf_id: str, limit: int) -> Sequence[PlacedMessage]:
         parameters = {

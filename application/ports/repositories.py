@@ -6,7 +6,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from domain.chat import Chatroom, Message, PlacedMessage, TokenUsage
+from domain.chat import Chatroom, ContextMessage, Message, PlacedMessage, TokenUsage
 from domain.exports import Export
 from domain.gems import Gem
 from domain.instructions import PersonalInstructions
@@ -112,14 +112,16 @@ class MessageRepository(Protocol):
         """``for_update`` locks the row until the unit of work ends."""
 
     async def get_in_chatroom(self, chatroom_id: str, message_id: str) -> Message | None: ...
-    async def list_branch(
-        self, chatroom_id: str, *, leaf_id: str, limit: int | None, characters: int | None = None
-    ) -> Sequence[Message]:
+    async def list_branch(self, chatroom_id: str, *, leaf_id: str, limit: int | None) -> Sequence[Message]:
         """The message ``leaf_id`` and the messages it follows, newest first, at most
-        ``limit`` (None: back to the first), and with ``characters``, none past the one
-        whose content brings what was read to that many characters. Empty when
-        ``leaf_id`` is not in the chatroom. Costs an index lookup a message returned,
-        however large the tree."""
+        ``limit`` (None: back to the first). Empty when ``leaf_id`` is not in the
+        chatroom. Costs an index lookup a message returned, however large the tree."""
+
+    async def context_before(
+        self, chatroom_id: str, *, leaf_id: str, limit: int, characters: int
+    ) -> Sequence[ContextMessage]:
+        """``list_branch`` as a model's context reads it, and none past the message whose
+        content brings what was read to ``characters`` characters."""
 
     async def page_of_branch(self, chatroom_id: str, *, leaf_id: str, limit: int) -> Sequence[PlacedMessage]:
         """``list_branch`` with each message's place among its versions, in one read."""

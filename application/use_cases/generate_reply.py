@@ -20,7 +20,7 @@ from application.ports.services import (
 )
 from application.services.plans import plan_of
 from application.services.refunds import give_back_message
-from domain.chat import FinishReason, Message, MessageRole, MessageStatus, TokenUsage
+from domain.chat import ContextMessage, FinishReason, Message, MessageRole, MessageStatus, TokenUsage
 from domain.context import CHARS_PER_TOKEN, ContextWindow, Prompt, Turn, instruction_tokens
 from domain.errors import ValidationError
 from domain.instructions import system_instruction
@@ -286,7 +286,7 @@ class GenerateReply:
             # A turn costs at least a token per CHARS_PER_TOKEN characters of its text, so
             # past budget x CHARS_PER_TOKEN characters the window is surely full: one read
             # brings what the budget needs (another only if turns were left out).
-            page = await uow.messages.list_branch(
+            page = await uow.messages.context_before(
                 reply.chatroom_id,
                 leaf_id=start,
                 limit=self.context.page_size,
@@ -393,6 +393,6 @@ class GenerateReply:
             await uow.commit()
 
 
-def _came_to_nothing(reply: Message) -> bool:
+def _came_to_nothing(reply: ContextMessage) -> bool:
     """A reply that failed, or ended without a word (stopped before its first chunk)."""
     return reply.status is MessageStatus.FAILED or (reply.is_finished and not reply.content)

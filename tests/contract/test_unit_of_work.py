@@ -19,7 +19,7 @@ from application.use_cases.delete_chatroom import DeleteChatroomCommand
 from application.use_cases.fork_chatroom import ForkChatroomCommand
 from application.use_cases.manage_uploads import StoreUploadCommand
 from application.use_cases.send_message import SendMessageCommand
-from domain.chat import Chatroom, FinishReason, Message, MessageRole, MessageStatus, TokenUsage
+from domain.chat import Chatroom, ContextMessage, FinishReason, Message, MessageRole, MessageStatus, TokenUsage
 from domain.errors import Conflict, NotFound
 from domain.exports import Export
 from domain.gems import Gem
@@ -289,12 +289,19 @@ async def test_a_conversation_tree_pages_along_one_branch_and_knows_each_message
             u0.id,
         ]
         assert await uow.messages.list_branch(elsewhere.id, leaf_id=r2.id, limit=10) == []
-        # Bounded by the characters read: none past the one that reaches the bound (the
-        # replies here are still empty; "third" is 5 characters, "second" 6).
+        # A context's read: bounded by the characters read too, none past the one that
+        # reaches the bound (the replies here are still empty; "third" is 5 characters,
+        # "second" 6), and what it reads of each is the message's.
         for characters, expected in ((0, [r2]), (5, [r2, u2]), (6, [r2, u2, r1a, u1]), (11, [r2, u2, r1a, u1])):
-            bounded = await uow.messages.list_branch(room.id, leaf_id=r2.id, limit=None, characters=characters)
+            bounded = await uow.messages.context_before(room.id, leaf_id=r2.id, limit=100, characters=characters)
             assert [m.id for m in bounded] == [m.id for m in expected], characters
-        assert len(await uow.messages.list_branch(room.id, leaf_id=r2.id, limit=2, characters=100)) == 2
+        assert len(await uow.messages.context_before(room.id, leaf_id=r2.id, limit=2, characters=100)) == 2
+        assert await uow.messages.context_before(elsewhere.id, leaf_id=r2.id, limit=10, characters=100) == []
+        read = await uow.messages.context_before(room.id, leaf_id=r2.id, limit=4, characters=1000)
+        assert read == [
+            ContextMessage(m.id, m.parent_id, m.reply_to, m.role, m.status, m.content, m.attachments)
+            for m in (r2, u2, r1a, u1)
+        ]
         versions = await uow.messages.versions(room.id, {None, u1.id, r1a.id, r2.id})
         assert versions == {None: [u0.id, edited.id], u1.id: [r1a.id, r1b.id], r1a.id: [u2.id], r2.id: []}
         assert await uow.messages.versions(elsewhere.id, {None, u1.id}) == {None: [], u1.id: []}
