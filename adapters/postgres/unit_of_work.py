@@ -84,13 +84,17 @@ class PostgresUnitOfWork:
     ) -> None:
         connection, self._connection = self._connection, None
         transaction, self._transaction = self._transaction, None
-        self._driver = None
+        driver, self._driver = self._driver, None
         self._entered = False
         if connection is None:
             return
         try:
             if transaction is not None:
                 await transaction.rollback()
+            elif driver is not None and driver.is_in_transaction():
+                # A BEGIN whose answer never came (the task was cancelled): the pool's
+                # reset cannot see it, so end it here rather than pool it half open.
+                await driver.execute("ROLLBACK")
             await connection.close()
         except (TimeoutError, DBAPIError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
             # The connection is already gone; nothing was committed, so nothing to undo.
