@@ -16,12 +16,19 @@ log = logging.getLogger(__name__)
 class RedisReplyEventStream:
     """One Redis Stream per reply. Readers start from the first entry and block for
     more, so a reader that arrives late or reconnects misses nothing while the stream
-    is kept (``retention_seconds`` after the last event); after that the stored message
-    is the record. Publishing is best effort: the database, not the stream, is the truth."""
+    is kept (``retention_seconds`` after its first chunk from a process and after its
+    last event; a reply is written within minutes, the job's time limit); after that
+    the stored message is the record. Publishing is best effort: the database, not the
+    stream, is the truth."""
+
+    # Replies this process has published a chunk of, whose stream already expires: at
+    # most this many remembered (forgetting one costs an EXPIRE, nothing more).
+    _REMEMBERED = 10_000
 
     def __init__(self, redis: Redis, *, retention_seconds: int = 3600) -> None:
         self._redis = redis
         self._retention = retention_seconds
+        self._expiring: dict[str, None] = {}
 
     @staticmethod
     def _key(reply_id: str) -> str:
@@ -35,13 +42,27 @@ class RedisReplyEventStream:
             "text": event.text,
             "error": event.error or "",
         }
+        key = self._key(reply_id)
         try:
+            if event.kind is ReplyEventKind.CHUNK and reply_id in self._expiring:
+                # The stream's expiry was set with this reply's first chunk here and is
+                # set again with its last event: a chunk in between is one command (the
+                # pipeline of two was a sixth of a worker's CPU, py-spy).
+                await self._redis.xadd(key, fields)  # type: ignore[arg-type]
+                return
             async with self._redis.pipeline(transaction=False) as pipe:
-                pipe.xadd(self._key(reply_id), fields)  # type: ignore[arg-type]
-                pipe.expire(self._key(reply_id), self._retention)
+                pipe.xadd(key, fields)  # type: ignore[arg-type]
+                pipe.expire(key, self._retention)
                 await pipe.execute()
         except (RedisError, OSError) as error:
             log.warning("reply event not published: %s", type(error).__name__)
+            return
+        if event.kind is ReplyEventKind.CHUNK:
+            if len(self._expiring) >= self._REMEMBERED:
+                del self._expiring[next(iter(self._expiring))]
+            self._expiring[reply_id] = None
+        else:
+            self._expiring.pop(reply_id, None)
 
     async def follow(self, reply_id: str, *, idle_timeout: float) -> AsyncGenerator[ReplyEvent | None, None]:
         key, last = self._key(reply_id), "0-0"

@@ -113,3 +113,25 @@ async def test_over_redis_a_stop_is_heard_at_once_not_at_the_next_look(real_cont
     # And one asked before anyone watched is read from its key at once.
     await asker.request("before")
     await asyncio.wait_for(watcher.wait("before"), 2)
+
+
+async def test_over_redis_a_reply_s_stream_expires_from_its_first_chunk_and_again_from_its_last_event(
+    real_container: Container,
+) -> None:
+    from adapters.redis.reply_events import RedisReplyEventStream
+
+    redis = real_container.adapters.redis()
+    stream = RedisReplyEventStream(redis, retention_seconds=100)
+    key = "reply:kept:events"
+    await stream.publish("kept", ReplyEvent(kind=ReplyEventKind.CHUNK, attempt=1, offset=1, text="a"))
+    assert 90 < await redis.ttl(key) <= 100
+    await redis.expire(key, 50)  # time passes
+    await stream.publish("kept", ReplyEvent(kind=ReplyEventKind.CHUNK, attempt=1, offset=2, text="b"))
+    assert 40 < await redis.ttl(key) <= 50  # a chunk in between is only added
+    await stream.publish("kept", ReplyEvent(kind=ReplyEventKind.DONE, attempt=1, offset=2))
+    assert 90 < await redis.ttl(key) <= 100  # kept a whole retention after the last event
+    assert await redis.xlen(key) == 3
+    # The next attempt, or the same reply written again by another process, sets it anew.
+    await redis.expire(key, 50)
+    await stream.publish("kept", ReplyEvent(kind=ReplyEventKind.CHUNK, attempt=2, offset=1, text="c"))
+    assert 90 < await redis.ttl(key) <= 100
