@@ -9,20 +9,21 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres import tables as t
-from adapters.postgres.repository import PostgresRepository
+from adapters.postgres.repository import DriverStatement, PostgresRepository
 from domain.instructions import NO_PERSONAL_INSTRUCTIONS, PersonalInstructions
 
-# Made once: every reply reads its owner's instructions.
+# Made once and run on the driver: every reply reads its owner's instructions.
 _c = t.personal_instructions.c
-_OF = select(_c.about_me, _c.response_style).where(_c.user_id == bindparam("user_id"))
+_OF = DriverStatement(select(_c.about_me, _c.response_style).where(_c.user_id == bindparam("user_id")))
 
 
 class PostgresInstructionsRepository(PostgresRepository):
     async def of(self, user_id: str) -> PersonalInstructions:
-        row = (await self._execute(_OF, {"user_id": uuid.UUID(user_id)})).first()
-        if row is None:
+        rows = await self._fetch(_OF, {"user_id": uuid.UUID(user_id)})
+        if not rows:
             return NO_PERSONAL_INSTRUCTIONS
-        return PersonalInstructions(about_me=row.about_me, response_style=row.response_style)
+        about_me, response_style = rows[0]
+        return PersonalInstructions(about_me=about_me, response_style=response_style)
 
     async def put(self, user_id: str, instructions: PersonalInstructions, now: datetime) -> None:
         values = {"about_me": instructions.about_me, "response_style": instructions.response_style, "updated_at": now}

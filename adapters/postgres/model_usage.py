@@ -10,13 +10,13 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres import tables as t
-from adapters.postgres.repository import PostgresRepository
+from adapters.postgres.repository import DriverStatement, PostgresRepository
 from domain.chat import TokenUsage
 from domain.quota import ModelUsage
 
 _u = t.model_usage
-# Made once: every reply records its usage.
-_RECORD = (
+# Made once and run on the driver: every reply records its usage.
+_RECORD = DriverStatement(
     insert(_u)
     .values(
         user_id=bindparam("user_id"),
@@ -47,7 +47,7 @@ class PostgresModelUsageLedger(PostgresRepository):
             "prompt": prompt,
             "response": response,
         }
-        await self._execute(_RECORD, parameters)
+        await self._fetch(_RECORD, parameters)
 
     async def totals(self, user_id: str, first: date, last: date) -> Sequence[ModelUsage]:
         c = t.model_usage.c
