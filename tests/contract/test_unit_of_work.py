@@ -990,3 +990,28 @@ async def test_exports_round_trip_and_expire_a_day_after_they_finish(adapters: C
         assert [e.id for e in await uow.exports.list_expired(T0 + timedelta(seconds=30), limit=10)] == [new.id]
         later = await uow.exports.list_expired(T0 + timedelta(minutes=2), limit=10)
         assert sorted(e.id for e in later) == sorted([old.id, new.id])
+
+
+async def test_a_message_s_files_come_back_by_every_read_of_it(adapters: Container) -> None:
+    ada = await _with_user(adapters)
+    (room,) = await _rooms(adapters, ada, 1)
+    upload = Upload(
+        id=_id(), owner_id=ada.id, filename="menu.pdf", kind=UploadKind.PDF, mime_type="application/pdf",
+        size_bytes=10, sha256="1" * 64, created_at=T0, pages=3,
+    )  # fmt: skip
+    asked = Message.from_user(
+        id=_id(), chatroom_id=room.id, content="What is cheap?", now=T0, attachments=(upload.as_attachment(),)
+    )
+    reply = Message.pending_reply(id=_id(), to=asked, now=T0 + timedelta(seconds=1))
+    async with adapters.uow()() as uow:
+        await uow.uploads.add(upload)
+        for message in (asked, reply):
+            await uow.messages.add(message)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        assert await uow.messages.get(asked.id) == asked
+        assert await uow.messages.list_branch(room.id, leaf_id=reply.id, limit=None) == [reply, asked]
+        page = await uow.messages.page_of_branch(room.id, leaf_id=reply.id, limit=10)
+        assert [placed.message for placed in page] == [reply, asked]
+        context = await uow.messages.context_before(room.id, leaf_id=reply.id, limit=10, characters=1000)
+        assert [m.attachments for m in context] == [(), asked.attachments]
