@@ -147,10 +147,9 @@ def _row(message: Message) -> dict[str, Any]:
 
 def _driver_row(message: Message) -> dict[str, Any]:
     """``_row`` as the driver takes it: JSON as text."""
-    return {
-        **_row(message),
-        "attachments": msgspec.json.encode([_attachment_item(a) for a in message.attachments]).decode(),
-    }
+    row = _row(message)
+    row["attachments"] = msgspec.json.encode(row["attachments"]).decode()
+    return row
 
 
 def _links(messages: Sequence[Message]) -> list[dict[str, Any]]:
@@ -310,6 +309,11 @@ _NEWEST_LEAF = text(
 )
 
 
+def _walk(chatroom_id: str, leaf_id: str, *, steps: int, characters: int = _NO_BOUND) -> dict[str, Any]:
+    """The parameters of a walk up a branch (_walk_up)."""
+    return {"leaf": uuid.UUID(leaf_id), "room": uuid.UUID(chatroom_id), "steps": steps, "characters": characters}
+
+
 class PostgresMessageRepository(PostgresRepository):
     async def add(self, message: Message) -> None:
         await self._fetch(_ADD, _driver_row(message))
@@ -334,23 +338,13 @@ class PostgresMessageRepository(PostgresRepository):
         return _message(rows[0]) if rows else None
 
     async def list_branch(self, chatroom_id: str, *, leaf_id: str, limit: int | None) -> Sequence[Message]:
-        parameters = {
-            "leaf": uuid.UUID(leaf_id),
-            "room": uuid.UUID(chatroom_id),
-            "steps": _MAX_DEPTH if limit is None else limit,
-            "characters": _NO_BOUND,
-        }
+        parameters = _walk(chatroom_id, leaf_id, steps=_MAX_DEPTH if limit is None else limit)
         return [_message(row) for row in await self._fetch(_BRANCH, parameters)]
 
     async def context_before(
         self, chatroom_id: str, *, leaf_id: str, limit: int, characters: int
     ) -> Sequence[ContextMessage]:
-        parameters = {
-            "leaf": uuid.UUID(leaf_id),
-            "room": uuid.UUID(chatroom_id),
-            "steps": limit,
-            "characters": characters,
-        }
+        parameters = _walk(chatroom_id, leaf_id, steps=limit, characters=characters)
         return [
             ContextMessage(
                 id_,
@@ -365,12 +359,7 @@ class PostgresMessageRepository(PostgresRepository):
         ]
 
     async def page_of_branch(self, chatroom_id: str, *, leaf_id: str, limit: int) -> Sequence[PlacedMessage]:
-        parameters = {
-            "leaf": uuid.UUID(leaf_id),
-            "room": uuid.UUID(chatroom_id),
-            "steps": limit,
-            "characters": _NO_BOUND,
-        }
+        parameters = _walk(chatroom_id, leaf_id, steps=limit)
         return [
             PlacedMessage(message, Placement.among(message.id, row["versions"]))
             for row in await self._fetch(_PLACED_BRANCH, parameters)
