@@ -7,6 +7,7 @@ from datetime import datetime
 
 from adapters.memory.tables import Table, Transaction
 from domain.chat import Chatroom, ContextMessage, Message, MessageStatus, PlacedMessage, Placement
+from domain.errors import Conflict
 
 
 def _age(message: Message) -> tuple[datetime, str]:
@@ -19,9 +20,12 @@ class InMemoryMessageRepository:
         self._chatrooms: Table[str, Chatroom] = Table(uow, "chatrooms")
 
     async def add(self, message: Message) -> None:
-        self._rows.put(message.id, message)
+        await self.add_all([message])
 
     async def add_all(self, messages: Sequence[Message]) -> None:
+        ids = [message.id for message in messages]
+        if len(set(ids)) != len(ids) or any(self._rows.get(message_id) is not None for message_id in ids):
+            raise Conflict("That conflicts with existing data.")
         for message in messages:
             self._rows.put(message.id, message)
 

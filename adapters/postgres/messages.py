@@ -159,6 +159,10 @@ def _links(messages: Sequence[Message]) -> list[dict[str, Any]]:
 # Rows per INSERT when copying a conversation: well under PostgreSQL's 32,767
 # parameters a statement, at some 20 a row.
 _BATCH = 1000
+# Up to so many (a send's question and its reply), one execution each in a single round
+# trip; more (a copied conversation) as INSERTs of _BATCH rows, which cost PostgreSQL
+# less than as many executions.
+_FEW = 16
 
 # Made once: a send adds two messages, and building the statement with its values
 # each time was a tenth of the API's CPU per send (py-spy). The statements every send
@@ -321,6 +325,13 @@ class PostgresMessageRepository(PostgresRepository):
             await self._execute(insert(t.message_attachments).values(_links([message])))
 
     async def add_all(self, messages: Sequence[Message]) -> None:
+        if not messages:
+            return
+        if len(messages) <= _FEW:
+            await self._execute_many(_ADD, [_driver_row(m) for m in messages])
+            if links := _links(messages):
+                await self._execute(insert(t.message_attachments).values(links))
+            return
         for start in range(0, len(messages), _BATCH):
             batch = messages[start : start + _BATCH]
             await self._execute(insert(t.messages).values([_row(m) for m in batch]))

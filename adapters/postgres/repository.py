@@ -43,6 +43,8 @@ class StatementRunner(Protocol):
 
     async def fetch(self, statement: DriverStatement, parameters: Mapping[str, Any]) -> list[asyncpg.Record]: ...
 
+    async def execute_many(self, statement: DriverStatement, rows: Sequence[Mapping[str, Any]]) -> None: ...
+
 
 class PostgresRepository:
     def __init__(self, runner: StatementRunner) -> None:
@@ -53,6 +55,9 @@ class PostgresRepository:
 
     async def _fetch(self, statement: DriverStatement, parameters: Mapping[str, Any]) -> list[asyncpg.Record]:
         return await self._runner.fetch(statement, parameters)
+
+    async def _execute_many(self, statement: DriverStatement, rows: Sequence[Mapping[str, Any]]) -> None:
+        await self._runner.execute_many(statement, rows)
 
     async def _note_file_deletions(self, keys: Sequence[str]) -> None:
         """The bytes under ``keys`` are to be deleted once this transaction commits; noted

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from types import TracebackType
 from typing import Any, Self
@@ -132,6 +132,19 @@ class PostgresUnitOfWork:
         try:
             rows: list[asyncpg.Record] = await self._driver.fetch(statement.sql, *statement.arguments(parameters))
             return rows
+        except asyncpg.IntegrityConstraintViolationError:
+            raise Conflict("That conflicts with existing data.") from None
+        except (TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+            await self._lost()
+            raise DependencyUnavailable("The database is unavailable.") from None
+
+    async def execute_many(self, statement: DriverStatement, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run a statement compiled once for each of ``rows``, in one round trip (asyncpg
+        sends every row's execution before it waits for an answer)."""
+        await self._in_transaction()
+        assert self._driver is not None
+        try:
+            await self._driver.executemany(statement.sql, [statement.arguments(row) for row in rows])
         except asyncpg.IntegrityConstraintViolationError:
             raise Conflict("That conflicts with existing data.") from None
         except (TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError):

@@ -40,6 +40,11 @@ class Exchange:
     reply: Message
     question: Message | None = None
 
+    @property
+    def messages(self) -> list[Message]:
+        """What it adds, parents first."""
+        return [self.reply] if self.question is None else [self.question, self.reply]
+
 
 # Builds the exchange inside the request's transaction, with the chatroom locked.
 Ask = Callable[[UnitOfWork, Chatroom, datetime], Awaitable[Exchange]]
@@ -152,9 +157,7 @@ class ReplyRequests:
                     f"{self.policy.replies_in_flight} of your replies are still being written. Wait for one to finish.",
                     retry_after_seconds=self.policy.in_flight_retry_after,
                 )
-            if exchange.question is not None:
-                await uow.messages.add(exchange.question)
-            await uow.messages.add(exchange.reply)
+            await uow.messages.add_all(exchange.messages)
             await uow.chatrooms.touch(chatroom, now, active_leaf_id=exchange.reply.id)
             if request.idempotency_key is not None:
                 await uow.idempotency.add(owner_id, request.idempotency_key, exchange.reply.id)

@@ -1015,3 +1015,40 @@ async def test_a_message_s_files_come_back_by_every_read_of_it(adapters: Contain
         assert [placed.message for placed in page] == [reply, asked]
         context = await uow.messages.context_before(room.id, leaf_id=reply.id, limit=10, characters=1000)
         assert [m.attachments for m in context] == [(), asked.attachments]
+
+
+@pytest.mark.parametrize("exchanges", [1, 30], ids=["a send's two", "a copied conversation's sixty"])
+async def test_messages_added_together_come_back_as_they_were_or_not_at_all(
+    adapters: Container, exchanges: int
+) -> None:
+    """A send adds its question and reply in one round trip, a copy of a conversation in
+    batches: either way every message, files and all, or none of them."""
+    ada = await _with_user(adapters)
+    (room,) = await _rooms(adapters, ada, 1)
+    upload = Upload(
+        id=_id(), owner_id=ada.id, filename="menu.pdf", kind=UploadKind.PDF, mime_type="application/pdf",
+        size_bytes=10, sha256="2" * 64, created_at=T0, pages=3,
+    )  # fmt: skip
+    messages: list[Message] = []
+    for i in range(exchanges):
+        asked = Message.from_user(
+            id=_id(),
+            chatroom_id=room.id,
+            content=f"question {i}",
+            now=T0 + timedelta(seconds=2 * i),
+            after=messages[-1] if messages else None,
+            attachments=(upload.as_attachment(),) if i == exchanges - 1 else (),
+        )
+        messages += [asked, Message.pending_reply(id=_id(), to=asked, now=T0 + timedelta(seconds=2 * i + 1))]
+    async with adapters.uow()() as uow:
+        await uow.uploads.add(upload)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        with pytest.raises(Conflict):
+            await uow.messages.add_all([*messages, replace(messages[-1], content="the same id again")])
+    async with adapters.uow()() as uow:
+        assert await uow.messages.get(messages[0].id) is None
+        await uow.messages.add_all(messages)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        assert await uow.messages.list_branch(room.id, leaf_id=messages[-1].id, limit=None) == messages[::-1]
