@@ -20,7 +20,7 @@ from application.ports.services import (
 )
 from application.services.plans import plan_of
 from application.services.refunds import give_back_message
-from domain.chat import ContextMessage, FinishReason, Message, MessageRole, MessageStatus, TokenUsage
+from domain.chat import Chatroom, ContextMessage, FinishReason, Message, MessageRole, MessageStatus, TokenUsage
 from domain.context import CHARS_PER_TOKEN, ContextWindow, Prompt, Turn, instruction_tokens
 from domain.errors import ValidationError
 from domain.instructions import system_instruction
@@ -75,11 +75,15 @@ class ReplyDeferred(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Generation:
-    """A reply whose lease this attempt holds, and the prompt it answers."""
+    """A reply whose lease this attempt holds, the prompt it answers, and what its room
+    was when it started: whose it is (usage is counted under them) and whether it
+    still needed a name (read again, under lock, before one is given)."""
 
     reply: Message
     attempt: int
     prompt: Prompt
+    owner_id: str | None = None
+    room_untitled: bool = False
 
 
 @dataclass(slots=True, kw_only=True)
@@ -96,11 +100,6 @@ class _Progress:
     @property
     def text(self) -> str:
         return "".join(self.pieces)
-
-
-@dataclass(frozen=True, slots=True)
-class _Stored:
-    room_untitled: bool
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -172,11 +171,10 @@ class GenerateReply:
             self._finished("failed", progress, usage=None)
             return
         text = progress.text
-        stored = await self._complete(reply.id, attempt, text, progress.usage, progress.finish_reason)
-        if stored is not None:
+        if await self._complete(generation, text, progress.usage, progress.finish_reason):
             self._finished("completed", progress, usage=progress.usage)
             await self.events.publish(reply.id, ReplyEvent(kind=ReplyEventKind.DONE, attempt=attempt, offset=len(text)))
-            if stored.room_untitled:
+            if generation.room_untitled:
                 await self._name_chatroom(reply.chatroom_id, [*generation.prompt.turns, Turn(MessageRole.MODEL, text)])
 
     async def _stop_asked(self, reply_id: str) -> None:
@@ -245,21 +243,24 @@ class GenerateReply:
             if reply is None or reply.is_finished or reply.is_leased(now):
                 return None
             attempt = reply.start_generation(now=now, lease=self.generation.lease)
-            prompt = await self._prompt_for(uow, reply)
+            chatroom = await uow.chatrooms.get(reply.chatroom_id)
+            # A room deleted meanwhile: nothing will show the reply.
+            prompt = await self._prompt_for(uow, reply, chatroom) if chatroom is not None else Prompt(turns=[])
             # The model that writes it, recorded as it starts (usage is counted under it).
             reply.model = prompt.model.id if prompt.model else None
             await uow.messages.update(reply)
             await uow.commit()
-        return Generation(reply=reply, attempt=attempt, prompt=prompt)
+        if chatroom is None:
+            return Generation(reply=reply, attempt=attempt, prompt=prompt)
+        return Generation(
+            reply=reply, attempt=attempt, prompt=prompt, owner_id=chatroom.owner_id, room_untitled=chatroom.untitled
+        )
 
-    async def _prompt_for(self, uow: UnitOfWork, reply: Message) -> Prompt:
+    async def _prompt_for(self, uow: UnitOfWork, reply: Message, chatroom: Chatroom) -> Prompt:
         """For the chat's effective model (its choice while the owner's plan has it, else
         the plan's default): the instructions in full, then as much of the conversation
         as the rest of the budget holds: the conversation is trimmed, never the
         instructions."""
-        chatroom = await uow.chatrooms.get(reply.chatroom_id)
-        if chatroom is None:  # deleted meanwhile: nothing will show the reply
-            return Prompt(turns=[])
         model = self.models.effective(chatroom.model, await plan_of(uow, chatroom.owner_id))
         personal = await uow.instructions.of(chatroom.owner_id)
         instruction = system_instruction(
@@ -321,26 +322,25 @@ class GenerateReply:
             await uow.commit()
 
     async def _complete(
-        self, reply_id: str, attempt: int, text: str, usage: TokenUsage | None, reason: FinishReason | None
-    ) -> _Stored | None:
-        """Store the reply, or return None if this attempt no longer owns it. Whether the
-        room still needs a name is read in the same transaction, so a named room (nearly
-        all of them) costs no transaction of its own."""
+        self, generation: Generation, text: str, usage: TokenUsage | None, reason: FinishReason | None
+    ) -> bool:
+        """Store the reply; False if this attempt no longer owns it. The room's owner is
+        the one read when the reply started: a room's owner never changes, and a room
+        deleted since took the reply with it."""
         async with self.uow() as uow:
             # Locked: two workers cannot both start, or both finish, one reply.
-            reply = await uow.messages.get(reply_id, for_update=True)
-            if reply is None or reply.is_finished or reply.attempt != attempt:
-                return None
+            reply = await uow.messages.get(generation.reply.id, for_update=True)
+            if reply is None or reply.is_finished or reply.attempt != generation.attempt:
+                return False
             now = self.clock.now()
             charge_again = reply.complete(text=text, usage=usage, now=now, reason=reason or FinishReason.STOP)
             await uow.messages.update(reply)
-            chatroom = await uow.chatrooms.get(reply.chatroom_id)
-            if chatroom is not None:
+            if generation.owner_id is not None:
                 if charge_again:
-                    await self._recount(uow, chatroom.owner_id, reply)
-                await self._record_usage(uow, chatroom.owner_id, reply, usage, now)
+                    await self._recount(uow, generation.owner_id, reply)
+                await self._record_usage(uow, generation.owner_id, reply, usage, now)
             await uow.commit()
-        return _Stored(room_untitled=chatroom is not None and chatroom.untitled)
+        return True
 
     @staticmethod
     async def _record_usage(
