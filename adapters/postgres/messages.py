@@ -174,8 +174,8 @@ _MAX_DEPTH = 10_000_000
 # More characters than any conversation holds (PostgreSQL's bigint).
 _NO_BOUND = 2**62
 
-# A message as read: everything but its search vector.
-_READ = [column for column in t.messages.c if column.name != "search"]
+# A message as read: everything but its search vector and its room's owner.
+_READ = [column for column in t.messages.c if column.name not in {"search", "owner_id"}]
 _NAMES = [column.name for column in _READ]
 # The columns _message reads, in its order, by their place in _READ.
 _FIELDS = operator.itemgetter(
@@ -211,7 +211,8 @@ _GET = select(*_READ).where(t.messages.c.id == bindparam("key"))
 _GET_ONE = DriverStatement(_GET)
 _GET_LOCKED = DriverStatement(_GET.with_for_update())
 _GET_IN_ROOM = DriverStatement(_GET.where(t.messages.c.chatroom_id == bindparam("room")))
-_ADD = DriverStatement(_INSERT.values({name: bindparam(name) for name in _NAMES}))
+_OWNER_OF_ROOM = select(t.chatrooms.c.owner_id).where(t.chatrooms.c.id == bindparam("chatroom_id")).scalar_subquery()
+_ADD = DriverStatement(_INSERT.values({**{name: bindparam(name) for name in _NAMES}, "owner_id": _OWNER_OF_ROOM}))
 # What an update may change (_message_values): all but what a message is born with.
 _CHANGING = [
     name
@@ -221,13 +222,15 @@ _CHANGING = [
 _UPDATE = DriverStatement(
     update(t.messages).where(t.messages.c.id == bindparam("key")).values({name: bindparam(name) for name in _CHANGING})
 )
-# Read through the small partial index of unfinished messages, whoever owns them: the
-# statuses written into the text, so the planner sees it is the index's condition.
+# Read through the owner's entries of a small partial index: the statuses written into
+# the text, so the planner sees it is the index's condition. (Through the rooms' owners
+# it read every user's replies in flight: 1.3 ms of PostgreSQL's CPU a send under
+# load, pg_stat_statements.)
 _UNFINISHED_OF_OWNER = DriverStatement(
     select(func.count())
-    .select_from(t.messages.join(t.chatrooms, t.chatrooms.c.id == t.messages.c.chatroom_id))
+    .select_from(t.messages)
     .where(t.messages.c.status.in_([literal_column("'pending'"), literal_column("'streaming'")]))
-    .where(t.chatrooms.c.owner_id == bindparam("owner"))
+    .where(t.messages.c.owner_id == bindparam("owner"))
 )
 
 
@@ -332,9 +335,13 @@ class PostgresMessageRepository(PostgresRepository):
             if links := _links(messages):
                 await self._execute(insert(t.message_attachments).values(links))
             return
+        rooms = {uuid.UUID(m.chatroom_id) for m in messages}
+        found = await self._execute(select(t.chatrooms.c.id, t.chatrooms.c.owner_id).where(t.chatrooms.c.id.in_(rooms)))
+        owners = {room.id: room.owner_id for room in found}
         for start in range(0, len(messages), _BATCH):
             batch = messages[start : start + _BATCH]
-            await self._execute(insert(t.messages).values([_row(m) for m in batch]))
+            rows = [{**_row(m), "owner_id": owners.get(uuid.UUID(m.chatroom_id))} for m in batch]
+            await self._execute(insert(t.messages).values(rows))
             links = _links(batch)
             for first in range(0, len(links), _BATCH):
                 await self._execute(insert(t.message_attachments).values(links[first : first + _BATCH]))

@@ -139,6 +139,11 @@ messages = Table(
     # What search matches: the words and the files' names, kept by PostgreSQL itself in
     # the message's own transaction. Never read with the message (SEARCH_TEXT).
     Column("search", TSVECTOR, Computed(SEARCH_TEXT, persisted=True)),
+    # The chatroom's owner, copied in as the message is added (a room never changes
+    # hands): so a user's replies in flight are counted from their own rows alone, not
+    # from every user's. Never read with the message. Messages added before 0020 have it
+    # only where they were unfinished or failed (the ones that can be in flight again).
+    Column("owner_id", Uuid),
     Index("ix_messages_search", "search", postgresql_using="gin"),
     # A chatroom's messages, newest first, and keyset pages back in time.
     Index("ix_messages_chatroom_time", "chatroom_id", text("created_at DESC"), text("id DESC")),
@@ -149,6 +154,12 @@ messages = Table(
     Index(
         "ix_messages_unfinished",
         "created_at",
+        postgresql_where=text("status IN ('pending', 'streaming')"),
+    ),
+    # A send's question: how many of this user's replies are being written?
+    Index(
+        "ix_messages_unfinished_of_owner",
+        "owner_id",
         postgresql_where=text("status IN ('pending', 'streaming')"),
     ),
 )

@@ -399,14 +399,33 @@ async def test_unfinished_replies_are_counted_per_owner_across_their_chatrooms(a
         done = Message.pending_reply(id=ids.new_id(), to=asked, now=T0)
         done.complete(text="answer", usage=None, now=T0)
         messages += [asked, pending, streaming, done]
+    # Ada's come in one batch with a long conversation (a copy's way in), Bob's one by one.
+    earlier: list[Message] = []
+    for _ in range(10):
+        question = Message.from_user(
+            id=ids.new_id(), chatroom_id=ada_rooms[0].id, content="q", now=T0, after=earlier[-1] if earlier else None
+        )
+        answered = Message.pending_reply(id=ids.new_id(), to=question, now=T0)
+        answered.complete(text="answer", usage=None, now=T0)
+        earlier += [question, answered]
     async with adapters.uow()() as uow:
-        for message in messages:
+        await uow.messages.add_all([*earlier, *messages[:8]])
+        for message in messages[8:]:
             await uow.messages.add(message)
         await uow.commit()
     async with adapters.uow()() as uow:
         assert await uow.messages.count_unfinished_replies(ada.id) == 4
         assert await uow.messages.count_unfinished_replies(bob.id) == 2
         assert await uow.messages.count_unfinished_replies(_id()) == 0
+        # A failed reply retried is in flight again.
+        failed = messages[1]
+        failed.start_generation(now=T0, lease=timedelta(minutes=3))
+        failed.fail(error="boom", now=T0)
+        await uow.messages.update(failed)
+        assert await uow.messages.count_unfinished_replies(ada.id) == 3
+        failed.retry()
+        await uow.messages.update(failed)
+        assert await uow.messages.count_unfinished_replies(ada.id) == 4
 
 
 async def test_a_sign_up_challenge_keeps_what_it_was_given_and_users_keep_their_proof(adapters: Container) -> None:
