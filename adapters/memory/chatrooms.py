@@ -7,9 +7,11 @@ from dataclasses import replace
 from datetime import datetime
 
 from adapters.memory.tables import Table, Transaction
-from application.ports.repositories import Position
+from application.ports.repositories import Position, RoomAndOwner
 from domain.chat import Chatroom, Message
+from domain.instructions import NO_PERSONAL_INSTRUCTIONS, PersonalInstructions
 from domain.shares import Share
+from domain.users import Tier, User
 
 
 class InMemoryChatroomRepository:
@@ -17,12 +19,25 @@ class InMemoryChatroomRepository:
         self._rows: Table[str, Chatroom] = Table(uow, "chatrooms")
         self._messages: Table[str, Message] = Table(uow, "messages")
         self._shares: Table[str, Share] = Table(uow, "shares")
+        self._users: Table[str, User] = Table(uow, "users")
+        self._instructions: Table[str, PersonalInstructions] = Table(uow, "personal_instructions")
 
     async def add(self, chatroom: Chatroom) -> None:
         self._rows.put(chatroom.id, chatroom)
 
     async def get(self, chatroom_id: str, *, for_update: bool = False) -> Chatroom | None:
         return self._rows.get(chatroom_id)
+
+    async def get_with_owner(self, chatroom_id: str) -> RoomAndOwner | None:
+        chatroom = self._rows.get(chatroom_id)
+        if chatroom is None:
+            return None
+        owner = self._users.get(chatroom.owner_id)
+        return RoomAndOwner(
+            chatroom=chatroom,
+            plan=owner.tier if owner is not None else Tier.BASIC,
+            instructions=self._instructions.get(chatroom.owner_id) or NO_PERSONAL_INSTRUCTIONS,
+        )
 
     async def get_owned(self, chatroom_id: str, owner_id: str, *, for_update: bool = False) -> Chatroom | None:
         chatroom = self._rows.get(chatroom_id)

@@ -19,6 +19,7 @@ from application.ports.caching import InvalidationFeed
 from application.ports.repositories import (
     ChatroomRepository,
     Position,
+    RoomAndOwner,
     SessionRepository,
     UnitOfWork,
     UnitOfWorkFactory,
@@ -123,6 +124,9 @@ class CachingChatroomRepository:
 
     async def get_owned(self, chatroom_id: str, owner_id: str, *, for_update: bool = False) -> Chatroom | None:
         return await self._inner.get_owned(chatroom_id, owner_id, for_update=for_update)
+
+    async def get_with_owner(self, chatroom_id: str) -> RoomAndOwner | None:
+        return await self._inner.get_with_owner(chatroom_id)
 
     async def list_by_activity(
         self, owner_id: str, *, limit: int, before: Position | None, archived: bool = False

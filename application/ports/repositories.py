@@ -17,7 +17,7 @@ from domain.sessions import AuthSession
 from domain.shares import Share
 from domain.subscriptions import Subscription
 from domain.uploads import Upload
-from domain.users import MobileNumber, User
+from domain.users import MobileNumber, Tier, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,16 @@ class Position:
     id: str
     # Lists with pinned items first: whether the item was among them.
     pinned: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RoomAndOwner:
+    """A chatroom with what its owner's replies are written under."""
+
+    chatroom: Chatroom
+    # Basic for an owner who no longer exists.
+    plan: Tier
+    instructions: PersonalInstructions
 
 
 class UserRepository(Protocol):
@@ -80,6 +90,10 @@ class ChatroomRepository(Protocol):
     async def get_owned(self, chatroom_id: str, owner_id: str, *, for_update: bool = False) -> Chatroom | None:
         """The chatroom, or None when it does not exist *or* belongs to somebody else.
         ``for_update`` locks the row: writers of the active branch take turns."""
+
+    async def get_with_owner(self, chatroom_id: str) -> RoomAndOwner | None:
+        """For the worker, as a reply starts: the room, its owner's plan and standing
+        instructions, read together (one round trip where the store allows)."""
 
     async def list_by_activity(
         self, owner_id: str, *, limit: int, before: Position | None, archived: bool = False

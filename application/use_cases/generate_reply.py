@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from application.ports.repositories import UnitOfWork, UnitOfWorkFactory
+from application.ports.repositories import RoomAndOwner, UnitOfWork, UnitOfWorkFactory
 from application.ports.services import (
     Clock,
     LanguageModel,
@@ -18,9 +18,8 @@ from application.ports.services import (
     ReplyEventStream,
     Telemetry,
 )
-from application.services.plans import plan_of
 from application.services.refunds import give_back_message
-from domain.chat import Chatroom, ContextMessage, FinishReason, Message, MessageRole, MessageStatus, TokenUsage
+from domain.chat import ContextMessage, FinishReason, Message, MessageRole, MessageStatus, TokenUsage
 from domain.context import CHARS_PER_TOKEN, ContextWindow, Prompt, Turn, instruction_tokens
 from domain.errors import ValidationError
 from domain.instructions import system_instruction
@@ -243,28 +242,32 @@ class GenerateReply:
             if reply is None or reply.is_finished or reply.is_leased(now):
                 return None
             attempt = reply.start_generation(now=now, lease=self.generation.lease)
-            chatroom = await uow.chatrooms.get(reply.chatroom_id)
+            room = await uow.chatrooms.get_with_owner(reply.chatroom_id)
             # A room deleted meanwhile: nothing will show the reply.
-            prompt = await self._prompt_for(uow, reply, chatroom) if chatroom is not None else Prompt(turns=[])
+            prompt = await self._prompt_for(uow, reply, room) if room is not None else Prompt(turns=[])
             # The model that writes it, recorded as it starts (usage is counted under it).
             reply.model = prompt.model.id if prompt.model else None
             await uow.messages.update(reply)
             await uow.commit()
-        if chatroom is None:
+        if room is None:
             return Generation(reply=reply, attempt=attempt, prompt=prompt)
+        chatroom = room.chatroom
         return Generation(
             reply=reply, attempt=attempt, prompt=prompt, owner_id=chatroom.owner_id, room_untitled=chatroom.untitled
         )
 
-    async def _prompt_for(self, uow: UnitOfWork, reply: Message, chatroom: Chatroom) -> Prompt:
+    async def _prompt_for(self, uow: UnitOfWork, reply: Message, room: RoomAndOwner) -> Prompt:
         """For the chat's effective model (its choice while the owner's plan has it, else
         the plan's default): the instructions in full, then as much of the conversation
         as the rest of the budget holds: the conversation is trimmed, never the
         instructions."""
-        model = self.models.effective(chatroom.model, await plan_of(uow, chatroom.owner_id))
-        personal = await uow.instructions.of(chatroom.owner_id)
+        chatroom = room.chatroom
+        model = self.models.effective(chatroom.model, room.plan)
         instruction = system_instruction(
-            self.context.system_instruction, personal, chatroom.system_instruction, gem=chatroom.gem_instructions
+            self.context.system_instruction,
+            room.instructions,
+            chatroom.system_instruction,
+            gem=chatroom.gem_instructions,
         )
         # The model reads the prompt and writes the answer in one window.
         window = min(self.context.token_budget, model.context_window - model.output_limit)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from dependency_injector import providers
 
-from application.ports.repositories import Position
+from application.ports.repositories import Position, RoomAndOwner
 from application.use_cases.create_chatroom import CreateChatroomCommand
 from application.use_cases.delete_chatroom import DeleteChatroomCommand
 from application.use_cases.fork_chatroom import ForkChatroomCommand
@@ -630,6 +630,26 @@ async def test_personal_instructions_are_kept_per_person_and_replaced_whole(adap
     async with adapters.uow()() as uow:
         assert await uow.instructions.of(ada.id) == PersonalInstructions(about_me="", response_style="Long.")
         assert await uow.instructions.of(bob.id) == PersonalInstructions()
+
+
+async def test_a_room_comes_with_its_owner_s_plan_and_instructions(adapters: Container) -> None:
+    ada = await _with_user(adapters, replace(_user(), tier=Tier.PRO))
+    bob = await _with_user(adapters, _user("+14155550100"))
+    (ada_room,), (bob_room,) = await _rooms(adapters, ada, 1), await _rooms(adapters, bob, 1)
+    mine = PersonalInstructions(about_me="I cook.", response_style="")
+    async with adapters.uow()() as uow:
+        await uow.instructions.put(ada.id, mine, T0)
+        await uow.commit()
+    async with adapters.uow()() as uow:
+        assert await uow.chatrooms.get_with_owner(ada_room.id) == RoomAndOwner(ada_room, Tier.PRO, mine)
+        assert await uow.chatrooms.get_with_owner(bob_room.id) == RoomAndOwner(
+            bob_room, Tier.BASIC, PersonalInstructions()
+        )
+        assert await uow.chatrooms.get_with_owner(_id()) is None
+        # What the transaction itself changed.
+        await uow.users.update(replace(bob, tier=Tier.PRO))
+        await uow.instructions.put(bob.id, mine, T0)
+        assert await uow.chatrooms.get_with_owner(bob_room.id) == RoomAndOwner(bob_room, Tier.PRO, mine)
 
 
 async def test_gems_are_one_persons_oldest_first_and_counted(adapters: Container) -> None:
