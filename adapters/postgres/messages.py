@@ -159,9 +159,9 @@ def _links(messages: Sequence[Message]) -> list[dict[str, Any]]:
 # Rows per INSERT when copying a conversation: well under PostgreSQL's 32,767
 # parameters a statement, at some 20 a row.
 _BATCH = 1000
-# Up to so many (a send's question and its reply), one execution each in a single round
-# trip; more (a copied conversation) as INSERTs of _BATCH rows, which cost PostgreSQL
-# less than as many executions.
+# Up to so many (a send's question and its reply): one execution each of the statement
+# made once, all in a single round trip. More (a copied conversation): INSERTs of
+# _BATCH rows, a statement each.
 _FEW = 16
 
 # Made once: a send adds two messages, and building the statement with its values

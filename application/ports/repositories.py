@@ -120,7 +120,9 @@ class ChatroomRepository(Protocol):
 class MessageRepository(Protocol):
     async def add(self, message: Message) -> None: ...
     async def add_all(self, messages: Sequence[Message]) -> None:
-        """Many at once (a copied conversation), parents before the messages that follow them."""
+        """Many at once (a send's question and reply, a copied conversation), parents
+        before the messages that follow them. Raises Conflict, adding none, when an id
+        is taken."""
 
     async def get(self, message_id: str, *, for_update: bool = False) -> Message | None:
         """``for_update`` locks the row until the unit of work ends."""
