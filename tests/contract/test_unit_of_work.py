@@ -1031,13 +1031,17 @@ async def test_exports_round_trip_and_expire_a_day_after_they_finish(adapters: C
         assert sorted(e.id for e in later) == sorted([old.id, new.id])
 
 
+def _menu(owner: User) -> Upload:
+    return Upload(
+        id=_id(), owner_id=owner.id, filename="menu.pdf", kind=UploadKind.PDF, mime_type="application/pdf",
+        size_bytes=10, sha256="1" * 64, created_at=T0, pages=3,
+    )  # fmt: skip
+
+
 async def test_a_message_s_files_come_back_by_every_read_of_it(adapters: Container) -> None:
     ada = await _with_user(adapters)
     (room,) = await _rooms(adapters, ada, 1)
-    upload = Upload(
-        id=_id(), owner_id=ada.id, filename="menu.pdf", kind=UploadKind.PDF, mime_type="application/pdf",
-        size_bytes=10, sha256="1" * 64, created_at=T0, pages=3,
-    )  # fmt: skip
+    upload = _menu(ada)
     asked = Message.from_user(
         id=_id(), chatroom_id=room.id, content="What is cheap?", now=T0, attachments=(upload.as_attachment(),)
     )
@@ -1064,10 +1068,7 @@ async def test_messages_added_together_come_back_as_they_were_or_not_at_all(
     batches: either way every message, files and all, or none of them."""
     ada = await _with_user(adapters)
     (room,) = await _rooms(adapters, ada, 1)
-    upload = Upload(
-        id=_id(), owner_id=ada.id, filename="menu.pdf", kind=UploadKind.PDF, mime_type="application/pdf",
-        size_bytes=10, sha256="2" * 64, created_at=T0, pages=3,
-    )  # fmt: skip
+    upload = _menu(ada)
     messages: list[Message] = []
     for i in range(exchanges):
         asked = Message.from_user(
