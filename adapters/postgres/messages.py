@@ -323,9 +323,7 @@ def _walk(chatroom_id: str, leaf_id: str, *, steps: int, characters: int = _NO_B
 
 class PostgresMessageRepository(PostgresRepository):
     async def add(self, message: Message) -> None:
-        await self._fetch(_ADD, _driver_row(message))
-        if message.attachments:
-            await self._execute(insert(t.message_attachments).values(_links([message])))
+        await self.add_all([message])
 
     async def add_all(self, messages: Sequence[Message]) -> None:
         if not messages:
